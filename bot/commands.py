@@ -1,0 +1,94 @@
+"""The one command table: what people can type, who may use it, and how text is matched.
+
+The same table feeds the help card and the Teams manifest's ``commandLists``
+(``tests/manifest`` checks that they agree).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(Enum):
+    PARTICIPANT = "participant"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command word (Swedish first) with its aliases; ``name`` is also the handler's key."""
+
+    name: str
+    aliases: tuple[str, ...]
+    role: Role
+    argument: str | None = None
+    """Catalog key naming the argument (shown in help), or None when the command takes none."""
+    in_manifest: bool = True
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def help_key(self) -> str:
+        return f"command.{self.name}.help"
+
+
+@dataclass(frozen=True)
+class Match:
+    command: Command
+    argument: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("hjälp", ("help", "hjalp", "?"), Role.PARTICIPANT),
+    Command("om", ("about",), Role.PARTICIPANT),
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, NFC, single spaces, no trailing punctuation people add by habit."""
+    text = unicodedata.normalize("NFC", text)
+    return _SPACES.sub(" ", text).strip().rstrip(".!").strip().lower()
+
+
+def match_command(text: str, commands: tuple[Command, ...] = COMMANDS) -> Match | None:
+    """Full-match a message against the table: the whole text is a command word, or a
+    command word followed by an argument for commands that take one. Longest word wins."""
+    cleaned = normalise(text)
+    candidates = sorted(
+        ((word, command) for command in commands for word in command.words),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    for word, command in candidates:
+        if cleaned == word:
+            return Match(command, "")
+        if command.argument and cleaned.startswith(word + " "):
+            original = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+            return Match(command, original[len(word) + 1 :].strip())
+    return None
+
+
+def visible_commands(role: Role, commands: tuple[Command, ...] = COMMANDS) -> tuple[Command, ...]:
+    """Commands a person with ``role`` may use: coordinators see everything."""
+    if role is Role.COORDINATOR:
+        return commands
+    return tuple(command for command in commands if command.role is Role.PARTICIPANT)
+
+
+def validate_table(commands: tuple[Command, ...] = COMMANDS) -> None:
+    """Refuse a table where one word would shadow another (checked at start-up)."""
+    seen: dict[str, str] = {}
+    for command in commands:
+        for word in command.words:
+            if word != normalise(word):
+                raise ValueError(f"command word {word!r} is not normalised")
+            if word in seen:
+                raise ValueError(f"command word {word!r} used by both {seen[word]} and {command.name}")
+            seen[word] = command.name

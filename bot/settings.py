@@ -1,0 +1,105 @@
+"""The one typed settings object, read from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+APP_TYPES = {"singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI", "multitenant": "MultiTenant"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or has a value the bot cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "SingleTenant"
+    app_tenant_id: str = ""
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = "sqlite+aiosqlite:///dalalab.db"
+    coordinator_ids: frozenset[str] = frozenset()
+    time_zone: str = "Europe/Stockholm"
+    default_locale: str = "sv-SE"
+    demo_project: bool = False
+    max_request_bytes: int = 256 * 1024
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def validate(self) -> Settings:
+        if not self.app_id and not _is_loopback(self.host):
+            raise SettingsError(
+                f"MicrosoftAppId is empty but HOST={self.host} is not a loopback address. "
+                "Without an app id the bot accepts unauthenticated requests, which is only "
+                "allowed on 127.0.0.1/localhost (local development with the Agents Playground). "
+                "Set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId, or bind to 127.0.0.1."
+            )
+        if self.app_id and self.app_type == "SingleTenant" and not (self.app_password and self.app_tenant_id):
+            raise SettingsError(
+                "MicrosoftAppType=SingleTenant needs MicrosoftAppPassword and MicrosoftAppTenantId."
+            )
+        if self.app_id and self.app_type == "UserAssignedMSI" and not self.app_tenant_id:
+            raise SettingsError("MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId.")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise SettingsError(f"TZ_NAME={self.time_zone!r} is not a known time zone.") from error
+        return self
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        values = dict(_read_dotenv(dotenv or Path(".env")))
+        values.update(os.environ if env is None else env)
+        app_type_raw = values.get("MicrosoftAppType", "").strip() or "SingleTenant"
+        app_type = APP_TYPES.get(app_type_raw.lower())
+        if app_type is None:
+            raise SettingsError(
+                f"MicrosoftAppType={app_type_raw!r} is not one of SingleTenant, UserAssignedMSI, MultiTenant."
+            )
+        port_raw = values.get("PORT", "3978")
+        if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+            raise SettingsError(f"PORT={port_raw!r} is not a port number.")
+        return cls(
+            app_id=values.get("MicrosoftAppId", "").strip(),
+            app_password=values.get("MicrosoftAppPassword", ""),
+            app_type=app_type,
+            app_tenant_id=values.get("MicrosoftAppTenantId", "").strip(),
+            host=values.get("HOST", "127.0.0.1").strip(),
+            port=int(port_raw),
+            database_url=values.get("DATABASE_URL", "").strip() or cls.database_url,
+            coordinator_ids=frozenset(
+                part.strip().lower() for part in values.get("COORDINATOR_IDS", "").split(",") if part.strip()
+            ),
+            time_zone=values.get("TZ_NAME", "").strip() or cls.time_zone,
+            demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
+        ).validate()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
