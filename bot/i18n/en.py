@@ -24,4 +24,5 @@ MESSAGES: dict[str, str] = {
     "unknown.empty": "Hello! Type **help** to see what I can do.",
     "error.technical": "Technical error, please try again in a moment.",
     "error.not_allowed": "That command is for coordinators only.",
+    "card.unknown_action": "I do not recognise that button. Type **help** to see what you can do.",
 }

@@ -31,4 +31,5 @@ MESSAGES: dict[str, str] = {
     "unknown.empty": "Hej! Skriv **hjälp** så ser du vad jag kan göra.",
     "error.technical": "Tekniskt fel, försök igen om en stund.",
     "error.not_allowed": "Det kommandot är bara för samordnare.",
+    "card.unknown_action": "Den knappen känner jag inte igen. Skriv **hjälp** för att se vad du kan göra.",
 }

@@ -1,0 +1,187 @@
+"""The Teams edge: parse what arrived, call a use case, send what it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from weakref import WeakValueDictionary
+
+from botbuilder.core import (
+    CardFactory,
+    ConversationState,
+    MessageFactory,
+    TurnContext,
+    UserState,
+)
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.cards.help import help_card
+from bot.cards.welcome import welcome_card
+from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
+from bot.i18n import language_of, t, use_language
+from bot.settings import Settings
+from bot.turn import Turn
+from storage.people import ConversationSeen, PeopleRepository, Visitor
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[TurnContext, Turn], Awaitable[None]]
+MAX_TEXT = 4000
+
+
+class DalaLabBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        settings: Settings,
+        people: PeopleRepository,
+        conversation_state: ConversationState,
+        user_state: UserState,
+    ) -> None:
+        self._settings = settings
+        self._people = people
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
+        self._verbs: dict[str, Action] = {"help": self._help}
+        validate_table(COMMANDS)
+        missing = {command.name for command in COMMANDS} - set(self._commands)
+        if missing:
+            raise RuntimeError(f"commands without a handler: {sorted(missing)}")
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """One turn at a time per conversation, in the sender's language; state saved once at the end."""
+        activity = turn_context.activity
+        lock = self._lock_for(activity.conversation.id if activity.conversation else "")
+        async with lock:
+            with use_language(language_of(activity.locale)):
+                await self._remember(turn_context)
+                await super().on_turn(turn_context)
+                await self._conversation_state.save_changes(turn_context)
+                await self._user_state.save_changes(turn_context)
+
+    def _lock_for(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    # --- messages -------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        turn = self._parse(turn_context)
+        if isinstance(activity.value, dict) and not turn.text:
+            await self._on_card_submit(turn_context, turn, activity.value)
+            return
+        matched = match_command(turn.text)
+        if matched is None:
+            await self._unknown(turn_context, turn)
+            return
+        if matched.command.role is Role.COORDINATOR and turn.role is not Role.COORDINATOR:
+            await turn_context.send_activity(t("error.not_allowed"))
+            return
+        turn = Turn(**{**turn.__dict__, "argument": matched.argument})
+        await self._commands[matched.command.name](turn_context, turn)
+
+    async def _on_card_submit(self, turn_context: TurnContext, turn: Turn, value: dict[str, Any]) -> None:
+        verb = value.get("verb")
+        action = self._verbs.get(verb) if isinstance(verb, str) else None
+        if action is None:
+            await turn_context.send_activity(t("card.unknown_action"))
+            return
+        await action(turn_context, turn)
+
+    def _parse(self, turn_context: TurnContext) -> Turn:
+        activity = turn_context.activity
+        in_channel = _conversation_kind(activity) != "personal"
+        if in_channel:
+            TurnContext.remove_recipient_mention(activity)
+        text = (activity.text or "").strip()[:MAX_TEXT]
+        sender = activity.from_property or ChannelAccount(id="", name="")
+        aad = (sender.aad_object_id or "").lower() or None
+        role = Role.COORDINATOR if aad and aad in self._settings.coordinator_ids else Role.PARTICIPANT
+        return Turn(
+            text=text,
+            argument="",
+            role=role,
+            in_channel=in_channel,
+            teams_id=sender.id or "",
+            aad_object_id=aad,
+            name=sender.name or "",
+        )
+
+    async def _help(self, turn_context: TurnContext, turn: Turn) -> None:
+        card = help_card(visible_commands(turn.role), turn.in_channel)
+        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+
+    async def _about(self, turn_context: TurnContext, turn: Turn) -> None:
+        await turn_context.send_activity(t("about.text"))
+
+    async def _unknown(self, turn_context: TurnContext, turn: Turn) -> None:
+        if not turn.text:
+            await turn_context.send_activity(t("unknown.empty"))
+            return
+        shown = turn.text if len(turn.text) <= 60 else turn.text[:57] + "..."
+        await turn_context.send_activity(t("unknown.text", text=shown))
+
+    # --- installation ---------------------------------------------------------------------
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        in_channel = _conversation_kind(turn_context.activity) != "personal"
+        await turn_context.send_activity(
+            MessageFactory.attachment(CardFactory.adaptive_card(welcome_card(in_channel)))
+        )
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._people.mark_uninstalled(turn_context.activity.conversation.id)
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        """Keep the conversation reference (and the person) for proactive messages later."""
+        activity = turn_context.activity
+        if activity.conversation is None or not activity.service_url:
+            return
+        if activity.type == "installationUpdate" and activity.action in ("remove", "remove-upgrade"):
+            return
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        reference = TurnContext.get_conversation_reference(activity)
+        seen = ConversationSeen(
+            conversation_id=activity.conversation.id,
+            kind=_conversation_kind(activity),
+            service_url=activity.service_url,
+            reference=_serialise_reference(reference),
+            tenant_id=(channel_data.get("tenant") or {}).get("id") or activity.conversation.tenant_id,
+            team_id=(channel_data.get("team") or {}).get("id"),
+            channel_id=(channel_data.get("channel") or {}).get("id"),
+        )
+        sender = activity.from_property
+        visitor = None
+        if sender is not None and sender.id and activity.type in ("message", "invoke", "installationUpdate"):
+            visitor = Visitor(
+                teams_id=sender.id,
+                name=sender.name or "",
+                aad_object_id=(sender.aad_object_id or "").lower() or None,
+                tenant_id=seen.tenant_id,
+                locale=activity.locale,
+            )
+        await self._people.remember(visitor, seen)
+
+
+def _conversation_kind(activity: Activity) -> str:
+    conversation = activity.conversation
+    kind = getattr(conversation, "conversation_type", None) if conversation else None
+    if kind in ("personal", "groupChat", "channel"):
+        return str(kind)
+    return "personal"
+
+
+def _serialise_reference(reference: Any) -> str:
+    import json
+
+    return json.dumps(reference.serialize(), ensure_ascii=False, sort_keys=True)

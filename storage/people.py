@@ -1,0 +1,122 @@
+"""Repository of the people and conversations the bot has met (for proactive messages later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Conversation, Person
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who wrote, as Teams says it."""
+
+    teams_id: str
+    name: str
+    aad_object_id: str | None = None
+    tenant_id: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationSeen:
+    """Where it was written, with the serialised ConversationReference."""
+
+    conversation_id: str
+    kind: str
+    service_url: str
+    reference: str
+    tenant_id: str | None = None
+    team_id: str | None = None
+    channel_id: str | None = None
+
+
+class PeopleRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._last_seen: dict[tuple[str, str], tuple[Visitor, ConversationSeen]] = {}
+
+    async def remember(self, visitor: Visitor | None, conversation: ConversationSeen) -> None:
+        """Store or refresh the person and the conversation reference; a no-op when nothing changed
+        since this process last stored it (most turns)."""
+        cache_key = (visitor.teams_id if visitor else "", conversation.conversation_id)
+        if visitor is not None and self._last_seen.get(cache_key) == (visitor, conversation):
+            return
+        for attempt in (1, 2):
+            try:
+                async with self._sessions.begin() as session:
+                    person = await _upsert_person(session, visitor) if visitor else None
+                    await _upsert_conversation(session, conversation, person)
+                break
+            except IntegrityError:
+                # Two first turns of one person raced to insert; the second attempt updates.
+                if attempt == 2:
+                    raise
+        if visitor is not None:
+            self._last_seen[cache_key] = (visitor, conversation)
+
+    async def mark_uninstalled(self, conversation_id: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.scalar(
+                select(Conversation).where(Conversation.conversation_id == conversation_id)
+            )
+            if row is not None:
+                row.installed = False
+        self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] != conversation_id}
+
+    async def person_by_teams_id(self, teams_id: str) -> Person | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(Person).where(Person.teams_id == teams_id))
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Conversation).where(Conversation.conversation_id == conversation_id)
+            )
+
+    async def personal_conversation(self, person_id: int) -> Conversation | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Conversation).where(
+                    Conversation.person_id == person_id,
+                    Conversation.kind == "personal",
+                    Conversation.installed.is_(True),
+                )
+            )
+
+
+async def _upsert_person(session: AsyncSession, visitor: Visitor) -> Person:
+    person = await session.scalar(select(Person).where(Person.teams_id == visitor.teams_id))
+    if person is None:
+        person = Person(teams_id=visitor.teams_id)
+        session.add(person)
+    person.name = visitor.name or person.name
+    person.aad_object_id = visitor.aad_object_id or person.aad_object_id
+    person.tenant_id = visitor.tenant_id or person.tenant_id
+    person.locale = visitor.locale or person.locale
+    await session.flush()
+    return person
+
+
+async def _upsert_conversation(
+    session: AsyncSession, seen: ConversationSeen, person: Person | None
+) -> None:
+    row = await session.scalar(
+        select(Conversation).where(Conversation.conversation_id == seen.conversation_id)
+    )
+    if row is None:
+        row = Conversation(conversation_id=seen.conversation_id)
+        session.add(row)
+    row.kind = seen.kind
+    row.service_url = seen.service_url
+    row.reference = seen.reference
+    row.tenant_id = seen.tenant_id
+    row.team_id = seen.team_id
+    row.channel_id = seen.channel_id
+    row.installed = True
+    if seen.kind == "personal" and person is not None:
+        row.person_id = person.id
