@@ -41,7 +41,7 @@ def create_adapter(settings: Settings) -> CloudAdapter:
         # Users get a short Swedish apology, never a stack trace; the log gets the details.
         log.exception("turn failed (activity type %s)", context.activity.type, exc_info=error)
         try:
-            with use_language(language_of(context.activity.locale)):
+            with use_language(language_of(context.activity.locale, settings.language)):
                 await context.send_activity(t("error.technical"))
         except Exception:  # noqa: BLE001 - the connector itself is failing; the log has the cause
             log.warning("could not tell the user about the failed turn")

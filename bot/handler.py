@@ -57,7 +57,7 @@ class DalaLabBot(TeamsActivityHandler):
         activity = turn_context.activity
         lock = self._lock_for(activity.conversation.id if activity.conversation else "")
         async with lock:
-            with use_language(language_of(activity.locale)):
+            with use_language(language_of(activity.locale, self._settings.language)):
                 await self._remember(turn_context)
                 await super().on_turn(turn_context)
                 await self._conversation_state.save_changes(turn_context)

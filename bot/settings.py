@@ -27,7 +27,8 @@ class Settings:
     database_url: str = "sqlite+aiosqlite:///dalalab.db"
     coordinator_ids: frozenset[str] = frozenset()
     time_zone: str = "Europe/Stockholm"
-    default_locale: str = "sv-SE"
+    language: str = "auto"
+    """"auto" follows the Teams locale (Swedish unless it says English); "sv" or "en" fixes it."""
     demo_project: bool = False
     max_request_bytes: int = 256 * 1024
 
@@ -53,6 +54,8 @@ class Settings:
             )
         if self.app_id and self.app_type == "UserAssignedMSI" and not self.app_tenant_id:
             raise SettingsError("MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId.")
+        if self.language not in ("auto", "sv", "en"):
+            raise SettingsError(f"BOT_LANGUAGE={self.language!r} is not one of auto, sv, en.")
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError) as error:
@@ -84,6 +87,7 @@ class Settings:
                 part.strip().lower() for part in values.get("COORDINATOR_IDS", "").split(",") if part.strip()
             ),
             time_zone=values.get("TZ_NAME", "").strip() or cls.time_zone,
+            language=values.get("BOT_LANGUAGE", "").strip().lower() or "auto",
             demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
         ).validate()
 

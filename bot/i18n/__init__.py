@@ -23,8 +23,11 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 
 
-def language_of(teams_locale: str | None) -> str:
-    """Map a Teams locale ("en-US", "sv-SE", None) to a catalog; Swedish unless it says English."""
+def language_of(teams_locale: str | None, policy: str = "auto") -> str:
+    """Map a Teams locale ("en-US", "sv-SE", None) to a catalog; Swedish unless it says English.
+    ``policy`` "sv" or "en" fixes the language whatever the client says."""
+    if policy in CATALOGS:
+        return policy
     if teams_locale and teams_locale.lower().startswith("en"):
         return "en"
     return DEFAULT_LOCALE

@@ -1,0 +1,37 @@
+"""The bot and the Agents Playground started once for the e2e session, and a client per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from scripts.devstack import Stack, start_stack
+from tests.e2e.playground import Playground
+
+COORDINATOR_AAD = "0c0a0000-0000-4000-8000-000000000000"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir: Path = tmp_path_factory.mktemp("e2e")
+    running = start_stack(workdir, env={"COORDINATOR_IDS": COORDINATOR_AAD, "BOT_LANGUAGE": "sv"})
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def playground(stack: Stack) -> AsyncIterator[Playground]:
+    async with aiohttp.ClientSession() as session:
+        client = Playground(stack.playground_url, session)
+        await client.connect()
+        yield client
+        await client.close()

@@ -1,0 +1,195 @@
+"""A client for the Microsoft 365 Agents Playground: talk to the bot as Teams users would.
+
+Messages go in over the playground's HTTP API; the bot's replies come back on its WebSocket
+stream. Facts about the API are in shared/ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent (or updated) in a conversation, as the playground shows it."""
+
+    conversation_id: str
+    message_id: str
+    text: str
+    cards: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    action: str
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def all_text(self) -> str:
+        """The message text plus every text in its cards (for assertions on what a person reads)."""
+        parts = [self.text, *(_card_texts(card) for card in self.cards)]
+        return "\n".join(part for part in parts if part)
+
+
+class Playground:
+    def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
+        self.base_url = base_url
+        self._session = session
+        self._messages: list[BotMessage] = []
+        self._arrived = asyncio.Condition()
+        self._reader: asyncio.Task[None] | None = None
+        self._socket: aiohttp.ClientWebSocketResponse | None = None
+        self.config: dict[str, Any] = {}
+
+    async def connect(self) -> None:
+        async with self._session.get(f"{self.base_url}/_internal/v1/config") as response:
+            response.raise_for_status()
+            self.config = (await response.json())["config"]
+        ws_url = self.base_url.replace("http", "ws", 1) + "/_ws_conversation/v1/conversations/stream"
+        self._socket = await self._session.ws_connect(ws_url)
+        self._reader = asyncio.create_task(self._read(self._socket))
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+    # --- ids from the playground's configuration ------------------------------------------
+
+    @property
+    def bot_id(self) -> str:
+        return str(self.config["bot"]["id"])
+
+    @property
+    def personal_chat(self) -> str:
+        return str(self.config["personalChat"]["id"])
+
+    @property
+    def group_chat(self) -> str:
+        return str(self.config["groupChats"][0]["id"])
+
+    def channel(self, name: str) -> str:
+        for channel in self.config["teams"][0]["channels"]:
+            if channel["name"] == name:
+                return str(channel["id"])
+        raise KeyError(name)
+
+    # --- acting as a user -----------------------------------------------------------------
+
+    async def install(self, conversation_id: str) -> None:
+        """Install the app where ``conversation_id`` is (installationUpdate + conversationUpdate)."""
+        await self._post(f"/_debug/conversation/{conversation_id}/installation", {})
+
+    async def say(self, conversation_id: str, text: str, user: str = "user-id-0", mention: bool = False) -> str:
+        """Send ``text``; returns the conversation the bot answers in (a channel post gets its own)."""
+        body: dict[str, Any] = {"from": {"id": user}, "text": text, "textFormat": "plain"}
+        if mention:
+            body["text"] = f"<at>DalaLab</at> {text}"
+            body["mentions"] = [{"mentioned": {"id": self.bot_id, "name": "DalaLab"}, "text": "<at>DalaLab</at>"}]
+        result = await self._post(f"/_conversation/v1/conversations/{conversation_id}/messages", body)
+        return str(result.get("postConversationId") or conversation_id)
+
+    async def submit(
+        self, conversation_id: str, card_message_id: str, value: dict[str, Any], user: str = "user-id-0"
+    ) -> None:
+        """Press a card's Action.Submit with ``value`` as its data (plus the card's inputs)."""
+        body = {
+            "conversation": {"id": conversation_id},
+            "from": {"id": user},
+            "replyToId": card_message_id,
+            "value": value,
+        }
+        await self._post("/_conversation/v1/submit", body)
+
+    # --- what the bot said ----------------------------------------------------------------
+
+    def messages(self, conversation_id: str | None = None) -> list[BotMessage]:
+        return [m for m in self._messages if conversation_id in (None, m.conversation_id)]
+
+    async def expect(
+        self,
+        conversation_id: str,
+        predicate: Callable[[BotMessage], bool] = lambda _m: True,
+        timeout: float = 15.0,
+        after: int = 0,
+    ) -> BotMessage:
+        """Wait for a bot message in ``conversation_id`` (from index ``after``) that matches."""
+        deadline = time.monotonic() + timeout
+        async with self._arrived:
+            while True:
+                for message in self.messages(conversation_id)[after:]:
+                    if predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [m.all_text[:200] for m in self.messages(conversation_id)]
+                    raise AssertionError(f"no matching bot message in {conversation_id} within {timeout}s; saw {seen}")
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                except TimeoutError:
+                    continue
+
+    async def reply_to(self, conversation_id: str, text: str, user: str = "user-id-0", mention: bool = False,
+                       timeout: float = 15.0) -> BotMessage:
+        """Say ``text`` and wait for the bot's next message in the conversation it answers in."""
+        before = len(self.messages())
+        answer_in = await self.say(conversation_id, text, user=user, mention=mention)
+        seen = len([m for m in self.messages()[:before] if m.conversation_id == answer_in])
+        return await self.expect(answer_in, after=seen, timeout=timeout)
+
+    async def quiet(self, conversation_id: str, seconds: float = 1.5) -> list[BotMessage]:
+        """Messages that arrive in ``conversation_id`` during ``seconds`` (to check for silence)."""
+        before = len(self.messages(conversation_id))
+        await asyncio.sleep(seconds)
+        return self.messages(conversation_id)[before:]
+
+    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        async for frame in socket:
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            event = json.loads(frame.data)
+            message = _bot_message(event)
+            if message is None:
+                continue
+            async with self._arrived:
+                self._messages.append(message)
+                self._arrived.notify_all()
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with self._session.post(self.base_url + path, json=body) as response:
+            text = await response.text()
+            if response.status >= 300:
+                raise AssertionError(f"playground {path} answered {response.status}: {text[:500]}")
+            return json.loads(text) if text else {}
+
+
+def _bot_message(event: dict[str, Any]) -> BotMessage | None:
+    action = event.get("action")
+    message = event.get("message")
+    if action not in ("createMessage", "updateMessage") or not isinstance(message, dict):
+        return None
+    attachments = message.get("attachments") or []
+    return BotMessage(
+        conversation_id=str(event.get("actionConversationId")),
+        message_id=str(message.get("messageId")),
+        text=str(message.get("text") or ""),
+        cards=[a["content"] for a in attachments if a.get("contentType") == "application/vnd.microsoft.card.adaptive"],
+        files=[a for a in attachments if a.get("contentType") != "application/vnd.microsoft.card.adaptive"],
+        action=str(action),
+        raw=event,
+    )
+
+
+def _card_texts(node: Any) -> str:
+    if isinstance(node, dict):
+        own = [str(node[key]) for key in ("text", "title", "value", "label", "placeholder") if isinstance(node.get(key), str)]
+        nested = [_card_texts(value) for key, value in node.items() if isinstance(value, (dict, list))]
+        return "\n".join(part for part in own + nested if part)
+    if isinstance(node, list):
+        return "\n".join(_card_texts(item) for item in node)
+    return ""

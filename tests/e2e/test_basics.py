@@ -1,0 +1,43 @@
+"""Installing, help, channels and unknown input, through the Agents Playground."""
+
+from __future__ import annotations
+
+from tests.e2e.playground import Playground
+
+
+async def test_install_in_personal_chat_welcomes_in_swedish(playground: Playground) -> None:
+    await playground.install(playground.personal_chat)
+    welcome = await playground.expect(playground.personal_chat, lambda m: "välkommen" in m.all_text)
+    assert "Skriv **hjälp**" in welcome.all_text
+    assert welcome.cards and welcome.cards[0]["version"] == "1.5"
+
+
+async def test_install_in_team_channel_welcomes_and_explains_mentions(playground: Playground) -> None:
+    channel = playground.channel("General")
+    await playground.install(channel)
+    welcome = await playground.expect(channel, lambda m: "välkommen" in m.all_text)
+    assert "@DalaLab" in welcome.all_text
+
+
+async def test_help_in_personal_chat_lists_commands(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.personal_chat, "hjälp")
+    assert "Det här kan du göra" in reply.all_text
+    assert "hjälp" in reply.all_text and "om" in reply.all_text
+
+
+async def test_help_in_channel_with_mention(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.channel("Lärprojekt"), "hjälp", user="user-id-1", mention=True)
+    assert "Det här kan du göra" in reply.all_text
+    assert "I kanalen" in reply.all_text
+
+
+async def test_channel_message_without_mention_gets_no_answer(playground: Playground) -> None:
+    channel = playground.channel("Lärprojekt")
+    thread = await playground.say(channel, "hjälp", user="user-id-2")
+    assert await playground.quiet(thread) == []
+
+
+async def test_unknown_input_gets_a_friendly_hint(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.personal_chat, "vad är klockan?")
+    assert "Jag förstod inte" in reply.all_text
+    assert "hjälp" in reply.all_text
