@@ -99,9 +99,8 @@ class DalaLabBot(TeamsActivityHandler):
     def _parse(self, turn_context: TurnContext) -> Turn:
         activity = turn_context.activity
         in_channel = _conversation_kind(activity) != "personal"
-        if in_channel:
-            TurnContext.remove_recipient_mention(activity)
-        text = (activity.text or "").strip()[:MAX_TEXT]
+        text = _without_bot_mention(activity) if in_channel else (activity.text or "")
+        text = text.strip()[:MAX_TEXT]
         sender = activity.from_property or ChannelAccount(id="", name="")
         aad = (sender.aad_object_id or "").lower() or None
         role = Role.COORDINATOR if aad and aad in self._settings.coordinator_ids else Role.PARTICIPANT
@@ -179,6 +178,19 @@ def _conversation_kind(activity: Activity) -> str:
     if kind in ("personal", "groupChat", "channel"):
         return str(kind)
     return "personal"
+
+
+def _without_bot_mention(activity: Activity) -> str:
+    """The text without "<at>Bot</at>". botbuilder's remove_recipient_mention HTML-escapes the
+    mention before matching it, so it never finds Teams' ``<at>`` tags; this does it literally."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        properties = getattr(entity, "additional_properties", None) or {}
+        mentioned = properties.get("mentioned") or {}
+        if entity.type == "mention" and mentioned.get("id") == bot_id:
+            text = text.replace(str(properties.get("text") or ""), " ")
+    return text
 
 
 def _serialise_reference(reference: Any) -> str:

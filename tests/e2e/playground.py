@@ -187,7 +187,8 @@ def _bot_message(event: dict[str, Any]) -> BotMessage | None:
 
 def _card_texts(node: Any) -> str:
     if isinstance(node, dict):
-        own = [str(node[key]) for key in ("text", "title", "value", "label", "placeholder") if isinstance(node.get(key), str)]
+        keys = ("text", "title", "value", "label", "placeholder")
+        own = [str(node[key]) for key in keys if isinstance(node.get(key), str)]
         nested = [_card_texts(value) for key, value in node.items() if isinstance(value, (dict, list))]
         return "\n".join(part for part in own + nested if part)
     if isinstance(node, list):

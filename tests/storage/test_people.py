@@ -1,0 +1,64 @@
+"""People and conversation references are stored and refreshed, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Conversation, Person
+from storage.people import ConversationSeen, PeopleRepository, Visitor
+
+ANNA = Visitor(teams_id="29:anna", name="Anna Lindqvist", aad_object_id="aad-anna", tenant_id="t1", locale="sv-SE")
+
+
+def personal(conversation_id: str = "a:personal-anna", service_url: str = "https://smba.example/") -> ConversationSeen:
+    reference = json.dumps({"conversation": {"id": conversation_id}, "serviceUrl": service_url})
+    return ConversationSeen(conversation_id, "personal", service_url, reference, tenant_id="t1")
+
+
+async def test_first_message_stores_person_and_reference(sessions: async_sessionmaker[AsyncSession]) -> None:
+    people = PeopleRepository(sessions)
+    await people.remember(ANNA, personal())
+    person = await people.person_by_teams_id("29:anna")
+    assert person is not None and person.name == "Anna Lindqvist"
+    conversation = await people.personal_conversation(person.id)
+    assert conversation is not None
+    assert json.loads(conversation.reference)["conversation"]["id"] == "a:personal-anna"
+
+
+async def test_changes_are_refreshed_and_nothing_duplicated(sessions: async_sessionmaker[AsyncSession]) -> None:
+    people = PeopleRepository(sessions)
+    await people.remember(ANNA, personal())
+    await people.remember(ANNA, personal())
+    await people.remember(ANNA, personal(service_url="https://smba.example/emea/"))
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Person)) == 1
+        assert await session.scalar(select(func.count()).select_from(Conversation)) == 1
+    conversation = await people.conversation("a:personal-anna")
+    assert conversation is not None and conversation.service_url.endswith("/emea/")
+
+
+async def test_a_second_process_sees_the_same_person(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await PeopleRepository(sessions).remember(ANNA, personal())
+    await PeopleRepository(sessions).remember(ANNA, personal())
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Person)) == 1
+
+
+async def test_channel_reference_without_person(sessions: async_sessionmaker[AsyncSession]) -> None:
+    people = PeopleRepository(sessions)
+    seen = ConversationSeen("19:channel@thread.tacv2", "channel", "https://smba.example/", "{}", "t1", "team-1", "19:c")
+    await people.remember(None, seen)
+    conversation = await people.conversation("19:channel@thread.tacv2")
+    assert conversation is not None and conversation.team_id == "team-1" and conversation.person_id is None
+
+
+async def test_uninstall_marks_the_conversation(sessions: async_sessionmaker[AsyncSession]) -> None:
+    people = PeopleRepository(sessions)
+    await people.remember(ANNA, personal())
+    await people.mark_uninstalled("a:personal-anna")
+    person = await people.person_by_teams_id("29:anna")
+    assert person is not None
+    assert await people.personal_conversation(person.id) is None
