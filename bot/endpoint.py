@@ -32,7 +32,7 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot) -> Any
             body = json.loads(await request.read())
         except web.HTTPRequestEntityTooLarge:
             raise
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _problem(400, "the body is not valid JSON")
         problem = _activity_problem(body)
         if problem:

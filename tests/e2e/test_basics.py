@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
+from scripts.devstack import Stack
 from tests.e2e.playground import Playground
 
 
@@ -41,3 +45,15 @@ async def test_unknown_input_gets_a_friendly_hint(playground: Playground) -> Non
     reply = await playground.reply_to(playground.personal_chat, "vad är klockan?")
     assert "Jag förstod inte" in reply.all_text
     assert "hjälp" in reply.all_text
+
+
+async def test_conversation_references_are_stored_for_people_and_channels(playground: Playground, stack: Stack) -> None:
+    await playground.reply_to(playground.personal_chat, "om")
+    await playground.reply_to(playground.channel("Lärprojekt"), "om", user="user-id-3", mention=True)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        people = dict(db.execute("SELECT teams_id, aad_object_id FROM person").fetchall())
+        kinds = {kind for (kind,) in db.execute("SELECT kind FROM conversation WHERE installed")}
+        references = [json.loads(r) for (r,) in db.execute("SELECT reference FROM conversation")]
+    assert people["user-id-0"] == "0c0a0000-0000-4000-8000-000000000000"
+    assert {"personal", "channel"} <= kinds
+    assert all(reference["serviceUrl"] and reference["conversation"]["id"] for reference in references)
