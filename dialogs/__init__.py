@@ -1,0 +1,1 @@
+"""botbuilder-dialogs flows for multi-turn text conversations, one dialog per file."""
