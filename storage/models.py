@@ -86,3 +86,110 @@ class StateItem(Base):
     e_tag: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Organisation(Base):
+    """A municipality, the region, or another organisation people register from."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    """Stable short key used in cards and files ("falun", "region", "annan")."""
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    """municipality, region or other"""
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Project(Base):
+    """A learning project (lärprojekt): a series of meetings on a theme."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    quota_per_organisation: Mapped[int] = mapped_column(Integer, default=3)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    registration_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """The moment registration closes (stored UTC)."""
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    """planned, open, running, finished or alumni"""
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    calendar_token: Mapped[str] = mapped_column(String(64))
+    """Unguessable part of the project's calendar (.ics) addresses."""
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped at the start of every registration change: serialises quota counting on every backend."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="project", order_by="Meeting.number", cascade="all, delete-orphan"
+    )
+
+
+class Meeting(Base):
+    """A meeting (träff) of a project."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_meeting_project_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_link: Mapped[str] = mapped_column(String(1000), default="")
+    programme: Mapped[str] = mapped_column(Text, default="")
+    uid: Mapped[str] = mapped_column(String(120), unique=True)
+    """Calendar UID: stays the same when the meeting changes, so calendars update the entry."""
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    """Calendar SEQUENCE: bumped on every change."""
+
+    project: Mapped[Project] = relationship(back_populates="meetings")
+
+
+class Registration(Base):
+    """A person's registration to a project (one per person and project)."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("project_id", "person_id", name="uq_registration_project_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    organisation_other: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    role_title: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    dietary: Mapped[str] = mapped_column(String(500), default="")
+    consent_list: Mapped[bool] = mapped_column(default=False)
+    """Agreed to appear in the participant list other participants see."""
+    status: Mapped[str] = mapped_column(String(20))
+    """registered, waitlisted or cancelled"""
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    """Position in the waitlist: earliest first."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    transfer_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    transfer_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    person: Mapped[Person] = relationship()
+    meetings: Mapped[list[RegistrationMeeting]] = relationship(cascade="all, delete-orphan")
+
+
+class RegistrationMeeting(Base):
+    """Which meetings of the project a registration covers."""
+
+    __tablename__ = "registration_meeting"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)

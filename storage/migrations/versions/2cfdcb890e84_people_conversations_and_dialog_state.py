@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("teams_id"),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_person_aad_object_id"), ["aad_object_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_person_aad_object_id"), ["aad_object_id"], unique=False)
 
     op.create_table(
         "state_item",
