@@ -22,9 +22,10 @@ from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
 from bot.i18n import language_of, t, use_language
+from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
-from storage.people import ConversationSeen, PeopleRepository, Visitor
+from storage.people import PeopleRepository
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class DalaLabBot(TeamsActivityHandler):
 
     def _parse(self, turn_context: TurnContext) -> Turn:
         activity = turn_context.activity
-        in_channel = _conversation_kind(activity) != "personal"
+        in_channel = conversation_kind(activity) != "personal"
         text = _without_bot_mention(activity) if in_channel else (activity.text or "")
         text = text.strip()[:MAX_TEXT]
         sender = activity.from_property or ChannelAccount(id="", name="")
@@ -131,53 +132,25 @@ class DalaLabBot(TeamsActivityHandler):
     # --- installation ---------------------------------------------------------------------
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        in_channel = _conversation_kind(turn_context.activity) != "personal"
-        await turn_context.send_activity(
-            MessageFactory.attachment(CardFactory.adaptive_card(welcome_card(in_channel)))
-        )
+        in_channel = conversation_kind(turn_context.activity) != "personal"
+        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(welcome_card(in_channel))))
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._people.mark_uninstalled(turn_context.activity.conversation.id)
 
     # --- bookkeeping ----------------------------------------------------------------------
 
-    async def _remember(self, turn_context: TurnContext) -> None:
-        """Keep the conversation reference (and the person) for proactive messages later."""
+    async def _remember(self, turn_context: TurnContext) -> int | None:
+        """Keep the conversation reference (and the person) for proactive messages later;
+        returns the sender's person id."""
         activity = turn_context.activity
         if activity.conversation is None or not activity.service_url:
-            return
+            return None
         if activity.type == "installationUpdate" and activity.action in ("remove", "remove-upgrade"):
-            return
-        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-        reference = TurnContext.get_conversation_reference(activity)
-        seen = ConversationSeen(
-            conversation_id=activity.conversation.id,
-            kind=_conversation_kind(activity),
-            service_url=activity.service_url,
-            reference=_serialise_reference(reference),
-            tenant_id=(channel_data.get("tenant") or {}).get("id") or activity.conversation.tenant_id,
-            team_id=(channel_data.get("team") or {}).get("id"),
-            channel_id=(channel_data.get("channel") or {}).get("id"),
-        )
-        sender = activity.from_property
-        visitor = None
-        if sender is not None and sender.id and activity.type in ("message", "invoke", "installationUpdate"):
-            visitor = Visitor(
-                teams_id=sender.id,
-                name=sender.name or "",
-                aad_object_id=(sender.aad_object_id or "").lower() or None,
-                tenant_id=seen.tenant_id,
-                locale=activity.locale,
-            )
-        await self._people.remember(visitor, seen)
-
-
-def _conversation_kind(activity: Activity) -> str:
-    conversation = activity.conversation
-    kind = getattr(conversation, "conversation_type", None) if conversation else None
-    if kind in ("personal", "groupChat", "channel"):
-        return str(kind)
-    return "personal"
+            return None
+        seen = conversation_seen(activity)
+        visitor = visitor_of(activity, seen.tenant_id) if activity.type in PEOPLE_ACTIVITIES else None
+        return await self._people.remember(visitor, seen)
 
 
 def _without_bot_mention(activity: Activity) -> str:
@@ -191,9 +164,3 @@ def _without_bot_mention(activity: Activity) -> str:
         if entity.type == "mention" and mentioned.get("id") == bot_id:
             text = text.replace(str(properties.get("text") or ""), " ")
     return text
-
-
-def _serialise_reference(reference: Any) -> str:
-    import json
-
-    return json.dumps(reference.serialize(), ensure_ascii=False, sort_keys=True)

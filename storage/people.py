@@ -38,32 +38,34 @@ class ConversationSeen:
 class PeopleRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._last_seen: dict[tuple[str, str], tuple[Visitor, ConversationSeen]] = {}
+        self._last_seen: dict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = {}
 
-    async def remember(self, visitor: Visitor | None, conversation: ConversationSeen) -> None:
-        """Store or refresh the person and the conversation reference; a no-op when nothing changed
-        since this process last stored it (most turns)."""
+    async def remember(self, visitor: Visitor | None, conversation: ConversationSeen) -> int | None:
+        """Store or refresh the person and the conversation reference; returns the person's id.
+        A no-op when nothing changed since this process last stored it (most turns)."""
         cache_key = (visitor.teams_id if visitor else "", conversation.conversation_id)
-        if visitor is not None and self._last_seen.get(cache_key) == (visitor, conversation):
-            return
+        cached = self._last_seen.get(cache_key)
+        if visitor is not None and cached is not None and cached[:2] == (visitor, conversation):
+            return cached[2]
+        person_id: int | None = None
         for attempt in (1, 2):
             try:
                 async with self._sessions.begin() as session:
                     person = await _upsert_person(session, visitor) if visitor else None
                     await _upsert_conversation(session, conversation, person)
+                    person_id = person.id if person else None
                 break
             except IntegrityError:
                 # Two first turns of one person raced to insert; the second attempt updates.
                 if attempt == 2:
                     raise
-        if visitor is not None:
-            self._last_seen[cache_key] = (visitor, conversation)
+        if visitor is not None and person_id is not None:
+            self._last_seen[cache_key] = (visitor, conversation, person_id)
+        return person_id
 
     async def mark_uninstalled(self, conversation_id: str) -> None:
         async with self._sessions.begin() as session:
-            row = await session.scalar(
-                select(Conversation).where(Conversation.conversation_id == conversation_id)
-            )
+            row = await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))
             if row is not None:
                 row.installed = False
         self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] != conversation_id}
@@ -72,11 +74,26 @@ class PeopleRepository:
         async with self._sessions() as session:
             return await session.scalar(select(Person).where(Person.teams_id == teams_id))
 
+    async def person_by_id(self, person_id: int) -> Person | None:
+        async with self._sessions() as session:
+            return await session.get(Person, person_id)
+
+    async def any_conversation_of(self, person_id: int, tenant_id: str | None) -> Conversation | None:
+        """A conversation where the bot met the person (for its service URL and bot id)."""
+        async with self._sessions() as session:
+            person = await session.get(Person, person_id)
+            if person is None:
+                return None
+            return await session.scalar(
+                select(Conversation)
+                .where(Conversation.tenant_id == tenant_id, Conversation.installed.is_(True))
+                .order_by(Conversation.updated_at.desc())
+                .limit(1)
+            )
+
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self._sessions() as session:
-            return await session.scalar(
-                select(Conversation).where(Conversation.conversation_id == conversation_id)
-            )
+            return await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))
 
     async def personal_conversation(self, person_id: int) -> Conversation | None:
         async with self._sessions() as session:
@@ -102,12 +119,8 @@ async def _upsert_person(session: AsyncSession, visitor: Visitor) -> Person:
     return person
 
 
-async def _upsert_conversation(
-    session: AsyncSession, seen: ConversationSeen, person: Person | None
-) -> None:
-    row = await session.scalar(
-        select(Conversation).where(Conversation.conversation_id == seen.conversation_id)
-    )
+async def _upsert_conversation(session: AsyncSession, seen: ConversationSeen, person: Person | None) -> None:
+    row = await session.scalar(select(Conversation).where(Conversation.conversation_id == seen.conversation_id))
     if row is None:
         row = Conversation(conversation_id=seen.conversation_id)
         session.add(row)

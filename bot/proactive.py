@@ -1,0 +1,83 @@
+"""Sending to a person or a channel outside a turn: to a stored conversation reference, or by
+creating a 1:1 chat with a person the bot has only met in a team channel or group chat."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.references import conversation_seen
+from storage.models import Conversation, Person
+from storage.people import PeopleRepository, Visitor
+
+log = logging.getLogger(__name__)
+
+
+class Messenger:
+    def __init__(self, adapter: BotAdapter, people: PeopleRepository, app_id: str) -> None:
+        self._adapter = adapter
+        self._people = people
+        self._app_id = app_id
+
+    async def send_to_person(self, person_id: int, activity: Activity) -> str:
+        """Send ``activity`` 1:1; returns the id of the conversation it went to."""
+        conversation = await self._people.personal_conversation(person_id)
+        if conversation is not None:
+            await self._continue(conversation, activity)
+            return conversation.conversation_id
+        person = await self._people.person_by_id(person_id)
+        if person is None:
+            raise LookupError(f"no person {person_id}")
+        return await self._create_personal(person, activity)
+
+    async def send_to_conversation(self, conversation_id: str, activity: Activity) -> None:
+        conversation = await self._people.conversation(conversation_id)
+        if conversation is None:
+            raise LookupError(f"no stored reference for conversation {conversation_id}")
+        await self._continue(conversation, activity)
+
+    async def _continue(self, conversation: Conversation, activity: Activity) -> None:
+        reference = ConversationReference().deserialize(json.loads(conversation.reference))
+
+        async def send(context: TurnContext) -> None:
+            await context.send_activity(activity)
+
+        await self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id)  # type: ignore[call-arg]
+
+    async def _create_personal(self, person: Person, activity: Activity) -> str:
+        """Open a 1:1 chat with someone met in a channel or group chat (Teams allows this for
+        members of a team or chat where the app is installed)."""
+        known = await self._people.any_conversation_of(person.id, person.tenant_id)
+        if known is None:
+            raise LookupError(f"person {person.id} has no conversation the bot can reach them through")
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=json.loads(known.reference)["bot"]["id"]),
+            members=[ChannelAccount(id=person.teams_id, name=person.name)],
+            tenant_id=person.tenant_id,
+            channel_data={"tenant": {"id": person.tenant_id}},
+        )
+        created: list[str] = []
+
+        async def send(context: TurnContext) -> None:
+            created.append(context.activity.conversation.id)
+            context.activity.conversation.conversation_type = "personal"
+            seen = conversation_seen(context.activity)
+            await self._people.remember(
+                Visitor(person.teams_id, person.name, person.aad_object_id, person.tenant_id, person.locale), seen
+            )
+            await context.send_activity(activity)
+
+        await self._adapter.create_conversation(  # type: ignore[call-arg]
+            self._app_id, send, parameters, "msteams", known.service_url, None
+        )
+        log.info("opened a 1:1 chat with person %s", person.id)
+        return created[0]

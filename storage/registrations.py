@@ -1,0 +1,346 @@
+"""Repository of registrations: placing people within quotas, the waitlist, cancellation with
+promotion, and handing a place to a colleague. Every change runs in one transaction that first
+bumps the project's lock_version, so two registrations can never both take the last place."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.registration_rules import (
+    Limits,
+    Occupancy,
+    RegistrationForm,
+    Status,
+    Waiting,
+    next_to_promote,
+    place_for,
+    registration_open,
+)
+from storage.models import Meeting, Organisation, Project, Registration, RegistrationMeeting
+
+TRANSFER_TTL = timedelta(days=7)
+
+
+class RegistrationClosed(Exception):
+    """The deadline has passed: no new registrations."""
+
+
+class NotFound(LookupError):
+    """No such registration for this person (or it belongs to someone else)."""
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    registration: Registration
+    created: bool
+    previous_status: Status | None
+    waitlist_position: int | None
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    cancelled: Registration
+    promoted: Registration | None
+
+
+@dataclass(frozen=True)
+class OrganisationCount:
+    organisation: str
+    registered: int
+    waitlisted: int
+
+
+@dataclass(frozen=True)
+class ProjectOverview:
+    counts: list[OrganisationCount]
+    waitlist: list[Registration]
+    registered_total: int
+
+
+class RegistrationRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def organisation_kinds(self) -> dict[str, str]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(Organisation.key, Organisation.kind))
+            return dict(rows.tuples().all())
+
+    async def find(self, project_id: int, person_id: int) -> Registration | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                _loaded().where(Registration.project_id == project_id, Registration.person_id == person_id)
+            )
+
+    async def by_id(self, registration_id: int) -> Registration | None:
+        async with self._sessions() as session:
+            return await session.scalar(_loaded().where(Registration.id == registration_id))
+
+    async def of_person(self, person_id: int) -> list[Registration]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                _loaded()
+                .where(Registration.person_id == person_id, Registration.status != Status.CANCELLED)
+                .order_by(Registration.created_at)
+            )
+            return list(rows)
+
+    async def register(
+        self, project_id: int, person_id: int, form: RegistrationForm, now: datetime
+    ) -> RegistrationResult:
+        """Create the person's registration, or update it (a second attempt edits the first)."""
+        async with self._sessions.begin() as session:
+            project = await _lock_project(session, project_id)
+            organisation = await _organisation(session, form.organisation_key)
+            existing = await session.scalar(
+                select(Registration).where(Registration.project_id == project_id, Registration.person_id == person_id)
+            )
+            active = existing is not None and existing.status != Status.CANCELLED
+            if not active and not registration_open(project.registration_deadline, now):
+                raise RegistrationClosed(project.name)
+            previous = Status(existing.status) if active and existing else None
+            moved = not active or existing is None or existing.organisation_id != organisation.id
+            if moved:
+                # Counted before the new row exists, so the person never counts against themselves.
+                occupancy = await _occupancy(
+                    session, project_id, organisation.id, exclude=existing.id if existing else None
+                )
+                status = place_for(
+                    Limits(project.quota_per_organisation, project.capacity), occupancy, organisation.kind
+                )
+            registration = existing or Registration(project_id=project_id, person_id=person_id)
+            _fill(registration, form, organisation)
+            if moved:
+                registration.status = status
+                registration.queued_at = now
+                registration.cancelled_at = None
+                if not active:
+                    registration.created_at = now
+            if existing is None:
+                session.add(registration)
+            await _set_meetings(session, registration, project_id, form.meeting_numbers)
+            await session.flush()
+            position = await _waitlist_position(session, registration)
+        return RegistrationResult(await self._reload(registration.id), not active, previous, position)
+
+    async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
+        """Cancel a registration; a freed place goes to the first one who can take it."""
+        async with self._sessions.begin() as session:
+            registration = await session.get(Registration, registration_id)
+            if registration is None or registration.person_id != person_id:
+                raise NotFound(registration_id)
+            project = await _lock_project(session, registration.project_id)
+            was_registered = registration.status == Status.REGISTERED
+            registration.status = Status.CANCELLED
+            registration.cancelled_at = now
+            registration.transfer_code = None
+            await session.flush()
+            promoted_id = await _promote(session, project, registration.organisation_id) if was_registered else None
+        promoted = await self._reload(promoted_id) if promoted_id else None
+        return CancelResult(await self._reload(registration_id), promoted)
+
+    async def offer_transfer(self, registration_id: int, person_id: int, now: datetime) -> str:
+        """A one-time code the holder gives a colleague, who takes the place over with it."""
+        async with self._sessions.begin() as session:
+            registration = await session.get(Registration, registration_id)
+            if registration is None or registration.person_id != person_id or registration.status == Status.CANCELLED:
+                raise NotFound(registration_id)
+            registration.transfer_code = secrets.token_hex(3).upper()
+            registration.transfer_expires_at = now + TRANSFER_TTL
+            return registration.transfer_code
+
+    async def take_over(
+        self, code: str, person_id: int, name: str, email: str, now: datetime
+    ) -> tuple[Registration, Registration]:
+        """Hand the place behind ``code`` to ``person_id``: same organisation, same meetings, same
+        status. Returns (the colleague's new registration, the holder's cancelled one)."""
+        async with self._sessions.begin() as session:
+            holder = await session.scalar(
+                select(Registration)
+                .where(Registration.transfer_code == code.strip().upper())
+                .options(selectinload(Registration.meetings))
+            )
+            if holder is None or holder.transfer_expires_at is None or holder.transfer_expires_at <= now:
+                raise NotFound(code)
+            if holder.person_id == person_id:
+                raise NotFound(code)
+            await _lock_project(session, holder.project_id)
+            mine = await session.scalar(
+                select(Registration).where(
+                    Registration.project_id == holder.project_id, Registration.person_id == person_id
+                )
+            )
+            if mine is not None and mine.status != Status.CANCELLED:
+                raise ValueError("already registered")
+            colleague = mine or Registration(project_id=holder.project_id, person_id=person_id)
+            if mine is None:
+                session.add(colleague)
+            for field in ("organisation_id", "organisation_other", "status", "queued_at"):
+                setattr(colleague, field, getattr(holder, field))
+            colleague.name, colleague.email = name, email
+            colleague.role_title, colleague.dietary, colleague.consent_list = "", "", False
+            colleague.cancelled_at, colleague.created_at = None, now
+            meeting_ids = [link.meeting_id for link in holder.meetings]
+            holder.status, holder.cancelled_at, holder.transfer_code = Status.CANCELLED, now, None
+            await session.flush()
+            await _set_meeting_ids(session, colleague, meeting_ids)
+        return await self._reload(colleague.id), await self._reload(holder.id)
+
+    async def overview(self, project_id: int) -> ProjectOverview:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Organisation.name, Registration.status, func.count())
+                .join(Registration.organisation)
+                .where(Registration.project_id == project_id, Registration.status != Status.CANCELLED)
+                .group_by(Organisation.name, Organisation.sort_order, Registration.status)
+                .order_by(Organisation.sort_order)
+            )
+            counts: dict[str, dict[str, int]] = {}
+            for name, status, count in rows.tuples():
+                counts.setdefault(name, {})[status] = count
+            waitlist = await session.scalars(
+                _loaded()
+                .where(Registration.project_id == project_id, Registration.status == Status.WAITLISTED)
+                .order_by(Registration.queued_at, Registration.id)
+            )
+        per_org = [
+            OrganisationCount(name, c.get(Status.REGISTERED, 0), c.get(Status.WAITLISTED, 0))
+            for name, c in counts.items()
+        ]
+        return ProjectOverview(per_org, list(waitlist), sum(c.registered for c in per_org))
+
+    async def for_export(self, project_id: int) -> list[Registration]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                _loaded()
+                .join(Registration.organisation)
+                .where(Registration.project_id == project_id)
+                .order_by(Organisation.sort_order, Registration.status, Registration.queued_at)
+            )
+            return list(rows)
+
+    async def _reload(self, registration_id: int) -> Registration:
+        registration = await self.by_id(registration_id)
+        assert registration is not None
+        return registration
+
+
+def _loaded():  # type: ignore[no-untyped-def]
+    return select(Registration).options(
+        selectinload(Registration.organisation),
+        selectinload(Registration.meetings),
+        selectinload(Registration.person),
+    )
+
+
+async def _lock_project(session: AsyncSession, project_id: int) -> Project:
+    # The UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is counted.
+    await session.execute(update(Project).where(Project.id == project_id).values(lock_version=Project.lock_version + 1))
+    project = await session.get(Project, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    return project
+
+
+async def _organisation(session: AsyncSession, key: str) -> Organisation:
+    organisation = await session.scalar(select(Organisation).where(Organisation.key == key))
+    if organisation is None:
+        raise ValueError(f"unknown organisation {key!r}")
+    return organisation
+
+
+def _fill(registration: Registration, form: RegistrationForm, organisation: Organisation) -> None:
+    registration.organisation_id = organisation.id
+    registration.organisation_other = form.organisation_other
+    registration.name = form.name
+    registration.role_title = form.role_title
+    registration.email = form.email
+    registration.dietary = form.dietary
+    registration.consent_list = form.consent_list
+
+
+async def _occupancy(session: AsyncSession, project_id: int, organisation_id: int, exclude: int | None) -> Occupancy:
+    registered = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.project_id == project_id, Registration.status == Status.REGISTERED)
+    )
+    if exclude is not None:
+        registered = registered.where(Registration.id != exclude)
+    total = await session.scalar(registered) or 0
+    in_org = await session.scalar(registered.where(Registration.organisation_id == organisation_id)) or 0
+    return Occupancy(in_org, total)
+
+
+async def _set_meetings(
+    session: AsyncSession, registration: Registration, project_id: int, numbers: frozenset[int]
+) -> None:
+    await session.flush()
+    ids = (
+        await session.scalars(
+            select(Meeting.id).where(Meeting.project_id == project_id, Meeting.number.in_(sorted(numbers)))
+        )
+    ).all()
+    await _set_meeting_ids(session, registration, list(ids))
+
+
+async def _set_meeting_ids(session: AsyncSession, registration: Registration, meeting_ids: list[int]) -> None:
+    await session.flush()
+    await session.refresh(registration, ["meetings"])
+    registration.meetings = [RegistrationMeeting(registration_id=registration.id, meeting_id=i) for i in meeting_ids]
+
+
+async def _waitlist_position(session: AsyncSession, registration: Registration) -> int | None:
+    if registration.status != Status.WAITLISTED:
+        return None
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.project_id == registration.project_id,
+            Registration.status == Status.WAITLISTED,
+            Registration.organisation_id == registration.organisation_id,
+            Registration.queued_at < registration.queued_at,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+async def _promote(session: AsyncSession, project: Project, freed_organisation_id: int) -> int | None:
+    waiting_rows = await session.execute(
+        select(Registration.id, Registration.organisation_id, Organisation.kind, Registration.queued_at)
+        .join(Registration.organisation)
+        .where(Registration.project_id == project.id, Registration.status == Status.WAITLISTED)
+    )
+    waiting = [Waiting(*row) for row in waiting_rows.tuples()]
+    per_org_rows = await session.execute(
+        select(Registration.organisation_id, func.count())
+        .where(Registration.project_id == project.id, Registration.status == Status.REGISTERED)
+        .group_by(Registration.organisation_id)
+    )
+    per_org: dict[int, int] = dict(per_org_rows.tuples().all())
+    chosen = next_to_promote(
+        waiting,
+        freed_organisation_id,
+        Limits(project.quota_per_organisation, project.capacity),
+        per_org,
+        sum(per_org.values()),
+    )
+    if chosen is None:
+        return None
+    promoted = await session.get(Registration, chosen.registration_id)
+    assert promoted is not None
+    promoted.status = Status.REGISTERED
+    return promoted.id
+
+
+def meeting_numbers(registration: Registration, meetings: Sequence[Meeting]) -> list[int]:
+    chosen = {link.meeting_id for link in registration.meetings}
+    return [meeting.number for meeting in meetings if meeting.id in chosen]

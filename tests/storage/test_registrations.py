@@ -1,0 +1,166 @@
+"""Registrations on SQLite and PostgreSQL: quotas, waitlist, promotion, editing, handing over."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.registration_rules import RegistrationForm, Status
+from storage.models import Meeting, Person, Project
+from storage.registrations import NotFound, RegistrationClosed, RegistrationRepository
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+DEADLINE = datetime(2027, 4, 14, 22, 0, tzinfo=UTC)
+
+
+async def make_project(sessions: async_sessionmaker[AsyncSession], capacity: int | None = None) -> int:
+    async with sessions.begin() as session:
+        project = Project(slug=f"p{capacity}", name="Planering", calendar_token="tok", capacity=capacity,
+                          registration_deadline=DEADLINE)
+        project.meetings = [
+            Meeting(number=n, title=f"Träff {n}", starts_at=NOW + timedelta(days=60 * n),
+                    ends_at=NOW + timedelta(days=60 * n, hours=5), uid=f"p{capacity}-{n}")
+            for n in (1, 2, 3, 4)
+        ]
+        session.add(project)
+        await session.flush()
+        return project.id
+
+
+async def make_people(sessions: async_sessionmaker[AsyncSession], count: int) -> list[int]:
+    async with sessions.begin() as session:
+        people = [Person(teams_id=f"user-{i}", name=f"Person {i}") for i in range(count)]
+        session.add_all(people)
+        await session.flush()
+        return [person.id for person in people]
+
+
+def form(organisation: str = "falun", name: str = "Anna", meetings: frozenset[int] = frozenset({1, 2})
+         ) -> RegistrationForm:
+    return RegistrationForm(name, organisation, "", "Planerare", "anna@falun.se", meetings, "", True)
+
+
+@pytest.fixture
+def repo(sessions: async_sessionmaker[AsyncSession]) -> RegistrationRepository:
+    return RegistrationRepository(sessions)
+
+
+async def test_fourth_from_a_municipality_is_waitlisted(sessions: async_sessionmaker[AsyncSession],
+                                                       repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 5)
+    results = [await repo.register(project, p, form(), NOW + timedelta(minutes=i)) for i, p in enumerate(people[:4])]
+    assert [r.registration.status for r in results] == [
+        Status.REGISTERED, Status.REGISTERED, Status.REGISTERED, Status.WAITLISTED]
+    assert results[3].waitlist_position == 1
+    other = await repo.register(project, people[4], form("mora"), NOW)
+    assert other.registration.status == Status.REGISTERED
+
+
+async def test_second_attempt_edits_the_first(sessions: async_sessionmaker[AsyncSession],
+                                              repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    [person] = await make_people(sessions, 1)
+    first = await repo.register(project, person, form(), NOW)
+    second = await repo.register(project, person, form(name="Anna L", meetings=frozenset({3})), NOW)
+    assert first.created and not second.created
+    assert second.registration.id == first.registration.id
+    assert second.registration.name == "Anna L"
+    assert [link.meeting_id for link in second.registration.meetings] != [
+        link.meeting_id for link in first.registration.meetings]
+    assert second.previous_status == Status.REGISTERED
+
+
+async def test_deadline_refuses_new_but_not_edits(sessions: async_sessionmaker[AsyncSession],
+                                                  repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    early, late = await make_people(sessions, 2)
+    await repo.register(project, early, form(), NOW)
+    with pytest.raises(RegistrationClosed):
+        await repo.register(project, late, form(), DEADLINE)
+    edited = await repo.register(project, early, form(name="Anna Edit"), DEADLINE + timedelta(days=1))
+    assert edited.registration.name == "Anna Edit"
+
+
+async def test_cancel_promotes_same_municipality_first(sessions: async_sessionmaker[AsyncSession],
+                                                       repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 4)
+    regs = [(await repo.register(project, p, form(), NOW + timedelta(minutes=i))).registration
+            for i, p in enumerate(people)]
+    result = await repo.cancel(regs[1].id, people[1], NOW + timedelta(hours=1))
+    assert result.cancelled.status == Status.CANCELLED
+    assert result.promoted is not None and result.promoted.id == regs[3].id
+    assert result.promoted.status == Status.REGISTERED
+
+
+async def test_capacity_waitlist_then_general_promotion(sessions: async_sessionmaker[AsyncSession],
+                                                        repo: RegistrationRepository) -> None:
+    project = await make_project(sessions, capacity=2)
+    a, b, c = await make_people(sessions, 3)
+    first = (await repo.register(project, a, form("falun"), NOW)).registration
+    await repo.register(project, b, form("mora"), NOW + timedelta(minutes=1))
+    third = await repo.register(project, c, form("region"), NOW + timedelta(minutes=2))
+    assert third.registration.status == Status.WAITLISTED
+    result = await repo.cancel(first.id, a, NOW + timedelta(hours=1))
+    assert result.promoted is not None and result.promoted.person_id == c
+
+
+async def test_cancelling_someone_elses_registration_is_refused(sessions: async_sessionmaker[AsyncSession],
+                                                                repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    owner, intruder = await make_people(sessions, 2)
+    registration = (await repo.register(project, owner, form(), NOW)).registration
+    with pytest.raises(NotFound):
+        await repo.cancel(registration.id, intruder, NOW)
+    assert (await repo.by_id(registration.id)).status == Status.REGISTERED  # type: ignore[union-attr]
+
+
+async def test_hand_place_to_colleague(sessions: async_sessionmaker[AsyncSession],
+                                       repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    holder, colleague = await make_people(sessions, 2)
+    registration = (await repo.register(project, holder, form(meetings=frozenset({1, 3})), NOW)).registration
+    code = await repo.offer_transfer(registration.id, holder, NOW)
+    new, old = await repo.take_over(code.lower(), colleague, "Erik Åström", "erik@falun.se", NOW)
+    assert new.person_id == colleague and new.status == Status.REGISTERED
+    assert new.organisation_id == registration.organisation_id
+    assert sorted(link.meeting_id for link in new.meetings) == sorted(link.meeting_id for link in registration.meetings)
+    assert old.status == Status.CANCELLED
+    with pytest.raises(NotFound):  # a code works once
+        await repo.take_over(code, colleague, "Erik", "", NOW)
+
+
+async def test_expired_transfer_code(sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    holder, colleague = await make_people(sessions, 2)
+    registration = (await repo.register(project, holder, form(), NOW)).registration
+    code = await repo.offer_transfer(registration.id, holder, NOW)
+    with pytest.raises(NotFound):
+        await repo.take_over(code, colleague, "Erik", "", NOW + timedelta(days=8))
+
+
+async def test_concurrent_registrations_never_exceed_the_quota(sessions: async_sessionmaker[AsyncSession],
+                                                               repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 8)
+    results = await asyncio.gather(*(repo.register(project, p, form(), NOW) for p in people))
+    statuses = [r.registration.status for r in results]
+    assert statuses.count(Status.REGISTERED) == 3
+    assert statuses.count(Status.WAITLISTED) == 5
+
+
+async def test_overview_counts_per_organisation(sessions: async_sessionmaker[AsyncSession],
+                                                repo: RegistrationRepository) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 5)
+    for i, p in enumerate(people):
+        await repo.register(project, p, form("falun" if i < 4 else "mora"), NOW + timedelta(minutes=i))
+    overview = await repo.overview(project)
+    counts = {c.organisation: (c.registered, c.waitlisted) for c in overview.counts}
+    assert counts == {"Falu kommun": (3, 1), "Mora kommun": (1, 0)}
+    assert overview.registered_total == 4
+    assert [r.person_id for r in overview.waitlist] == [people[3]]
