@@ -45,7 +45,13 @@ class Match:
 
 COMMANDS: tuple[Command, ...] = (
     Command("hjälp", ("help", "hjalp", "?"), Role.PARTICIPANT),
+    Command("anmäl", ("anmal", "anmälan", "anmäl mig", "register"), Role.PARTICIPANT),
+    Command("mina anmälningar", ("mina anmalningar", "my registrations"), Role.PARTICIPANT),
+    Command("schema", ("träffar", "schedule"), Role.PARTICIPANT),
+    Command("nästa träff", ("nasta traff", "next meeting"), Role.PARTICIPANT),
+    Command("ta över", ("ta over", "take over"), Role.PARTICIPANT, argument="arg.code", in_manifest=False),
     Command("om", ("about",), Role.PARTICIPANT),
+    Command("anmälningar", ("anmalningar", "registrations"), Role.COORDINATOR),
 )
 
 _SPACES = re.compile(r"\s+")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 from weakref import WeakValueDictionary
 
@@ -18,6 +19,7 @@ from botbuilder.core import (
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.actions import Action, Feature
 from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
@@ -29,8 +31,8 @@ from storage.people import PeopleRepository
 
 log = logging.getLogger(__name__)
 
-Action = Callable[[TurnContext, Turn], Awaitable[None]]
 MAX_TEXT = 4000
+PERSON_ID = "dalalab.person_id"
 
 
 class DalaLabBot(TeamsActivityHandler):
@@ -40,6 +42,7 @@ class DalaLabBot(TeamsActivityHandler):
         people: PeopleRepository,
         conversation_state: ConversationState,
         user_state: UserState,
+        features: Sequence[Feature] = (),
     ) -> None:
         self._settings = settings
         self._people = people
@@ -48,6 +51,12 @@ class DalaLabBot(TeamsActivityHandler):
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
         self._verbs: dict[str, Action] = {"help": self._help}
+        self._coordinator_verbs: set[str] = set()
+        for feature in features:
+            self._commands.update(feature.commands)
+            self._verbs.update(feature.verbs)
+            if getattr(feature, "coordinator_only", False):
+                self._coordinator_verbs.update(feature.verbs)
         validate_table(COMMANDS)
         missing = {command.name for command in COMMANDS} - set(self._commands)
         if missing:
@@ -59,7 +68,7 @@ class DalaLabBot(TeamsActivityHandler):
         lock = self._lock_for(activity.conversation.id if activity.conversation else "")
         async with lock:
             with use_language(language_of(activity.locale, self._settings.language)):
-                await self._remember(turn_context)
+                turn_context.turn_state[PERSON_ID] = await self._remember(turn_context)
                 await super().on_turn(turn_context)
                 await self._conversation_state.save_changes(turn_context)
                 await self._user_state.save_changes(turn_context)
@@ -86,7 +95,7 @@ class DalaLabBot(TeamsActivityHandler):
         if matched.command.role is Role.COORDINATOR and turn.role is not Role.COORDINATOR:
             await turn_context.send_activity(t("error.not_allowed"))
             return
-        turn = Turn(**{**turn.__dict__, "argument": matched.argument})
+        turn = replace(turn, argument=matched.argument)
         await self._commands[matched.command.name](turn_context, turn)
 
     async def _on_card_submit(self, turn_context: TurnContext, turn: Turn, value: dict[str, Any]) -> None:
@@ -95,7 +104,10 @@ class DalaLabBot(TeamsActivityHandler):
         if action is None:
             await turn_context.send_activity(t("card.unknown_action"))
             return
-        await action(turn_context, turn)
+        if verb in self._coordinator_verbs and turn.role is not Role.COORDINATOR:
+            await turn_context.send_activity(t("error.not_allowed"))
+            return
+        await action(turn_context, replace(turn, value=value))
 
     def _parse(self, turn_context: TurnContext) -> Turn:
         activity = turn_context.activity
@@ -113,6 +125,7 @@ class DalaLabBot(TeamsActivityHandler):
             teams_id=sender.id or "",
             aad_object_id=aad,
             name=sender.name or "",
+            person_id=turn_context.turn_state.get(PERSON_ID),
         )
 
     async def _help(self, turn_context: TurnContext, turn: Turn) -> None:

@@ -29,12 +29,18 @@ class Settings:
     time_zone: str = "Europe/Stockholm"
     language: str = "auto"
     """"auto" follows the Teams locale (Swedish unless it says English); "sv" or "en" fixes it."""
+    public_url: str = ""
+    """Where people's browsers reach the bot (calendar files, exports); default http://HOST:PORT."""
     demo_project: bool = False
     max_request_bytes: int = 256 * 1024
 
     @property
     def authenticated(self) -> bool:
         return bool(self.app_id)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,6 +94,7 @@ class Settings:
             ),
             time_zone=values.get("TZ_NAME", "").strip() or cls.time_zone,
             language=values.get("BOT_LANGUAGE", "").strip().lower() or "auto",
+            public_url=values.get("PUBLIC_URL", "").strip(),
             demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
         ).validate()
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.commands import Role
 
@@ -19,3 +20,6 @@ class Turn:
     teams_id: str
     aad_object_id: str | None
     name: str
+    person_id: int | None = None
+    value: dict[str, Any] = field(default_factory=dict)
+    """The data of the card button that was pressed (with the card's inputs)."""

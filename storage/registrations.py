@@ -193,6 +193,16 @@ class RegistrationRepository:
             await _set_meeting_ids(session, colleague, meeting_ids)
         return await self._reload(colleague.id), await self._reload(holder.id)
 
+    async def fill_free_places(self, project_id: int) -> list[Registration]:
+        """After a quota or capacity was raised: move up everyone who now fits, in waitlist order."""
+        promoted_ids: list[int] = []
+        async with self._sessions.begin() as session:
+            project = await _lock_project(session, project_id)
+            while (promoted := await _promote(session, project, freed_organisation_id=0)) is not None:
+                promoted_ids.append(promoted)
+                await session.flush()
+        return [await self._reload(registration_id) for registration_id in promoted_ids]
+
     async def overview(self, project_id: int) -> ProjectOverview:
         async with self._sessions() as session:
             rows = await session.execute(

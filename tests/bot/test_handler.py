@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, MemoryStorage, TurnContext, UserState
+from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Entity
 
+from app import build_bot
 from bot.handler import DalaLabBot
 from bot.settings import Settings
 from storage.db import create_engine, migrate, session_factory
-from storage.people import PeopleRepository
 
 COORDINATOR = "aad-coordinator"
 
@@ -22,10 +22,8 @@ COORDINATOR = "aad-coordinator"
 async def bot(tmp_path: Path) -> Any:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/h.db")
     await migrate(engine)
-    storage = MemoryStorage()
     settings = Settings(coordinator_ids=frozenset({COORDINATOR}))
-    people = PeopleRepository(session_factory(engine))
-    yield DalaLabBot(settings, people, ConversationState(storage), UserState(storage))
+    yield build_bot(settings, session_factory(engine), TestAdapter()).bot
     await engine.dispose()
 
 

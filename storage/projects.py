@@ -1,0 +1,181 @@
+"""Repository of learning projects, their meetings and the organisations people register from.
+
+Projects come back with their meetings loaded (ordered by number), usable after the session closes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Final
+
+from sqlalchemy import Select, and_, exists, not_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.projects import MeetingSpec, ProjectSpec
+from storage.models import Meeting, Organisation, Project
+
+ACTIVE_STATES = ("open", "running")
+UID_DOMAIN = "dalalab.regiondalarna.se"
+# The meeting fields a calendar entry shows: a change in any of them is a new SEQUENCE.
+MEETING_FIELDS = ("title", "starts_at", "ends_at", "place", "online_link", "programme")
+
+
+class _NotGiven(Enum):
+    NOT_GIVEN = "not given"
+
+
+NOT_GIVEN: Final = _NotGiven.NOT_GIVEN
+"""Default of update_settings' optional fields: "leave unchanged", since None means "no limit"."""
+
+
+def meeting_uid(slug: str, number: int) -> str:
+    """The calendar UID of a project's meeting: stable as long as the meeting keeps its number."""
+    return f"{slug}-traff-{number}@{UID_DOMAIN}"
+
+
+class ProjectRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def upsert(self, spec: ProjectSpec) -> Project:
+        """Create or update the project with ``spec.slug``; running it twice changes nothing."""
+        for attempt in (1, 2):
+            try:
+                async with self._sessions.begin() as session:
+                    return await _upsert(session, spec)
+            except IntegrityError:
+                # Two processes created the same new project at once; the second attempt updates it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def by_id(self, project_id: int) -> Project | None:
+        return await self._one(_projects().where(Project.id == project_id))
+
+    async def by_slug(self, slug: str) -> Project | None:
+        return await self._one(_projects().where(Project.slug == slug))
+
+    async def by_calendar_token(self, token: str) -> Project | None:
+        return await self._one(_projects().where(Project.calendar_token == token))
+
+    async def all_projects(self) -> list[Project]:
+        return await self._all(_projects().order_by(Project.name, Project.id))
+
+    async def open_projects(self, now: datetime) -> list[Project]:
+        """Projects people can take part in: open or running, and not every meeting over yet."""
+        meetings = select(Meeting.id).where(Meeting.project_id == Project.id)
+        not_over = or_(not_(exists(meetings)), exists(meetings.where(Meeting.ends_at > now)))
+        query = _projects().where(and_(Project.state.in_(ACTIVE_STATES), not_over))
+        return await self._all(query.order_by(Project.name, Project.id))
+
+    async def update_settings(
+        self,
+        project_id: int,
+        quota_per_organisation: int | None = None,
+        capacity: int | None | _NotGiven = NOT_GIVEN,
+        registration_deadline: datetime | None | _NotGiven = NOT_GIVEN,
+    ) -> Project | None:
+        """Change what is given (capacity/deadline None = no limit); None when there is no such project."""
+        _check_settings(quota_per_organisation, capacity, registration_deadline)
+        async with self._sessions.begin() as session:
+            project = await session.get(Project, project_id, with_for_update=True)
+            if project is None:
+                return None
+            if quota_per_organisation is not None:
+                project.quota_per_organisation = quota_per_organisation
+            if not isinstance(capacity, _NotGiven):
+                project.capacity = capacity
+            if not isinstance(registration_deadline, _NotGiven):
+                project.registration_deadline = registration_deadline
+            # Quota and capacity decide who gets a place, so a change serialises with registrations.
+            project.lock_version += 1
+        return await self.by_id(project_id)
+
+    async def organisations(self) -> list[Organisation]:
+        async with self._sessions() as session:
+            rows = await session.scalars(select(Organisation).order_by(Organisation.sort_order, Organisation.name))
+            return list(rows)
+
+    async def upcoming_meetings(self, project_id: int, now: datetime) -> list[Meeting]:
+        """Meetings not yet over (one in progress counts), earliest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Meeting)
+                .where(Meeting.project_id == project_id, Meeting.ends_at > now)
+                .order_by(Meeting.starts_at, Meeting.number)
+            )
+            return list(rows)
+
+    async def next_meeting(self, project_id: int, now: datetime) -> Meeting | None:
+        upcoming = await self.upcoming_meetings(project_id, now)
+        return upcoming[0] if upcoming else None
+
+    async def _one(self, query: Select[tuple[Project]]) -> Project | None:
+        async with self._sessions() as session:
+            return await session.scalar(query)
+
+    async def _all(self, query: Select[tuple[Project]]) -> list[Project]:
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
+
+def _projects() -> Select[tuple[Project]]:
+    return select(Project).options(selectinload(Project.meetings))
+
+
+async def _upsert(session: AsyncSession, spec: ProjectSpec) -> Project:
+    project = await session.scalar(_projects().where(Project.slug == spec.slug))
+    if project is None:
+        project = Project(slug=spec.slug, calendar_token=secrets.token_urlsafe(24), meetings=[])
+        session.add(project)
+    project.name = spec.name
+    project.description = spec.description
+    project.quota_per_organisation = spec.quota_per_organisation
+    project.capacity = spec.capacity
+    project.registration_deadline = spec.registration_deadline
+    project.state = spec.state
+    project.contact = spec.contact
+    _sync_meetings(project, spec.meetings)
+    await session.flush()
+    return project
+
+
+def _sync_meetings(project: Project, specs: Sequence[MeetingSpec]) -> None:
+    """Match meetings by number: update in place (UID kept), add the new, drop the ones no longer listed."""
+    existing = {meeting.number: meeting for meeting in project.meetings}
+    meetings: list[Meeting] = []
+    for spec in specs:
+        meeting = existing.get(spec.number)
+        if meeting is None:
+            meeting = Meeting(number=spec.number, uid=meeting_uid(project.slug, spec.number), sequence=0)
+            _copy_fields(meeting, spec)
+        elif _differs(meeting, spec):
+            _copy_fields(meeting, spec)
+            meeting.sequence += 1
+        meetings.append(meeting)
+    # Replacing the collection lets delete-orphan remove the dropped meetings (and, by cascade, their
+    # registration_meeting rows); sorted so the returned project matches what a fresh load gives.
+    project.meetings = sorted(meetings, key=lambda meeting: meeting.number)
+
+
+def _differs(meeting: Meeting, spec: MeetingSpec) -> bool:
+    return any(getattr(meeting, name) != getattr(spec, name) for name in MEETING_FIELDS)
+
+
+def _copy_fields(meeting: Meeting, spec: MeetingSpec) -> None:
+    for name in MEETING_FIELDS:
+        setattr(meeting, name, getattr(spec, name))
+
+
+def _check_settings(quota: int | None, capacity: int | None | _NotGiven, deadline: datetime | None | _NotGiven) -> None:
+    if quota is not None and quota < 1:
+        raise ValueError("quota_per_organisation must be at least 1")
+    if isinstance(capacity, int) and capacity < 1:
+        raise ValueError("capacity must be at least 1 (or None for no limit)")
+    if isinstance(deadline, datetime) and deadline.tzinfo is None:
+        raise ValueError("registration_deadline must be timezone-aware")
