@@ -76,8 +76,9 @@ class Components:
     downloads: Downloads
 
 
-def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter,
-              clock: Clock = system_clock) -> Components:
+def build_bot(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter, clock: Clock = system_clock
+) -> Components:
     """The bot with its features, over the given database and adapter (tests pass a TestAdapter)."""
     storage = SqlStorage(sessions)
     people = PeopleRepository(sessions)
@@ -89,8 +90,9 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     features = [
         registration_actions,
         ScheduleActions(service, settings.base_url, clock),
-        CoordinatorActions(projects, registrations, downloads, registration_actions, settings.base_url,
-                           settings.zone, clock),
+        CoordinatorActions(
+            projects, registrations, downloads, registration_actions, settings.base_url, settings.zone, clock
+        ),
     ]
     bot = DalaLabBot(settings, people, ConversationState(storage), UserState(storage), features)
     return Components(bot, projects, downloads)

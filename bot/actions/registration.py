@@ -92,7 +92,9 @@ class RegistrationActions:
             await send_card(context, my_registrations([]))
             return
         items = [
-            MyRegistration(r.id, p.name, Status(r.status), _organisation_name(r), _lines(chosen_meetings(r, p.meetings)))
+            MyRegistration(
+                r.id, p.name, Status(r.status), _organisation_name(r), _lines(chosen_meetings(r, p.meetings))
+            )
             for r, p in await self._service.mine(turn.person_id)
         ]
         await send_card(context, my_registrations(items))
@@ -153,23 +155,38 @@ class RegistrationActions:
         existing = view.existing
         if existing is not None:
             prefill = Prefill(
-                existing.name, existing.organisation.key, existing.organisation_other, existing.role_title,
-                existing.email, tuple(m.number for m in chosen_meetings(existing, view.project.meetings)),
-                existing.dietary, existing.consent_list,
+                existing.name,
+                existing.organisation.key,
+                existing.organisation_other,
+                existing.role_title,
+                existing.email,
+                tuple(m.number for m in chosen_meetings(existing, view.project.meetings)),
+                existing.dietary,
+                existing.consent_list,
             )
         else:
             prefill = Prefill(name=turn.name, email=await _teams_email(context, turn))
         organisations = [(o.key, o.name) for o in view.organisations]
-        return registration_form(view.project.id, view.project.name, _lines(view.project.meetings), organisations,
-                                 prefill, editing=existing is not None)
+        return registration_form(
+            view.project.id,
+            view.project.name,
+            _lines(view.project.meetings),
+            organisations,
+            prefill,
+            editing=existing is not None,
+        )
 
     async def _confirm(self, context: TurnContext, result: RegistrationResult) -> None:
         registration = result.registration
         project = await self._service.project(registration.project_id)
         assert project is not None
         card = confirmation(
-            project.name, Status(registration.status), result.waitlist_position, result.created,
-            _lines(chosen_meetings(registration, project.meetings)), self.calendar_url(project),
+            project.name,
+            Status(registration.status),
+            result.waitlist_position,
+            result.created,
+            _lines(chosen_meetings(registration, project.meetings)),
+            self.calendar_url(project),
         )
         # The form is replaced by the confirmation, so a second click has nothing to submit.
         await replace_card(context, card)
@@ -186,8 +203,16 @@ class RegistrationActions:
     async def tell_promoted(self, registration: Registration, project: Project) -> None:
         lines = _lines(chosen_meetings(registration, project.meetings))
         card = confirmation(project.name, Status.REGISTERED, None, True, lines, self.calendar_url(project))
-        card["body"].insert(0, {"type": "TextBlock", "text": t("waitlist.promoted", project=project.name),
-                                "wrap": True, "weight": "Bolder", "color": "Good"})
+        card["body"].insert(
+            0,
+            {
+                "type": "TextBlock",
+                "text": t("waitlist.promoted", project=project.name),
+                "wrap": True,
+                "weight": "Bolder",
+                "color": "Good",
+            },
+        )
         await self._notify(registration.person_id, None, card)
 
     async def _notify(self, person_id: int, text: str | None, card: dict[str, Any] | None = None) -> None:

@@ -29,7 +29,9 @@ class ScheduleActions:
         if not projects:
             await context.send_activity(t("register.no_projects"))
         for project in projects:
-            await send_card(context, schedule_card(project.name, project.meetings, self._base(project), "schedule.title"))
+            await send_card(
+                context, schedule_card(project.name, project.meetings, self._base(project), "schedule.title")
+            )
 
     async def next_meeting(self, context: TurnContext, turn: Turn) -> None:
         now = self._clock()

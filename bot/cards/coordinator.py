@@ -14,15 +14,27 @@ from storage.registrations import ProjectOverview
 
 def overview_card(project: Project, overview: ProjectOverview) -> Card:
     capacity = t("overview.capacity", capacity=project.capacity) if project.capacity else ""
-    deadline = format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+    deadline = (
+        format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+    )
     body: list[dict[str, Any]] = [
         heading(t("overview.title")),
         paragraph(project.name, weight="Bolder"),
-        paragraph(t("overview.summary", registered=overview.registered_total, waitlisted=len(overview.waitlist),
-                    organisations=len([c for c in overview.counts if c.registered]), quota=project.quota_per_organisation,
-                    deadline=deadline) + (f" {capacity}" if capacity else "")),
+        paragraph(
+            t(
+                "overview.summary",
+                registered=overview.registered_total,
+                waitlisted=len(overview.waitlist),
+                organisations=len([c for c in overview.counts if c.registered]),
+                quota=project.quota_per_organisation,
+                deadline=deadline,
+            )
+            + (f" {capacity}" if capacity else "")
+        ),
         {
-            "type": "Table", "firstRowAsHeaders": True, "showGridLines": False,
+            "type": "Table",
+            "firstRowAsHeaders": True,
+            "showGridLines": False,
             "columns": [{"width": 3}, {"width": 1}, {"width": 1}],
             "rows": [_row(t("overview.organisation"), t("overview.registered"), t("overview.waitlisted"), bold=True)]
             + [_row(c.organisation, str(c.registered), str(c.waitlisted)) for c in overview.counts],
@@ -48,12 +60,30 @@ def settings_card(project: Project, zone: ZoneInfo) -> Card:
     body = [
         heading(t("settings.title")),
         paragraph(project.name, weight="Bolder"),
-        {"type": "Input.Number", "id": "quota", "label": t("settings.quota"), "min": 1, "max": 50,
-         "value": project.quota_per_organisation, "isRequired": True, "errorMessage": t("settings.quota_invalid")},
-        {"type": "Input.Number", "id": "capacity", "label": t("settings.capacity"), "min": 1, "max": 10000,
-         **({"value": project.capacity} if project.capacity else {})},
-        {"type": "Input.Date", "id": "deadline", "label": t("settings.deadline"),
-         **({"value": last_day.isoformat()} if last_day else {})},
+        {
+            "type": "Input.Number",
+            "id": "quota",
+            "label": t("settings.quota"),
+            "min": 1,
+            "max": 50,
+            "value": project.quota_per_organisation,
+            "isRequired": True,
+            "errorMessage": t("settings.quota_invalid"),
+        },
+        {
+            "type": "Input.Number",
+            "id": "capacity",
+            "label": t("settings.capacity"),
+            "min": 1,
+            "max": 10000,
+            **({"value": project.capacity} if project.capacity else {}),
+        },
+        {
+            "type": "Input.Date",
+            "id": "deadline",
+            "label": t("settings.deadline"),
+            **({"value": last_day.isoformat()} if last_day else {}),
+        },
     ]
     return card(body, [submit(t("settings.save"), "project_settings", project_id=project.id)])
 
@@ -70,21 +100,34 @@ def last_open_day(deadline: datetime | None, zone: ZoneInfo) -> date | None:
 
 
 def _row(*cells: str, bold: bool = False) -> dict[str, Any]:
-    return {"type": "TableRow", "cells": [
-        {"type": "TableCell", "items": [paragraph(cell, weight="Bolder" if bold else "Default")]} for cell in cells
-    ]}
+    return {
+        "type": "TableRow",
+        "cells": [
+            {"type": "TableCell", "items": [paragraph(cell, weight="Bolder" if bold else "Default")]} for cell in cells
+        ],
+    }
 
 
 def _waiting_line(position: int, registration: Registration) -> str:
     organisation = registration.organisation_other or registration.organisation.name
-    return t("overview.waiting_line", position=position, name=registration.name, organisation=organisation,
-             since=format_when(registration.queued_at))
+    return t(
+        "overview.waiting_line",
+        position=position,
+        name=registration.name,
+        organisation=organisation,
+        since=format_when(registration.queued_at),
+    )
 
 
 def settings_summary(project: Project) -> str:
-    deadline = format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+    deadline = (
+        format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+    )
     capacity = str(project.capacity) if project.capacity else t("settings.no_capacity")
-    return t("settings.saved", project=project.name, quota=project.quota_per_organisation, capacity=capacity,
-             deadline=deadline)
-
-
+    return t(
+        "settings.saved",
+        project=project.name,
+        quota=project.quota_per_organisation,
+        capacity=capacity,
+        deadline=deadline,
+    )

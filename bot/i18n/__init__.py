@@ -62,11 +62,9 @@ _BABEL_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
 def format_when(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
-    """"tisdag 3 maj kl. 10.00" in Swedish; ``moment`` must be timezone-aware (stored UTC)."""
+    """ "tisdag 3 maj kl. 10.00" in Swedish; ``moment`` must be timezone-aware (stored UTC)."""
     language = _locale.get()
-    return babel_format_datetime(
-        moment, _DATETIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language]
-    )
+    return babel_format_datetime(moment, _DATETIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language])
 
 
 def format_time(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:

@@ -20,7 +20,7 @@ MESSAGES: dict[str, str] = {
         "officials meet to learn from each other: knowledge sessions, triad conversations, municipal "
         "examples and exchange. I take care of the practical parts in Teams."
     ),
-    "unknown.text": "I did not understand \"{text}\". Type **help** to see what I can do.",
+    "unknown.text": 'I did not understand "{text}". Type **help** to see what I can do.',
     "unknown.empty": "Hello! Type **help** to see what I can do.",
     "error.technical": "Technical error, please try again in a moment.",
     "error.not_allowed": "That command is for coordinators only.",

@@ -27,7 +27,7 @@ MESSAGES: dict[str, str] = {
         "tjänstepersoner för att lära av varandra: kunskapspass, triadsamtal, kommunexempel och "
         "erfarenhetsutbyte. Jag sköter det praktiska i Teams."
     ),
-    "unknown.text": "Jag förstod inte \"{text}\". Skriv **hjälp** så ser du vad jag kan göra.",
+    "unknown.text": 'Jag förstod inte "{text}". Skriv **hjälp** så ser du vad jag kan göra.',
     "unknown.empty": "Hej! Skriv **hjälp** så ser du vad jag kan göra.",
     "error.technical": "Tekniskt fel, försök igen om en stund.",
     "error.not_allowed": "Det kommandot är bara för samordnare.",

@@ -27,10 +27,21 @@ async def bot(tmp_path: Path) -> Any:
     await engine.dispose()
 
 
-def message(text: str | None = None, *, locale: str = "sv-SE", aad: str = "aad-anna", kind: str = "personal",
-            value: dict[str, Any] | None = None, mention: bool = False) -> Activity:
+def message(
+    text: str | None = None,
+    *,
+    locale: str = "sv-SE",
+    aad: str = "aad-anna",
+    kind: str = "personal",
+    value: dict[str, Any] | None = None,
+    mention: bool = False,
+) -> Activity:
     activity = Activity(
-        type="message", text=text, locale=locale, value=value, channel_id="msteams",
+        type="message",
+        text=text,
+        locale=locale,
+        value=value,
+        channel_id="msteams",
         service_url="https://smba.example/",
         from_property=ChannelAccount(id="29:anna", name="Anna", aad_object_id=aad),
         recipient=ChannelAccount(id="bot", name="DalaLab"),
@@ -38,18 +49,25 @@ def message(text: str | None = None, *, locale: str = "sv-SE", aad: str = "aad-a
     )
     if mention:
         activity.text = f"<at>DalaLab</at> {text}"
-        activity.entities = [Entity().deserialize(
-            {"type": "mention", "mentioned": {"id": "bot", "name": "DalaLab"}, "text": "<at>DalaLab</at>"}
-        )]
+        activity.entities = [
+            Entity().deserialize(
+                {"type": "mention", "mentioned": {"id": "bot", "name": "DalaLab"}, "text": "<at>DalaLab</at>"}
+            )
+        ]
     return activity
 
 
 async def replies(bot: DalaLabBot, activity: Activity) -> list[Activity]:
     # The adapter stamps every activity with its template's sender, recipient and conversation.
-    adapter = TestAdapter(template_or_conversation=Activity(
-        channel_id="msteams", service_url="https://smba.example/", recipient=activity.recipient,
-        from_property=activity.from_property, conversation=activity.conversation,
-    ))
+    adapter = TestAdapter(
+        template_or_conversation=Activity(
+            channel_id="msteams",
+            service_url="https://smba.example/",
+            recipient=activity.recipient,
+            from_property=activity.from_property,
+            conversation=activity.conversation,
+        )
+    )
     sent: list[Activity] = []
 
     async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from scripts.devstack import Stack, start_stack
+from scripts.devstack import ROOT, Stack, start_stack
 from tests.e2e.playground import Playground
 
 COORDINATOR_AAD = "0c0a0000-0000-4000-8000-000000000000"
+DATA = Path(__file__).parent / "data"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,7 +26,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir: Path = tmp_path_factory.mktemp("e2e")
-    running = start_stack(workdir, env={"COORDINATOR_IDS": COORDINATOR_AAD, "BOT_LANGUAGE": "sv"})
+    database_url = f"sqlite+aiosqlite:///{workdir / 'dalalab.db'}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.admin",
+            "import",
+            str(DATA / "closed_project.yaml"),
+            "--database-url",
+            database_url,
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    running = start_stack(workdir, env={"COORDINATOR_IDS": COORDINATOR_AAD, "BOT_LANGUAGE": "sv", "DEMO_PROJECT": "1"})
     yield running
     running.stop()
 

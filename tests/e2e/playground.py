@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,11 @@ class Playground:
         self._arrived = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
+        self._log_socket: aiohttp.ClientWebSocketResponse | None = None
+        self._log_reader: asyncio.Task[None] | None = None
+        self._opened_chats: dict[str, str] = {}
+        """conversation id -> user id, for the 1:1 chats the bot opened."""
+        self._delivered: list[BotMessage] = []
         self.config: dict[str, Any] = {}
 
     async def connect(self) -> None:
@@ -52,12 +58,18 @@ class Playground:
         ws_url = self.base_url.replace("http", "ws", 1) + "/_ws_conversation/v1/conversations/stream"
         self._socket = await self._session.ws_connect(ws_url)
         self._reader = asyncio.create_task(self._read(self._socket))
+        # The chat stream shows only the current user's view; the log stream shows every request the
+        # bot makes to the emulated Teams, including 1:1 chats it opens with other users.
+        self._log_socket = await self._session.ws_connect(self.base_url.replace("http", "ws", 1) + "/_ws/log/stream")
+        self._log_reader = asyncio.create_task(self._read_log(self._log_socket))
 
     async def close(self) -> None:
-        if self._socket is not None:
-            await self._socket.close()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+        for socket in (self._socket, self._log_socket):
+            if socket is not None:
+                await socket.close()
+        for reader in (self._reader, self._log_reader):
+            if reader is not None:
+                await asyncio.gather(reader, return_exceptions=True)
 
     # --- ids from the playground's configuration ------------------------------------------
 
@@ -86,13 +98,49 @@ class Playground:
         await self._post(f"/_debug/conversation/{conversation_id}/installation", {})
 
     async def say(self, conversation_id: str, text: str, user: str = "user-id-0", mention: bool = False) -> str:
-        """Send ``text``; returns the conversation the bot answers in (a channel post gets its own)."""
+        """Send ``text``; returns the conversation the bot answers in (a channel post gets its own).
+
+        The playground's message API always sends as the configured current user, whatever ``from``
+        says; other users' messages in a group chat go through its "mock an activity" API instead.
+        In channels every message is the current user's (a mocked one would not start a thread)."""
+        if user != self.config["currentUser"]["id"] and not self._is_channel(conversation_id):
+            await self._say_as(conversation_id, text, user, mention)
+            return conversation_id
         body: dict[str, Any] = {"from": {"id": user}, "text": text, "textFormat": "plain"}
         if mention:
             body["text"] = f"<at>DalaLab</at> {text}"
             body["mentions"] = [{"mentioned": {"id": self.bot_id, "name": "DalaLab"}, "text": "<at>DalaLab</at>"}]
         result = await self._post(f"/_conversation/v1/conversations/{conversation_id}/messages", body)
         return str(result.get("postConversationId") or conversation_id)
+
+    def _is_channel(self, conversation_id: str) -> bool:
+        return any(c["id"] == conversation_id for team in self.config["teams"] for c in team["channels"])
+
+    async def _say_as(self, conversation_id: str, text: str, user: str, mention: bool) -> None:
+        query = {"conversationId": conversation_id, "type": "userAdded"}
+        async with self._session.get(f"{self.base_url}/_internal/v1/customActivities/template", params=query) as r:
+            r.raise_for_status()
+            template = await r.json()
+        person = next(u for u in self.config["users"] if u["id"] == user)
+        activity = {
+            key: template[key] for key in ("channelId", "serviceUrl", "recipient", "conversation", "channelData")
+        }
+        activity.update(
+            {
+                "type": "message",
+                "id": str(uuid.uuid4()),
+                "timestamp": template["timestamp"],
+                "locale": "en-US",
+                "from": {"id": user, "name": person["name"], "aadObjectId": person["aadObjectId"]},
+                "text": f"<at>DalaLab</at> {text}" if mention else text,
+                "textFormat": "plain",
+            }
+        )
+        if mention:
+            activity["entities"] = [
+                {"type": "mention", "text": "<at>DalaLab</at>", "mentioned": {"id": self.bot_id, "name": "DalaLab"}}
+            ]
+        await self._post("/_internal/v1/customActivities", activity)
 
     async def submit(
         self, conversation_id: str, card_message_id: str, value: dict[str, Any], user: str = "user-id-0"
@@ -134,8 +182,25 @@ class Playground:
                 except TimeoutError:
                     continue
 
-    async def reply_to(self, conversation_id: str, text: str, user: str = "user-id-0", mention: bool = False,
-                       timeout: float = 15.0) -> BotMessage:
+    async def expect_anywhere(self, predicate: Callable[[BotMessage], bool], timeout: float = 15.0) -> BotMessage:
+        """Wait for a matching bot message in any conversation (e.g. a new 1:1 chat the bot opened)."""
+        deadline = time.monotonic() + timeout
+        async with self._arrived:
+            while True:
+                for message in self._messages:
+                    if predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching bot message anywhere within {timeout}s")
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                except TimeoutError:
+                    continue
+
+    async def reply_to(
+        self, conversation_id: str, text: str, user: str = "user-id-0", mention: bool = False, timeout: float = 15.0
+    ) -> BotMessage:
         """Say ``text`` and wait for the bot's next message in the conversation it answers in."""
         before = len(self.messages())
         answer_in = await self.say(conversation_id, text, user=user, mention=mention)
@@ -160,6 +225,40 @@ class Playground:
                 self._messages.append(message)
                 self._arrived.notify_all()
 
+    async def delivered_to(
+        self, user: str, predicate: Callable[[BotMessage], bool] = lambda _m: True, timeout: float = 15.0
+    ) -> BotMessage:
+        """Wait for a message the bot sent in a 1:1 chat it opened with ``user`` (seen in the log)."""
+        deadline = time.monotonic() + timeout
+        async with self._arrived:
+            while True:
+                for message in self._delivered:
+                    if self._opened_chats.get(message.conversation_id) == user and predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no matching message delivered to {user} within {timeout}s")
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                except TimeoutError:
+                    continue
+
+    async def _read_log(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        async for frame in socket:
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            entry = (json.loads(frame.data) or {}).get("log") or {}
+            if entry.get("from") != "User Application":
+                continue
+            body = (entry.get("request") or {}).get("body") or {}
+            async with self._arrived:
+                if entry.get("activityName") == "createConversation" and body.get("members"):
+                    response = (entry.get("response") or {}).get("body") or {}
+                    self._opened_chats[str(response.get("id"))] = str(body["members"][0]["id"])
+                elif body.get("type") == "message":
+                    self._delivered.append(_logged_message(entry, body))
+                self._arrived.notify_all()
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async with self._session.post(self.base_url + path, json=body) as response:
             text = await response.text()
@@ -182,6 +281,20 @@ def _bot_message(event: dict[str, Any]) -> BotMessage | None:
         files=[a for a in attachments if a.get("contentType") != "application/vnd.microsoft.card.adaptive"],
         action=str(action),
         raw=event,
+    )
+
+
+def _logged_message(entry: dict[str, Any], body: dict[str, Any]) -> BotMessage:
+    attachments = body.get("attachments") or []
+    conversation = (body.get("conversation") or {}).get("id") or entry.get("conversationId")
+    return BotMessage(
+        conversation_id=str(conversation),
+        message_id=str(entry.get("messageId")),
+        text=str(body.get("text") or ""),
+        cards=[a["content"] for a in attachments if a.get("contentType") == "application/vnd.microsoft.card.adaptive"],
+        files=[a for a in attachments if a.get("contentType") != "application/vnd.microsoft.card.adaptive"],
+        action="logged",
+        raw=entry,
     )
 
 

@@ -30,14 +30,14 @@ async def test_help_in_personal_chat_lists_commands(playground: Playground) -> N
 
 
 async def test_help_in_channel_with_mention(playground: Playground) -> None:
-    reply = await playground.reply_to(playground.channel("Lärprojekt"), "hjälp", user="user-id-1", mention=True)
+    reply = await playground.reply_to(playground.channel("Lärprojekt"), "hjälp", mention=True)
     assert "Det här kan du göra" in reply.all_text
     assert "I kanalen" in reply.all_text
 
 
 async def test_channel_message_without_mention_gets_no_answer(playground: Playground) -> None:
     channel = playground.channel("Lärprojekt")
-    thread = await playground.say(channel, "hjälp", user="user-id-2")
+    thread = await playground.say(channel, "hjälp")
     assert await playground.quiet(thread) == []
 
 
@@ -49,7 +49,7 @@ async def test_unknown_input_gets_a_friendly_hint(playground: Playground) -> Non
 
 async def test_conversation_references_are_stored_for_people_and_channels(playground: Playground, stack: Stack) -> None:
     await playground.reply_to(playground.personal_chat, "om")
-    await playground.reply_to(playground.channel("Lärprojekt"), "om", user="user-id-3", mention=True)
+    await playground.reply_to(playground.channel("Lärprojekt"), "om", mention=True)
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
         people = dict(db.execute("SELECT teams_id, aad_object_id FROM person").fetchall())
         kinds = {kind for (kind,) in db.execute("SELECT kind FROM conversation WHERE installed")}

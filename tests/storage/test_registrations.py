@@ -18,11 +18,21 @@ DEADLINE = datetime(2027, 4, 14, 22, 0, tzinfo=UTC)
 
 async def make_project(sessions: async_sessionmaker[AsyncSession], capacity: int | None = None) -> int:
     async with sessions.begin() as session:
-        project = Project(slug=f"p{capacity}", name="Planering", calendar_token="tok", capacity=capacity,
-                          registration_deadline=DEADLINE)
+        project = Project(
+            slug=f"p{capacity}",
+            name="Planering",
+            calendar_token="tok",
+            capacity=capacity,
+            registration_deadline=DEADLINE,
+        )
         project.meetings = [
-            Meeting(number=n, title=f"Träff {n}", starts_at=NOW + timedelta(days=60 * n),
-                    ends_at=NOW + timedelta(days=60 * n, hours=5), uid=f"p{capacity}-{n}")
+            Meeting(
+                number=n,
+                title=f"Träff {n}",
+                starts_at=NOW + timedelta(days=60 * n),
+                ends_at=NOW + timedelta(days=60 * n, hours=5),
+                uid=f"p{capacity}-{n}",
+            )
             for n in (1, 2, 3, 4)
         ]
         session.add(project)
@@ -38,8 +48,9 @@ async def make_people(sessions: async_sessionmaker[AsyncSession], count: int) ->
         return [person.id for person in people]
 
 
-def form(organisation: str = "falun", name: str = "Anna", meetings: frozenset[int] = frozenset({1, 2})
-         ) -> RegistrationForm:
+def form(
+    organisation: str = "falun", name: str = "Anna", meetings: frozenset[int] = frozenset({1, 2})
+) -> RegistrationForm:
     return RegistrationForm(name, organisation, "", "Planerare", "anna@falun.se", meetings, "", True)
 
 
@@ -48,20 +59,26 @@ def repo(sessions: async_sessionmaker[AsyncSession]) -> RegistrationRepository:
     return RegistrationRepository(sessions)
 
 
-async def test_fourth_from_a_municipality_is_waitlisted(sessions: async_sessionmaker[AsyncSession],
-                                                       repo: RegistrationRepository) -> None:
+async def test_fourth_from_a_municipality_is_waitlisted(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     people = await make_people(sessions, 5)
     results = [await repo.register(project, p, form(), NOW + timedelta(minutes=i)) for i, p in enumerate(people[:4])]
     assert [r.registration.status for r in results] == [
-        Status.REGISTERED, Status.REGISTERED, Status.REGISTERED, Status.WAITLISTED]
+        Status.REGISTERED,
+        Status.REGISTERED,
+        Status.REGISTERED,
+        Status.WAITLISTED,
+    ]
     assert results[3].waitlist_position == 1
     other = await repo.register(project, people[4], form("mora"), NOW)
     assert other.registration.status == Status.REGISTERED
 
 
-async def test_second_attempt_edits_the_first(sessions: async_sessionmaker[AsyncSession],
-                                              repo: RegistrationRepository) -> None:
+async def test_second_attempt_edits_the_first(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     [person] = await make_people(sessions, 1)
     first = await repo.register(project, person, form(), NOW)
@@ -70,12 +87,14 @@ async def test_second_attempt_edits_the_first(sessions: async_sessionmaker[Async
     assert second.registration.id == first.registration.id
     assert second.registration.name == "Anna L"
     assert [link.meeting_id for link in second.registration.meetings] != [
-        link.meeting_id for link in first.registration.meetings]
+        link.meeting_id for link in first.registration.meetings
+    ]
     assert second.previous_status == Status.REGISTERED
 
 
-async def test_deadline_refuses_new_but_not_edits(sessions: async_sessionmaker[AsyncSession],
-                                                  repo: RegistrationRepository) -> None:
+async def test_deadline_refuses_new_but_not_edits(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     early, late = await make_people(sessions, 2)
     await repo.register(project, early, form(), NOW)
@@ -85,20 +104,23 @@ async def test_deadline_refuses_new_but_not_edits(sessions: async_sessionmaker[A
     assert edited.registration.name == "Anna Edit"
 
 
-async def test_cancel_promotes_same_municipality_first(sessions: async_sessionmaker[AsyncSession],
-                                                       repo: RegistrationRepository) -> None:
+async def test_cancel_promotes_same_municipality_first(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     people = await make_people(sessions, 4)
-    regs = [(await repo.register(project, p, form(), NOW + timedelta(minutes=i))).registration
-            for i, p in enumerate(people)]
+    regs = [
+        (await repo.register(project, p, form(), NOW + timedelta(minutes=i))).registration for i, p in enumerate(people)
+    ]
     result = await repo.cancel(regs[1].id, people[1], NOW + timedelta(hours=1))
     assert result.cancelled.status == Status.CANCELLED
     assert result.promoted is not None and result.promoted.id == regs[3].id
     assert result.promoted.status == Status.REGISTERED
 
 
-async def test_capacity_waitlist_then_general_promotion(sessions: async_sessionmaker[AsyncSession],
-                                                        repo: RegistrationRepository) -> None:
+async def test_capacity_waitlist_then_general_promotion(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions, capacity=2)
     a, b, c = await make_people(sessions, 3)
     first = (await repo.register(project, a, form("falun"), NOW)).registration
@@ -109,8 +131,9 @@ async def test_capacity_waitlist_then_general_promotion(sessions: async_sessionm
     assert result.promoted is not None and result.promoted.person_id == c
 
 
-async def test_cancelling_someone_elses_registration_is_refused(sessions: async_sessionmaker[AsyncSession],
-                                                                repo: RegistrationRepository) -> None:
+async def test_cancelling_someone_elses_registration_is_refused(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     owner, intruder = await make_people(sessions, 2)
     registration = (await repo.register(project, owner, form(), NOW)).registration
@@ -119,8 +142,9 @@ async def test_cancelling_someone_elses_registration_is_refused(sessions: async_
     assert (await repo.by_id(registration.id)).status == Status.REGISTERED  # type: ignore[union-attr]
 
 
-async def test_hand_place_to_colleague(sessions: async_sessionmaker[AsyncSession],
-                                       repo: RegistrationRepository) -> None:
+async def test_hand_place_to_colleague(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     holder, colleague = await make_people(sessions, 2)
     registration = (await repo.register(project, holder, form(meetings=frozenset({1, 3})), NOW)).registration
@@ -143,8 +167,9 @@ async def test_expired_transfer_code(sessions: async_sessionmaker[AsyncSession],
         await repo.take_over(code, colleague, "Erik", "", NOW + timedelta(days=8))
 
 
-async def test_concurrent_registrations_never_exceed_the_quota(sessions: async_sessionmaker[AsyncSession],
-                                                               repo: RegistrationRepository) -> None:
+async def test_concurrent_registrations_never_exceed_the_quota(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     people = await make_people(sessions, 8)
     results = await asyncio.gather(*(repo.register(project, p, form(), NOW) for p in people))
@@ -153,8 +178,9 @@ async def test_concurrent_registrations_never_exceed_the_quota(sessions: async_s
     assert statuses.count(Status.WAITLISTED) == 5
 
 
-async def test_overview_counts_per_organisation(sessions: async_sessionmaker[AsyncSession],
-                                                repo: RegistrationRepository) -> None:
+async def test_overview_counts_per_organisation(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
     project = await make_project(sessions)
     people = await make_people(sessions, 5)
     for i, p in enumerate(people):

@@ -1,0 +1,243 @@
+"""Registration through the Agents Playground: the form, the municipality quota and its waitlist,
+promotion with a proactive message, the deadline, and the coordinator's Excel export."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sqlite3
+from typing import Any
+
+import aiohttp
+from openpyxl import load_workbook
+
+from scripts.devstack import Stack
+from tests.e2e.playground import BotMessage, Playground
+
+DEMO = "Planering för hållbarhet och utvecklingskraft"
+CLOSED = "Stora etableringar och expansion"
+
+
+def project_id(stack: Stack, name: str) -> int:
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        return int(db.execute("SELECT id FROM project WHERE name = ?", (name,)).fetchone()[0])
+
+
+def has_card(text: str) -> Any:
+    return lambda message: bool(message.cards) and text in message.all_text
+
+
+async def open_form(playground: Playground, conversation: str, user: str, project: int) -> BotMessage:
+    """`anmäl` in a chat, pick the project on the choice card, and return the form card."""
+    mention = conversation != playground.personal_chat
+    choice = await playground.reply_to(conversation, "anmäl", user=user, mention=mention)
+    assert "Vilket lärprojekt" in choice.all_text
+    before = len(playground.messages(conversation))
+    await playground.submit(conversation, choice.message_id, {"verb": "register_start", "project_id": project}, user)
+    return await playground.expect(conversation, has_card("Skicka anmälan"), after=before)
+
+
+async def register(
+    playground: Playground, conversation: str, user: str, project: int, name: str, organisation: str = "falun"
+) -> BotMessage:
+    form = await open_form(playground, conversation, user, project)
+    values = {
+        "verb": "register",
+        "project_id": project,
+        "name": name,
+        "organisation": organisation,
+        "role_title": "Planarkitekt",
+        "email": f"{user}@falun.se",
+        "meetings": "1,2,3,4",
+        "dietary": "",
+        "consent_list": "true",
+    }
+    await playground.submit(conversation, form.message_id, values, user)
+    return await playground.expect(
+        conversation, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
+    )
+
+
+async def test_register_in_personal_chat_with_calendar_link(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    form = await open_form(playground, playground.personal_chat, "user-id-0", demo)
+    assert "Linnea Hassis" in str(form.cards[0])  # name prefilled from Teams
+    assert "Falu kommun" in form.all_text and "Älvdalens kommun" in form.all_text and "Region Dalarna" in form.all_text
+    assert "måndag 3 maj kl. 10.00" in form.all_text  # Swedish dates
+
+    values = {
+        "verb": "register",
+        "project_id": demo,
+        "name": "Linnea Hassis",
+        "organisation": "region",
+        "role_title": "Samordnare",
+        "email": "linnea.hassis@regiondalarna.se",
+        "meetings": "1,3",
+        "dietary": "Vegetarisk",
+        "consent_list": "true",
+    }
+    await playground.submit(playground.personal_chat, form.message_id, values)
+    confirmed = await playground.expect(
+        playground.personal_chat, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
+    )
+    assert "Tack! Du är anmäld" in confirmed.all_text
+    calendar_url = next(a["url"] for a in confirmed.cards[0]["actions"] if a["type"] == "Action.OpenUrl")
+    async with aiohttp.ClientSession() as session, session.get(calendar_url) as response:
+        assert response.status == 200
+        ics = await response.text()
+    assert ics.count("BEGIN:VEVENT") == 4 and "TZID=Europe/Stockholm" in ics
+
+
+async def test_a_wrong_card_value_is_explained_and_nothing_is_stored(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    form = await open_form(playground, playground.group_chat, "user-id-5", demo)
+    before = len(playground.messages(playground.group_chat))
+    values = {
+        "verb": "register",
+        "project_id": demo,
+        "name": "Karin Dahl",
+        "organisation": "stockholm",
+        "email": "inte-en-adress",
+        "meetings": "1,9",
+    }
+    await playground.submit(playground.group_chat, form.message_id, values, "user-id-5")
+    reply = await playground.expect(playground.group_chat, lambda m: "inte skickad" in m.all_text, after=before)
+    assert "Välj kommun eller organisation" in reply.all_text
+    assert "E-postadressen ser inte rätt ut" in reply.all_text
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        stored = db.execute("SELECT count(*) FROM registration WHERE name = 'Karin Dahl'").fetchone()[0]
+    assert stored == 0
+
+
+async def test_quota_waitlist_promotion_and_export(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    chat = playground.group_chat
+    names = {
+        "user-id-1": "Anna Lindqvist",
+        "user-id-2": "Erik Åström",
+        "user-id-3": "Sara Öberg",
+        "user-id-4": "Johan Mäkelä",
+    }
+    confirmations = {user: await register(playground, chat, user, demo, name) for user, name in names.items()}
+    for user in ("user-id-1", "user-id-2", "user-id-3"):
+        assert "Du är anmäld" in confirmations[user].all_text
+    assert "reservlistan" in confirmations["user-id-4"].all_text
+    assert "plats 1" in confirmations["user-id-4"].all_text
+
+    # Anna cancels from "mina anmälningar"; Johan (same municipality, first in line) moves up.
+    mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-1", mention=True)
+    cancel_action = _find_action(mine.cards[0], "cancel_registration")
+    before = len(playground.messages(chat))
+    await playground.submit(chat, mine.message_id, cancel_action["data"], "user-id-1")
+    question = await playground.expect(chat, has_card("Vill du avboka"), after=before)
+    await playground.submit(
+        chat, question.message_id, _find_action(question.cards[0], "cancel_confirmed")["data"], "user-id-1"
+    )
+    await playground.expect(chat, lambda m: "är avbokad" in m.all_text, after=before)
+    # Johan never chatted 1:1 with the bot: it opens a personal chat with him and tells him there.
+    promoted = await playground.delivered_to("user-id-4", lambda m: "Goda nyheter" in m.all_text)
+    assert "Lägg alla träffar i kalendern" in promoted.all_text
+
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        status = db.execute("SELECT status FROM registration WHERE name = 'Johan Mäkelä'").fetchone()[0]
+    assert status == "registered"
+
+    # The coordinator's overview and its Excel export.
+    overview = await _overview(playground, demo)
+    assert "Falu kommun" in overview.all_text
+    before = len(playground.messages(playground.personal_chat))
+    export = _find_action(overview.cards[0], "export", format="xlsx")
+    await playground.submit(playground.personal_chat, overview.message_id, export["data"])
+    ready = await playground.expect(playground.personal_chat, has_card("Exporten är klar"), after=before)
+    url = ready.cards[0]["actions"][0]["url"]
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        workbook = load_workbook(io.BytesIO(await response.read()))
+    sheet = workbook["Anmälningar"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    falun = [row for row in rows if row[0] == "Falu kommun"]
+    assert {row[1] for row in falun} >= {"Erik Åström", "Sara Öberg", "Johan Mäkelä", "Anna Lindqvist"}
+    assert {row[4] for row in falun if row[1] == "Johan Mäkelä"} == {"Anmäld"}
+    assert {row[4] for row in falun if row[1] == "Anna Lindqvist"} == {"Avbokad"}
+
+
+async def test_double_click_stores_one_registration(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    form = await open_form(playground, playground.group_chat, "user-id-5", demo)
+    values = {
+        "verb": "register",
+        "project_id": demo,
+        "name": "Karin Dahl",
+        "organisation": "mora",
+        "email": "karin.dahl@mora.se",
+        "meetings": "2,4",
+        "consent_list": "false",
+    }
+    await asyncio.gather(
+        *(playground.submit(playground.group_chat, form.message_id, values, "user-id-5") for _ in range(2))
+    )
+    await playground.expect(
+        playground.group_chat, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
+    )
+    await playground.quiet(playground.group_chat, 1.0)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        rows = db.execute("SELECT status FROM registration WHERE name = 'Karin Dahl'").fetchall()
+    assert rows == [("registered",)]
+
+
+async def test_registration_after_the_deadline_is_refused(playground: Playground, stack: Stack) -> None:
+    closed = project_id(stack, CLOSED)
+    choice = await playground.reply_to(playground.channel("Lärprojekt"), "anmäl", mention=True)
+    before = len(playground.messages(choice.conversation_id))
+    await playground.submit(
+        choice.conversation_id, choice.message_id, {"verb": "register_start", "project_id": closed}, "user-id-5"
+    )
+    refused = await playground.expect(choice.conversation_id, lambda m: "stängde" in m.all_text, after=before)
+    assert "torsdag 15 januari" in refused.all_text or "16 januari" in refused.all_text
+
+
+async def test_participants_cannot_export(playground: Playground, stack: Stack) -> None:
+    reply = await playground.reply_to(playground.group_chat, "anmälningar", user="user-id-2", mention=True)
+    assert "bara för samordnare" in reply.all_text
+    before = len(playground.messages(playground.group_chat))
+    await playground.submit(
+        playground.group_chat,
+        reply.message_id,
+        {"verb": "export", "project_id": project_id(stack, DEMO), "format": "xlsx"},
+        "user-id-2",
+    )
+    refused = await playground.expect(
+        playground.group_chat, lambda m: "bara för samordnare" in m.all_text, after=before
+    )
+    assert not refused.cards
+
+
+async def _overview(playground: Playground, project: int) -> BotMessage:
+    reply = await playground.reply_to(playground.personal_chat, "anmälningar")
+    if "Vilket lärprojekt" not in reply.all_text:
+        return reply
+    before = len(playground.messages(playground.personal_chat))
+    await playground.submit(playground.personal_chat, reply.message_id, {"verb": "overview", "project_id": project})
+    return await playground.expect(playground.personal_chat, has_card("Anmälningar"), after=before)
+
+
+def _find_action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "Action.Submit"
+                and node.get("data", {}).get("verb") == verb
+                and all(node["data"].get(k) == v for k, v in data.items())
+            ):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} button in the card"
+    return found[0]
