@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,19 +15,30 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions.coordinator import CoordinatorActions
+from bot.actions.messages import AttendanceActions, MessageActions
 from bot.actions.registration import RegistrationActions
 from bot.actions.schedule import ScheduleActions
 from bot.admin import load_demo_project
+from bot.broadcasting import Broadcasting
 from bot.calendar import MeetingInfo, calendar_for
+from bot.clock import AdjustableClock
+from bot.delivery import Dispatcher
 from bot.downloads import Downloads
 from bot.endpoint import health_route, messages_route
 from bot.handler import DalaLabBot
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language
+from bot.outbox_sender import OutboxSender
 from bot.proactive import Messenger
+from bot.ratelimit import RateLimiter
 from bot.registration import RegistrationService
+from bot.reminder_planner import ReminderPlanner
+from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError
+from storage.attendance import AttendanceRepository
+from storage.broadcasts import BroadcastRepository
 from storage.db import create_engine, migrate, session_factory
+from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
@@ -69,60 +81,103 @@ def create_adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
-@dataclass(frozen=True)
+@dataclass
 class Components:
     bot: DalaLabBot
     projects: ProjectRepository
     downloads: Downloads
+    planner: ReminderPlanner
+    dispatcher: Dispatcher
+    scheduler: Scheduler | None = None
 
 
-def build_bot(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter, clock: Clock = system_clock
-) -> Components:
+def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter,
+              clock: Clock = system_clock) -> Components:
     """The bot with its features, over the given database and adapter (tests pass a TestAdapter)."""
-    storage = SqlStorage(sessions)
     people = PeopleRepository(sessions)
     projects = ProjectRepository(sessions)
     registrations = RegistrationRepository(sessions)
+    attendance = AttendanceRepository(sessions)
+    broadcasts = BroadcastRepository(sessions)
+    outbox = Outbox(sessions)
     downloads = Downloads()
+    messenger = Messenger(adapter, people, settings.app_id)
+    planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
+    sender = OutboxSender(messenger, projects, registrations, broadcasts, settings.base_url)
+    dispatcher = Dispatcher(outbox, sender, RateLimiter(time.monotonic), clock)
+    components = Components(None, projects, downloads, planner, dispatcher)  # type: ignore[arg-type]
+
+    def after_registration_change() -> None:
+        if components.scheduler is not None:
+            components.scheduler.plan_soon()
+
     service = RegistrationService(projects, registrations, clock)
-    registration_actions = RegistrationActions(service, Messenger(adapter, people, settings.app_id), settings.base_url)
+    registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change)
+    broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
     features = [
         registration_actions,
         ScheduleActions(service, settings.base_url, clock),
-        CoordinatorActions(
-            projects, registrations, downloads, registration_actions, settings.base_url, settings.zone, clock
-        ),
+        CoordinatorActions(projects, registrations, downloads, registration_actions, settings.base_url,
+                           settings.zone, clock),
+        MessageActions(projects, broadcasts, broadcasting, outbox, people, lambda: components.scheduler,
+                       settings.zone, clock),
+        AttendanceActions(attendance, projects, registrations, clock),
     ]
-    bot = DalaLabBot(settings, people, ConversationState(storage), UserState(storage), features)
-    return Components(bot, projects, downloads)
+    storage = SqlStorage(sessions)
+    components.bot = DalaLabBot(settings, people, ConversationState(storage), UserState(storage), features)
+    return components
 
 
-def create_app(settings: Settings, clock: Clock = system_clock) -> web.Application:
+def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+    test_clock = AdjustableClock() if settings.test_hooks else None
+    clock = clock or test_clock or system_clock
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     adapter = create_adapter(settings)
     components = build_bot(settings, sessions, adapter, clock)
-    bot, downloads, projects = components.bot, components.downloads, components.projects
 
     app = web.Application(client_max_size=settings.max_request_bytes)
-    app.router.add_post("/api/messages", messages_route(adapter, bot))
+    app.router.add_post("/api/messages", messages_route(adapter, components.bot))
     app.router.add_get("/healthz", health_route(engine))
-    app.add_routes([download_route(downloads, clock), calendar_route(calendar_loader(projects))])
+    app.add_routes([download_route(components.downloads, clock),
+                    calendar_route(calendar_loader(components.projects))])
+    if test_clock is not None:
+        app.add_routes(test_routes(test_clock, components))
 
     async def on_startup(_app: web.Application) -> None:
         await migrate(engine)
         if settings.demo_project:
             project = await load_demo_project(sessions, settings.zone)
             log.info("demo project loaded: %s", project.slug)
-        log.info("database migrated; listening for Bot Framework activities")
+        components.scheduler = Scheduler(components.dispatcher.run_once, components.planner.plan_all, clock)
+        components.scheduler.start()
+        log.info("database migrated, scheduler started; listening for Bot Framework activities")
 
     async def on_cleanup(_app: web.Application) -> None:
+        if components.scheduler is not None:
+            components.scheduler.stop()
         await engine.dispose()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def test_routes(clock: AdjustableClock, components: Components) -> list[web.RouteDef]:
+    """Local-only hooks for end-to-end tests: move the bot's clock, run the scheduled jobs now."""
+
+    async def advance(request: web.Request) -> web.Response:
+        body = await request.json()
+        now = clock.advance(float(body.get("seconds", 0)))
+        return web.json_response({"now": now.isoformat()})
+
+    async def run_jobs(_request: web.Request) -> web.Response:
+        plan = await components.planner.plan_all()
+        report = await components.dispatcher.run_once()
+        return web.json_response({"planned": plan.planned, "updates": plan.updates, "sent": report.sent,
+                                  "retried": report.retried, "failed": report.failed, "skipped": report.skipped})
+
+    return [web.post("/_test/clock", advance), web.post("/_test/run-jobs", run_jobs)]
 
 
 def calendar_loader(projects: ProjectRepository) -> CalendarLoader:

@@ -52,6 +52,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("ta över", ("ta over", "take over"), Role.PARTICIPANT, argument="arg.code", in_manifest=False),
     Command("om", ("about",), Role.PARTICIPANT),
     Command("anmälningar", ("anmalningar", "registrations"), Role.COORDINATOR),
+    Command("meddelande", ("skicka meddelande", "message"), Role.COORDINATOR),
+    Command("påminn", ("paminn", "remind"), Role.COORDINATOR),
+    Command("koppla kanal", ("link channel",), Role.COORDINATOR),
 )
 
 _SPACES = re.compile(r"\s+")

@@ -27,32 +27,57 @@ class Messenger:
         self._people = people
         self._app_id = app_id
 
-    async def send_to_person(self, person_id: int, activity: Activity) -> str:
-        """Send ``activity`` 1:1; returns the id of the conversation it went to."""
+    async def send_to_person(self, person_id: int, activity: Activity) -> str | None:
+        """Send ``activity`` 1:1 (opening the chat when needed); returns the sent activity's id."""
         conversation = await self._people.personal_conversation(person_id)
         if conversation is not None:
-            await self._continue(conversation, activity)
-            return conversation.conversation_id
+            return await self._continue(conversation, activity)
         person = await self._people.person_by_id(person_id)
         if person is None:
             raise LookupError(f"no person {person_id}")
         return await self._create_personal(person, activity)
 
-    async def send_to_conversation(self, conversation_id: str, activity: Activity) -> None:
+    async def send_to_conversation(self, conversation_id: str, activity: Activity) -> str | None:
         conversation = await self._people.conversation(conversation_id)
         if conversation is None:
             raise LookupError(f"no stored reference for conversation {conversation_id}")
-        await self._continue(conversation, activity)
+        return await self._continue(conversation, activity)
 
-    async def _continue(self, conversation: Conversation, activity: Activity) -> None:
+    async def post_to_channel(self, channel_id: str, activity: Activity) -> str | None:
+        """Start a new thread in a team channel (as Teams' send_message_to_teams_channel does)."""
+        known = await self._people.conversation_in_channel(channel_id)
+        if known is None:
+            raise LookupError(f"the bot has no reference for channel {channel_id}")
+        reference = json.loads(known.reference)
+        parameters = ConversationParameters(
+            is_group=True,
+            bot=ChannelAccount(id=reference["bot"]["id"]),
+            channel_data={"channel": {"id": channel_id}, "tenant": {"id": known.tenant_id}},
+            tenant_id=known.tenant_id,
+            activity=activity,
+        )
+        created: list[str | None] = []
+
+        async def record(context: TurnContext) -> None:
+            created.append(context.activity.id)
+
+        await self._adapter.create_conversation(  # type: ignore[call-arg]
+            self._app_id, record, parameters, "msteams", known.service_url, None
+        )
+        return created[0] if created else None
+
+    async def _continue(self, conversation: Conversation, activity: Activity) -> str | None:
         reference = ConversationReference().deserialize(json.loads(conversation.reference))
+        sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:
-            await context.send_activity(activity)
+            response = await context.send_activity(activity)
+            sent.append(response.id if response else None)
 
         await self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id)  # type: ignore[call-arg]
+        return sent[0] if sent else None
 
-    async def _create_personal(self, person: Person, activity: Activity) -> str:
+    async def _create_personal(self, person: Person, activity: Activity) -> str | None:
         """Open a 1:1 chat with someone met in a channel or group chat (Teams allows this for
         members of a team or chat where the app is installed)."""
         known = await self._people.any_conversation_of(person.id, person.tenant_id)
@@ -65,19 +90,19 @@ class Messenger:
             tenant_id=person.tenant_id,
             channel_data={"tenant": {"id": person.tenant_id}},
         )
-        created: list[str] = []
+        created: list[str | None] = []
 
         async def send(context: TurnContext) -> None:
-            created.append(context.activity.conversation.id)
             context.activity.conversation.conversation_type = "personal"
             seen = conversation_seen(context.activity)
             await self._people.remember(
                 Visitor(person.teams_id, person.name, person.aad_object_id, person.tenant_id, person.locale), seen
             )
-            await context.send_activity(activity)
+            response = await context.send_activity(activity)
+            created.append(response.id if response else None)
 
         await self._adapter.create_conversation(  # type: ignore[call-arg]
             self._app_id, send, parameters, "msteams", known.service_url, None
         )
         log.info("opened a 1:1 chat with person %s", person.id)
-        return created[0]
+        return created[0] if created else None

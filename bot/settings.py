@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.reminders import QuietHours
+
 APP_TYPES = {"singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI", "multitenant": "MultiTenant"}
 
 
@@ -29,6 +31,10 @@ class Settings:
     time_zone: str = "Europe/Stockholm"
     language: str = "auto"
     """"auto" follows the Teams locale (Swedish unless it says English); "sv" or "en" fixes it."""
+    quiet_hours: str = "21-07"
+    """No scheduled messages between these local hours ("off" for none)."""
+    test_hooks: bool = False
+    """DALALAB_TEST_HOOKS=1: /_test endpoints move the clock and run jobs (local, unauthenticated only)."""
     public_url: str = ""
     """Where people's browsers reach the bot (calendar files, exports); default http://HOST:PORT."""
     demo_project: bool = False
@@ -41,6 +47,10 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def quiet(self) -> QuietHours:
+        return QuietHours.parse(self.quiet_hours)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -60,6 +70,12 @@ class Settings:
             )
         if self.app_id and self.app_type == "UserAssignedMSI" and not self.app_tenant_id:
             raise SettingsError("MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId.")
+        if self.test_hooks and (self.app_id or not _is_loopback(self.host)):
+            raise SettingsError("DALALAB_TEST_HOOKS is only allowed without MicrosoftAppId on a loopback address.")
+        try:
+            QuietHours.parse(self.quiet_hours)
+        except ValueError as error:
+            raise SettingsError(f"QUIET_HOURS={self.quiet_hours!r} is not like 21-07 or off.") from error
         if self.language not in ("auto", "sv", "en"):
             raise SettingsError(f"BOT_LANGUAGE={self.language!r} is not one of auto, sv, en.")
         try:
@@ -95,6 +111,8 @@ class Settings:
             time_zone=values.get("TZ_NAME", "").strip() or cls.time_zone,
             language=values.get("BOT_LANGUAGE", "").strip().lower() or "auto",
             public_url=values.get("PUBLIC_URL", "").strip(),
+            quiet_hours=values.get("QUIET_HOURS", "").strip() or cls.quiet_hours,
+            test_hooks=values.get("DALALAB_TEST_HOOKS", "").strip() == "1",
             demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
         ).validate()
 

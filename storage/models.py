@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -120,6 +120,10 @@ class Project(Base):
     contact: Mapped[str] = mapped_column(String(300), default="")
     calendar_token: Mapped[str] = mapped_column(String(64))
     """Unguessable part of the project's calendar (.ics) addresses."""
+    reminder_offsets: Mapped[str] = mapped_column(String(100), default="7d,1d,morning")
+    """When meetings are reminded: days before at the meeting's time of day, and/or "morning" of the day."""
+    channel_conversation_id: Mapped[str | None] = mapped_column(String(1024))
+    """The project's Teams channel (conversation id without ;messageid), where reminders are posted."""
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped at the start of every registration change: serialises quota counting on every backend."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -148,6 +152,8 @@ class Meeting(Base):
     """Calendar UID: stays the same when the meeting changes, so calendars update the entry."""
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     """Calendar SEQUENCE: bumped on every change."""
+    notified_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    """The SEQUENCE participants were last told about; lower than ``sequence`` means a change to announce."""
 
     project: Mapped[Project] = relationship(back_populates="meetings")
 
@@ -193,3 +199,69 @@ class RegistrationMeeting(Base):
         ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
     )
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Delivery(Base):
+    """The outbox: one message to one recipient, sent at most once (unique on kind, source, recipient).
+
+    Scheduled work is rows; the scheduler only wakes the dispatcher, which claims due rows."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("kind", "source", "recipient", name="uq_delivery_kind_source_recipient"),
+        Index("ix_delivery_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    """reminder, meeting_update, message, ..."""
+    source: Mapped[str] = mapped_column(String(200))
+    """What caused it, e.g. "meeting:12:7d" or "broadcast:4"."""
+    recipient: Mapped[str] = mapped_column(String(1100))
+    """"person:<id>" for a 1:1 message, "conversation:<id>" for a channel or chat."""
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON the sender renders the message from (ids, never the rendered text)."""
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    relevant_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """After this moment the message is pointless (the meeting started): skipped, not sent."""
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    """pending, sending, sent, failed, skipped or cancelled"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """A coordinator's message to an audience, previewed before it is confirmed."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(100))
+    """channel, registered, organisation:<key> or no_reply:<meeting id>"""
+    text: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    """draft, confirmed or cancelled"""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Attendance(Base):
+    """A person's answer to a meeting reminder (and later, check-in at the meeting)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("person_id", "meeting_id", name="uq_attendance_person_meeting"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    intent: Mapped[str | None] = mapped_column(String(20))
+    """coming or not_coming"""
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

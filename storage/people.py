@@ -91,6 +91,24 @@ class PeopleRepository:
                 .limit(1)
             )
 
+    async def names(self, recipients: list[str]) -> dict[str, str]:
+        """Display names for outbox recipients ("person:<id>"); channels keep their key."""
+        ids = [int(r.split(":", 1)[1]) for r in recipients if r.startswith("person:")]
+        if not ids:
+            return {}
+        async with self._sessions() as session:
+            rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
+            return {f"person:{person_id}": name for person_id, name in rows.tuples()}
+
+    async def conversation_in_channel(self, channel_id: str) -> Conversation | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(Conversation)
+                .where(Conversation.channel_id == channel_id, Conversation.installed.is_(True))
+                .order_by(Conversation.updated_at.desc())
+                .limit(1)
+            )
+
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self._sessions() as session:
             return await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))

@@ -96,6 +96,23 @@ class ProjectRepository:
             project.lock_version += 1
         return await self.by_id(project_id)
 
+    async def mark_notified(self, meeting_id: int, sequence: int) -> None:
+        """Participants have been told about this version of the meeting."""
+        async with self._sessions.begin() as session:
+            meeting = await session.get(Meeting, meeting_id)
+            if meeting is not None:
+                meeting.notified_sequence = max(meeting.notified_sequence, sequence)
+
+    async def link_channel(self, project_id: int, conversation_id: str) -> None:
+        async with self._sessions.begin() as session:
+            project = await session.get(Project, project_id)
+            if project is not None:
+                project.channel_conversation_id = conversation_id
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        async with self._sessions() as session:
+            return await session.get(Meeting, meeting_id)
+
     async def organisations(self) -> list[Organisation]:
         async with self._sessions() as session:
             rows = await session.scalars(select(Organisation).order_by(Organisation.sort_order, Organisation.name))

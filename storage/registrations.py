@@ -203,6 +203,26 @@ class RegistrationRepository:
                 await session.flush()
         return [await self._reload(registration_id) for registration_id in promoted_ids]
 
+    async def people_for_meeting(self, meeting_id: int) -> list[int]:
+        """Person ids registered (not waitlisted or cancelled) for a meeting."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Registration.person_id)
+                .join(RegistrationMeeting, RegistrationMeeting.registration_id == Registration.id)
+                .where(RegistrationMeeting.meeting_id == meeting_id, Registration.status == Status.REGISTERED)
+                .order_by(Registration.person_id)
+            )
+            return list(rows)
+
+    async def people_in_project(self, project_id: int, organisation_key: str | None = None) -> list[int]:
+        async with self._sessions() as session:
+            query = select(Registration.person_id).where(
+                Registration.project_id == project_id, Registration.status == Status.REGISTERED
+            )
+            if organisation_key is not None:
+                query = query.join(Registration.organisation).where(Organisation.key == organisation_key)
+            return list(await session.scalars(query.order_by(Registration.person_id)))
+
     async def overview(self, project_id: int) -> ProjectOverview:
         async with self._sessions() as session:
             rows = await session.execute(

@@ -4,7 +4,7 @@ cancelling (telling whoever moves up from the waitlist) and handing a place to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 
 
 class RegistrationActions:
-    def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str) -> None:
+    def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str,
+                 after_change: Callable[[], None] = lambda: None) -> None:
         self._service = service
+        self._after_change = after_change
         self._messenger = messenger
         self._public_url = public_url.rstrip("/")
         self.commands: Mapping[str, Action] = {
@@ -86,6 +88,7 @@ class RegistrationActions:
             await context.send_activity(problem_text(result.problems))
         else:
             await self._confirm(context, result)
+            self._after_change()
 
     async def mine(self, context: TurnContext, turn: Turn) -> None:
         if turn.person_id is None:
@@ -109,6 +112,7 @@ class RegistrationActions:
         if found is None or turn.person_id is None:
             return
         result = await self._service.cancel(found[0].id, turn.person_id)
+        self._after_change()
         await replace_card(context, _notice(t("cancel.done", project=found[1].name)))
         if result.promoted is not None:
             await self.tell_promoted(result.promoted, found[1])

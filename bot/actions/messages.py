@@ -1,0 +1,210 @@
+"""Coordinator messages, manual reminders, linking the project channel, and participants'
+answers to reminders ("Jag kommer" / "Jag kan inte")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import TurnContext
+
+from bot.actions import Action, int_value, replace_card, send_card
+from bot.broadcasting import Audience, Broadcasting
+from bot.cards.messages import MAX_MESSAGE, compose_card, preview_card, status_card
+from bot.cards.registration import project_choice
+from bot.cards.reminder import rsvp_answer
+from bot.i18n import format_when, t
+from bot.registration_rules import clean_text
+from bot.scheduler import Scheduler
+from bot.turn import Turn
+from storage.attendance import INTENTS, AttendanceRepository
+from storage.broadcasts import BroadcastRepository
+from storage.models import Project
+from storage.outbox import Outbox
+from storage.people import PeopleRepository
+from storage.projects import ProjectRepository
+from storage.registrations import RegistrationRepository
+
+
+class MessageActions:
+    """Coordinator-only: compose, preview, confirm, status, `påminn`, `koppla kanal`."""
+
+    coordinator_only = True
+
+    def __init__(self, projects: ProjectRepository, broadcasts: BroadcastRepository, broadcasting: Broadcasting,
+                 outbox: Outbox, people: PeopleRepository, scheduler: Callable[[], Scheduler | None],
+                 zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+        self._projects = projects
+        self._broadcasts = broadcasts
+        self._broadcasting = broadcasting
+        self._outbox = outbox
+        self._people = people
+        self._scheduler = scheduler
+        self._zone = zone
+        self._clock = clock
+        self.commands: Mapping[str, Action] = {
+            "meddelande": self.compose, "påminn": self.remind, "koppla kanal": self.link_channel,
+        }
+        self.verbs: Mapping[str, Action] = {
+            "compose": self.compose, "broadcast_preview": self.preview, "broadcast_confirm": self.confirm,
+            "broadcast_cancel": self.cancel, "delivery_status": self.status, "remind": self.remind,
+            "link_channel": self.link_channel,
+        }
+
+    async def compose(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._project(context, turn, "compose")
+        if project is not None:
+            organisations = [o for o in await self._projects.organisations() if o.kind != "other"]
+            meeting = await self._projects.next_meeting(project.id, self._clock())
+            await send_card(context, compose_card(project, organisations, meeting))
+
+    async def preview(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._project(context, turn, "compose")
+        if project is None:
+            return
+        try:
+            audience, text, send_at = self._parse(turn.value)
+        except ValueError as problem:
+            await context.send_activity(str(problem))
+            return
+        recipients = await self._broadcasting.recipients(project, audience)
+        if not recipients:
+            await context.send_activity(t("compose.nobody"))
+            return
+        broadcast = await self._broadcasts.draft(project.id, str(audience), text, send_at, turn.person_id)
+        when = t("compose.now") if send_at <= self._clock() else format_when(send_at, self._zone)
+        await send_card(context, preview_card(broadcast.id, text, _audience_label(audience), len(recipients), when))
+
+    async def confirm(self, context: TurnContext, turn: Turn) -> None:
+        broadcast_id = int_value(turn.value, "broadcast_id")
+        broadcast = await self._broadcasts.by_id(broadcast_id) if broadcast_id else None
+        if broadcast is None or not await self._broadcasts.confirm(broadcast.id):
+            await context.send_activity(t("preview.already_handled"))
+            return
+        project = await self._projects.by_id(broadcast.project_id)
+        assert project is not None
+        count = await self._broadcasting.schedule(broadcast, project)
+        when = t("compose.now") if broadcast.send_at <= self._clock() else format_when(broadcast.send_at, self._zone)
+        await replace_card(context, {"type": "AdaptiveCard", "version": "1.5", "body": [
+            {"type": "TextBlock", "wrap": True, "text": t("preview.confirmed", count=count, when=when)}],
+            "actions": [{"type": "Action.Submit", "title": t("delivery.show"),
+                         "data": {"verb": "delivery_status", "broadcast_id": broadcast.id}}]})
+        scheduler = self._scheduler()
+        if scheduler is not None:
+            scheduler.wake_at(broadcast.send_at)
+
+    async def cancel(self, context: TurnContext, turn: Turn) -> None:
+        broadcast_id = int_value(turn.value, "broadcast_id")
+        if broadcast_id and await self._broadcasts.cancel(broadcast_id):
+            await replace_card(context, {"type": "AdaptiveCard", "version": "1.5", "body": [
+                {"type": "TextBlock", "wrap": True, "text": t("preview.cancelled")}]})
+        else:
+            await context.send_activity(t("preview.already_handled"))
+
+    async def status(self, context: TurnContext, turn: Turn) -> None:
+        broadcast_id = int_value(turn.value, "broadcast_id")
+        if broadcast_id is None:
+            await context.send_activity(t("card.unknown_action"))
+            return
+        statuses = await self._outbox.status("message", f"broadcast:{broadcast_id}")
+        names = await self._people.names([s.recipient for s in statuses])
+        await send_card(context, status_card(statuses, names))
+
+    async def remind(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._project(context, turn, "remind")
+        if project is None:
+            return
+        meeting = await self._projects.next_meeting(project.id, self._clock())
+        if meeting is None:
+            await context.send_activity(t("schedule.no_next"))
+            return
+        count = await self._broadcasting.remind_now(project, meeting.id)
+        await context.send_activity(t("remind.queued", count=count, number=meeting.number))
+        scheduler = self._scheduler()
+        if scheduler is not None:
+            scheduler.wake_at(self._clock())
+
+    async def link_channel(self, context: TurnContext, turn: Turn) -> None:
+        channel_data = context.activity.channel_data if isinstance(context.activity.channel_data, dict) else {}
+        channel_id = (channel_data.get("channel") or {}).get("id")
+        if not channel_id:
+            await context.send_activity(t("link.only_in_channel"))
+            return
+        project = await self._project(context, turn, "link_channel")
+        if project is not None:
+            await self._projects.link_channel(project.id, channel_id)
+            await context.send_activity(t("link.done", project=project.name))
+
+    async def _project(self, context: TurnContext, turn: Turn, verb: str) -> Project | None:
+        project_id = int_value(turn.value, "project_id")
+        if project_id is not None:
+            return await self._projects.by_id(project_id)
+        projects = await self._projects.open_projects(self._clock())
+        if len(projects) == 1:
+            return projects[0]
+        if not projects:
+            await context.send_activity(t("register.no_projects"))
+            return None
+        await send_card(context, project_choice([(p.id, p.name) for p in projects], verb))
+        return None
+
+    def _parse(self, value: Mapping[str, object]) -> tuple[Audience, str, datetime]:
+        try:
+            audience = Audience.parse(str(value.get("audience") or ""))
+        except ValueError:
+            raise ValueError(t("compose.audience_missing")) from None
+        text = str(value.get("text") or "").strip()
+        if not clean_text(text):
+            raise ValueError(t("compose.text_missing"))
+        if len(text) > MAX_MESSAGE:
+            raise ValueError(t("compose.text_too_long", limit=MAX_MESSAGE))
+        return audience, text, self._send_time(str(value.get("date") or ""), str(value.get("time") or ""))
+
+    def _send_time(self, day: str, clock: str) -> datetime:
+        if not day and not clock:
+            return self._clock()
+        try:
+            local_day = date.fromisoformat(day) if day else self._clock().astimezone(self._zone).date()
+            local_time = time.fromisoformat(clock) if clock else time(9, 0)
+        except ValueError:
+            raise ValueError(t("compose.when_invalid")) from None
+        moment = datetime.combine(local_day, local_time, self._zone)
+        if moment < self._clock().astimezone(self._zone).replace(second=0, microsecond=0):
+            raise ValueError(t("compose.when_past"))
+        return moment.astimezone(ZoneInfo("UTC"))
+
+
+class AttendanceActions:
+    """Participants answer a reminder: "Jag kommer" / "Jag kan inte"."""
+
+    def __init__(self, attendance: AttendanceRepository, projects: ProjectRepository,
+                 registrations: RegistrationRepository, clock: Callable[[], datetime]) -> None:
+        self._attendance = attendance
+        self._projects = projects
+        self._registrations = registrations
+        self._clock = clock
+        self.commands: Mapping[str, Action] = {}
+        self.verbs: Mapping[str, Action] = {"rsvp": self.rsvp}
+
+    async def rsvp(self, context: TurnContext, turn: Turn) -> None:
+        meeting_id = int_value(turn.value, "meeting_id")
+        intent = turn.value.get("intent")
+        meeting = await self._projects.meeting(meeting_id) if meeting_id else None
+        if meeting is None or intent not in INTENTS or turn.person_id is None:
+            await context.send_activity(t("card.unknown_action"))
+            return
+        if turn.person_id not in await self._registrations.people_for_meeting(meeting.id):
+            await context.send_activity(t("rsvp.not_registered", number=meeting.number))
+            return
+        await self._attendance.answer(turn.person_id, meeting.id, str(intent), self._clock())
+        registration = await self._registrations.find(meeting.project_id, turn.person_id)
+        await send_card(context, rsvp_answer(str(intent), meeting, registration.id if registration else None))
+
+
+def _audience_label(audience: Audience) -> str:
+    if audience.kind == "organisation":
+        return t("audience.organisation_short", key=audience.value)
+    if audience.kind == "no_reply":
+        return t("audience.no_reply_short")
+    return t(f"audience.{audience.kind}")

@@ -1,0 +1,57 @@
+"""Registration by text, for Teams clients without Adaptive Cards: `anmäl via text` starts
+``TextRegistrationDialog``, and the handler hands later messages to it through ``continue_active``
+before it matches commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from botbuilder.core import StatePropertyAccessor, TurnContext
+from botbuilder.dialogs import DialogSet
+
+from bot.actions import Action
+from bot.i18n import t
+from bot.registration import RegistrationService
+from bot.turn import Turn
+from dialogs.registration_dialog import TextRegistrationDialog, TextRegistrationStart
+from storage.models import Project
+
+
+class TextRegistrationActions:
+    def __init__(
+        self,
+        service: RegistrationService,
+        dialog_state: StatePropertyAccessor,
+        calendar_url: Callable[[Project], str],
+    ) -> None:
+        """``dialog_state`` is a ConversationState property; the handler saves that state every turn."""
+        self._dialogs = DialogSet(dialog_state)
+        self._dialogs.add(TextRegistrationDialog(service, calendar_url))
+        self.commands: Mapping[str, Action] = {"anmäl via text": self.start}
+        self.verbs: Mapping[str, Action] = {}
+
+    async def start(self, context: TurnContext, turn: Turn) -> None:
+        """`anmäl via text`: the questions one at a time, in the personal chat only (conversation
+        state is per conversation, so in a channel everyone would be answering the same dialog)."""
+        if turn.in_channel:
+            await context.send_activity(t("textreg.personal_only"))
+            return
+        if turn.person_id is None:
+            await context.send_activity(t("error.technical"))
+            return
+        dialog_context = await self._dialogs.create_context(context)
+        # A dialog left half-way is replaced, not continued (the handler only gets here without one).
+        await dialog_context.cancel_all_dialogs()
+        start = TextRegistrationStart(turn.person_id, turn.name)
+        await dialog_context.begin_dialog(TextRegistrationDialog.__name__, start)
+
+    async def continue_active(self, context: TurnContext, turn: Turn) -> bool:
+        """Give a text message to the registration dialog waiting for an answer in this chat;
+        True when there was one (the message is its answer, not a command)."""
+        if turn.in_channel:
+            return False
+        dialog_context = await self._dialogs.create_context(context)
+        if dialog_context.active_dialog is None:
+            return False
+        await dialog_context.continue_dialog()
+        return True

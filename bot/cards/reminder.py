@@ -1,0 +1,54 @@
+"""Cards the outbox sends: meeting reminders with RSVP buttons, and meeting change notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards import Card, card, heading, paragraph, submit
+from bot.i18n import format_time, format_when, t
+from storage.models import Meeting
+
+
+def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
+    details = [
+        paragraph(t("meeting.heading", number=meeting.number, title=meeting.title), weight="Bolder"),
+        paragraph(t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))),
+    ]
+    if meeting.place:
+        details.append(paragraph(t("meeting.place", place=meeting.place)))
+    if meeting.online_link:
+        details.append(paragraph(f"[{t('meeting.online')}]({meeting.online_link})"))
+    if meeting.programme:
+        details.append(paragraph(meeting.programme, isSubtle=True, size="Small"))
+    return details
+
+
+def reminder_card(project_name: str, meeting: Meeting, offset: str, calendar_url: str) -> Card:
+    title = t(f"reminder.title.{offset}" if offset in ("1d", "morning") else "reminder.title.days",
+              days=offset.rstrip("d"))
+    body = [heading(title), paragraph(project_name, isSubtle=True), *meeting_details(meeting)]
+    actions = [
+        submit(t("rsvp.coming"), "rsvp", meeting_id=meeting.id, intent="coming"),
+        submit(t("rsvp.not_coming"), "rsvp", meeting_id=meeting.id, intent="not_coming"),
+        {"type": "Action.OpenUrl", "title": t("calendar.add"), "url": calendar_url},
+    ]
+    return card(body, actions)
+
+
+def update_card(project_name: str, meeting: Meeting, calendar_url: str) -> Card:
+    body = [heading(t("meeting.changed")), paragraph(project_name, isSubtle=True), *meeting_details(meeting),
+            paragraph(t("meeting.changed_calendar"), size="Small")]
+    return card(body, [{"type": "Action.OpenUrl", "title": t("calendar.update"), "url": calendar_url}])
+
+
+def broadcast_card(project_name: str, text: str) -> Card:
+    return card([paragraph(t("broadcast.from", project=project_name), isSubtle=True, size="Small"),
+                 paragraph(text)])
+
+
+def rsvp_answer(intent: str, meeting: Meeting, registration_id: int | None) -> Card:
+    if intent == "coming":
+        return card([paragraph(t("rsvp.thanks_coming", number=meeting.number, when=format_when(meeting.starts_at)))])
+    actions = [submit(t("mine.transfer"), "transfer", registration_id=registration_id)] if registration_id else []
+    return card([paragraph(t("rsvp.thanks_not_coming", number=meeting.number)),
+                 paragraph(t("rsvp.send_colleague"))], actions)

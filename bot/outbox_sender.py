@@ -1,0 +1,78 @@
+"""Turns an outbox row into a Teams message and sends it: the Sender the dispatcher uses.
+Errors from the Bot Connector become DeliveryError with the HTTP status and Retry-After."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botbuilder.schema import Activity
+from msrest.exceptions import ClientRequestError
+
+from bot.actions import card_activity
+from bot.cards.reminder import broadcast_card, reminder_card, update_card
+from bot.delivery import DeliveryError, NotRelevant
+from bot.proactive import Messenger
+from bot.retry import parse_retry_after
+from storage.models import Delivery
+from storage.projects import ProjectRepository
+from storage.registrations import RegistrationRepository
+
+
+class OutboxSender:
+    def __init__(self, messenger: Messenger, projects: ProjectRepository, registrations: RegistrationRepository,
+                 broadcasts: Any, public_url: str) -> None:
+        self._messenger = messenger
+        self._projects = projects
+        self._registrations = registrations
+        self._broadcasts = broadcasts
+        self._public_url = public_url.rstrip("/")
+
+    async def send(self, delivery: Delivery) -> str | None:
+        activity = await self._render(delivery)
+        kind, _, target = delivery.recipient.partition(":")
+        try:
+            if kind == "person":
+                return await self._messenger.send_to_person(int(target), activity)
+            if kind == "channel":
+                return await self._messenger.post_to_channel(target, activity)
+            return await self._messenger.send_to_conversation(target, activity)
+        except LookupError as missing:
+            raise DeliveryError(str(missing), status=404) from missing
+        except ClientRequestError as error:
+            raise DeliveryError(f"connection: {error}") from error
+        except Exception as error:
+            status, retry_after = _http_status(error)
+            if status is None:
+                raise
+            raise DeliveryError(type(error).__name__, status, retry_after) from error
+
+    async def _render(self, delivery: Delivery) -> Activity:
+        payload = json.loads(delivery.payload or "{}")
+        if delivery.kind == "message":
+            broadcast = await self._broadcasts.by_id(int(payload["broadcast_id"]))
+            if broadcast is None or broadcast.state != "confirmed":
+                raise NotRelevant("the message was cancelled")
+            project = await self._projects.by_id(broadcast.project_id)
+            return card_activity(broadcast_card(project.name if project else "", broadcast.text))
+        meeting = await self._projects.meeting(int(payload["meeting_id"]))
+        project = await self._projects.by_id(meeting.project_id) if meeting else None
+        if meeting is None or project is None:
+            raise NotRelevant("the meeting no longer exists")
+        if delivery.recipient.startswith("person:"):
+            people = await self._registrations.people_for_meeting(meeting.id)
+            if int(delivery.recipient.split(":", 1)[1]) not in people:
+                raise NotRelevant("no longer registered for the meeting")
+        url = f"{self._public_url}/calendar/{project.calendar_token}/traff-{meeting.number}.ics"
+        if delivery.kind == "meeting_update":
+            return card_activity(update_card(project.name, meeting, url))
+        return card_activity(reminder_card(project.name, meeting, str(payload.get("offset", "")), url))
+
+
+def _http_status(error: Exception) -> tuple[int | None, float | None]:
+    """The status and Retry-After of a Bot Connector error (msrest's ErrorResponseException keeps
+    the ``requests`` response; aiohttp-based clients raise errors with ``status``)."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(error, "status", None)
+    headers = getattr(response, "headers", None) or getattr(error, "headers", None) or {}
+    return (int(status) if status else None), parse_retry_after(headers.get("Retry-After") if headers else None)

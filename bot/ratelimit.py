@@ -1,0 +1,69 @@
+"""Teams rate limits for a bot, enforced before each send: per conversation (7 per second,
+8 per 2 s, 60 per 30 s, 1800 per hour) and for the whole app (50 per second), plus a
+"throttled until" time every sender respects after a 429."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Clock = Callable[[], float]
+
+PER_CONVERSATION = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
+GLOBAL = ((1.0, 50),)
+
+
+@dataclass
+class SlidingWindows:
+    """Send times within the longest window; a send is allowed when every window has room."""
+
+    limits: tuple[tuple[float, int], ...]
+    sent: deque[float] = field(default_factory=deque)
+
+    def wait_time(self, now: float) -> float:
+        longest = max(window for window, _ in self.limits)
+        while self.sent and self.sent[0] <= now - longest:
+            self.sent.popleft()
+        wait = 0.0
+        for window, count in self.limits:
+            recent = [t for t in self.sent if t > now - window]
+            if len(recent) >= count:
+                wait = max(wait, recent[-count] + window - now)
+        return wait
+
+    def record(self, now: float) -> None:
+        self.sent.append(now)
+
+
+class RateLimiter:
+    """Tells how long to wait before the next send to a conversation; the caller sleeps."""
+
+    def __init__(self, clock: Clock, per_conversation: tuple[tuple[float, int], ...] = PER_CONVERSATION,
+                 overall: tuple[tuple[float, int], ...] = GLOBAL) -> None:
+        self._clock = clock
+        self._per_conversation = per_conversation
+        self._conversations: dict[str, SlidingWindows] = {}
+        self._overall = SlidingWindows(overall)
+        self._throttled_until = 0.0
+
+    def wait_time(self, conversation: str) -> float:
+        now = self._clock()
+        windows = self._conversations.get(conversation)
+        per_conversation = windows.wait_time(now) if windows else 0.0
+        return max(per_conversation, self._overall.wait_time(now), self._throttled_until - now, 0.0)
+
+    def record(self, conversation: str) -> None:
+        now = self._clock()
+        self._conversations.setdefault(conversation, SlidingWindows(self._per_conversation)).record(now)
+        self._overall.record(now)
+        if len(self._conversations) > 10_000:
+            self._forget_idle(now)
+
+    def throttle(self, seconds: float) -> None:
+        """After a 429: nobody sends until ``seconds`` from now."""
+        self._throttled_until = max(self._throttled_until, self._clock() + seconds)
+
+    def _forget_idle(self, now: float) -> None:
+        for conversation in [c for c, w in self._conversations.items() if w.wait_time(now) == 0 and not w.sent]:
+            del self._conversations[conversation]
