@@ -95,7 +95,7 @@ class TextRule:
     field: str
     """The form field (a key of MAX_LENGTHS)."""
     required: bool = False
-    """Required answers cannot be "-"; optional ones use "-" for nothing."""
+    """Required answers cannot be "-" (or empty); optional ones use "-" for nothing."""
     default: str = ""
     """What "ok" / "ja" keeps (the Teams name)."""
 
@@ -110,7 +110,9 @@ def text_answer(text: str, rule: TextRule) -> str | None:
         value = rule.default
     elif value == NOTHING and not rule.required:
         value = ""
-    if len(value) > MAX_LENGTHS[rule.field] or (rule.required and (not value or normalise(value) in KEEP_WORDS)):
+    # A required answer is never the skip mark or a bare "ok" (there was nothing to keep).
+    unanswered = not value or value == NOTHING or normalise(value) in KEEP_WORDS
+    if len(value) > MAX_LENGTHS[rule.field] or (rule.required and unanswered):
         return None
     if rule.field == "email" and value and not EMAIL.match(value):
         return None
@@ -121,7 +123,7 @@ def choice_index(text: str, choices: Sequence[Choice]) -> int | None:
     """The chosen entry by its number or by its name (or a synonym), ignoring case, accents and
     "kommun": "3", "falu kommun", "Falun", "Älvdalen", "alvdalen". None unless exactly one fits."""
     answer = _folded(text)
-    if answer.isdigit():
+    if answer.isdecimal():
         number = int(answer)
         return number - 1 if 1 <= number <= len(choices) else None
     found = {index for index, choice in enumerate(choices) if answer in _names_of(choice)}
@@ -134,7 +136,7 @@ def meeting_numbers(text: str, allowed: Sequence[int]) -> list[int] | None:
     if answer in ALL_WORDS:
         return sorted(allowed)
     parts = [part for part in _MEETING_SEPARATORS.split(answer) if part]
-    if not parts or not all(part.isdigit() and len(part) < 4 for part in parts):
+    if not parts or not all(part.isdecimal() and len(part) < 4 for part in parts):
         return None
     chosen = sorted({int(part) for part in parts})
     return chosen if set(chosen) <= set(allowed) else None
@@ -275,8 +277,12 @@ class TextRegistrationDialog(ComponentDialog):
             await step.context.send_activity(_refusal(view))
             return await step.end_dialog(view)
         _remember_form(step, view)
-        await step.context.send_activity(f"{t('textreg.intro', project=view.project.name)}\n\n{t('register.privacy')}")
-        default = clean_text(_start(step).teams_name)[: MAX_LENGTHS["name"]]
+        intro = [t("textreg.intro", project=view.project.name), t("register.privacy")]
+        if view.existing is not None:
+            intro.insert(0, t("register.title_edit"))
+        await step.context.send_activity("\n\n".join(intro))
+        known = view.existing.name if view.existing is not None else _start(step).teams_name
+        default = clean_text(known)[: MAX_LENGTHS["name"]]
         question = t("textreg.name", name=default) if default else t("textreg.name_empty")
         retry = t("textreg.name_retry", limit=MAX_LENGTHS["name"])
         return await step.prompt(TEXT, _text_options(question, TextRule("name", True, default), retry))
@@ -389,11 +395,12 @@ def _summary(step: WaterfallStepContext) -> str:
         ("organisation", organisation),
         ("role_title", form["role_title"]),
         ("email", form["email"]),
-        ("meetings", form["meetings"].replace(",", ", ")),
+        ("meetings_short", form["meetings"].replace(",", ", ")),
         ("dietary", form["dietary"]),
         ("consent_list_short", t("textreg.yes" if form["consent_list"] == "true" else "textreg.no")),
     ]
-    lines = [f"- {t('register.field.' + field)}: {value or t('textreg.nothing')}" for field, value in rows]
+    labels = {"meetings_short": t("textreg.meetings_short")}
+    lines = [f"- {labels.get(f) or t('register.field.' + f)}: {value or t('textreg.nothing')}" for f, value in rows]
     return "\n".join([t("textreg.summary"), *lines])
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from botbuilder.core import StatePropertyAccessor, TurnContext
-from botbuilder.dialogs import DialogSet
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
 
 from bot.actions import Action
 from bot.i18n import t
@@ -15,6 +15,7 @@ from bot.registration import RegistrationService
 from bot.turn import Turn
 from dialogs.registration_dialog import TextRegistrationDialog, TextRegistrationStart
 from storage.models import Project
+from storage.registrations import RegistrationResult
 
 
 class TextRegistrationActions:
@@ -23,9 +24,12 @@ class TextRegistrationActions:
         service: RegistrationService,
         dialog_state: StatePropertyAccessor,
         calendar_url: Callable[[Project], str],
+        after_change: Callable[[], None] = lambda: None,
     ) -> None:
-        """``dialog_state`` is a ConversationState property; the handler saves that state every turn."""
+        """``dialog_state`` is a ConversationState property; the handler saves that state every turn.
+        ``after_change`` runs after a registration was stored (as in the card flow: re-plan reminders)."""
         self._dialogs = DialogSet(dialog_state)
+        self._after_change = after_change
         self._dialogs.add(TextRegistrationDialog(service, calendar_url))
         self.commands: Mapping[str, Action] = {"anmäl via text": self.start}
         self.verbs: Mapping[str, Action] = {}
@@ -53,5 +57,7 @@ class TextRegistrationActions:
         dialog_context = await self._dialogs.create_context(context)
         if dialog_context.active_dialog is None:
             return False
-        await dialog_context.continue_dialog()
+        result = await dialog_context.continue_dialog()
+        if result.status == DialogTurnStatus.Complete and isinstance(result.result, RegistrationResult):
+            self._after_change()
         return True

@@ -182,6 +182,7 @@ MESSAGES: dict[str, str] = {
     "textreg.confirm": "Answer **yes** to send the registration or **no** to leave it.",
     "textreg.yes": "yes",
     "textreg.no": "no",
+    "textreg.meetings_short": "Meetings",
     "textreg.nothing": "–",
     "textreg.cancelled": "Registration cancelled. Nothing was saved.",
     "textreg.not_sent": "The registration was not sent. Type **register by text** to start again.",

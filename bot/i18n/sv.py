@@ -195,6 +195,7 @@ MESSAGES: dict[str, str] = {
     "textreg.confirm": "Svara **ja** för att skicka anmälan eller **nej** för att låta bli.",
     "textreg.yes": "ja",
     "textreg.no": "nej",
+    "textreg.meetings_short": "Träffar",
     "textreg.nothing": "–",
     "textreg.cancelled": "Anmälan är avbruten. Inget är sparat.",
     "textreg.not_sent": "Anmälan är inte skickad. Skriv **anmäl via text** för att börja om.",

@@ -41,9 +41,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         cwd=ROOT,
         capture_output=True,
     )
-    running = start_stack(workdir, env={"COORDINATOR_IDS": COORDINATOR_AAD, "BOT_LANGUAGE": "sv", "DEMO_PROJECT": "1"})
+    running = start_stack(workdir,
+        env={"COORDINATOR_IDS": COORDINATOR_AAD, "BOT_LANGUAGE": "sv", "DEMO_PROJECT": "1", "DALALAB_TEST_HOOKS": "1",
+             # Quiet hours are proven by unit tests; here a message due in a minute must go in a minute.
+             "QUIET_HOURS": "off"},)
     yield running
     running.stop()
+
+
+def import_project(stack: Stack, path: Path) -> None:
+    """Load a project file into the running bot's database, as a coordinator would with bot.admin."""
+    database_url = f"sqlite+aiosqlite:///{stack.workdir / 'dalalab.db'}"
+    subprocess.run([sys.executable, "-m", "bot.admin", "import", str(path), "--database-url", database_url],
+                   check=True, cwd=ROOT, capture_output=True)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def register(
         "organisation": organisation,
         "role_title": "Planarkitekt",
         "email": f"{user}@falun.se",
-        "meetings": "1,2,3,4",
+        "meetings": _default_meetings(form),
         "dietary": "",
         "consent_list": "true",
     }
@@ -219,6 +219,14 @@ async def _overview(playground: Playground, project: int) -> BotMessage:
     before = len(playground.messages(playground.personal_chat))
     await playground.submit(playground.personal_chat, reply.message_id, {"verb": "overview", "project_id": project})
     return await playground.expect(playground.personal_chat, has_card("Anmälningar"), after=before)
+
+
+def _default_meetings(form: BotMessage) -> str:
+    """The meetings the form preselects (all of the project's)."""
+    for element in form.cards[0]["body"]:
+        if element.get("id") == "meetings":
+            return str(element["value"])
+    raise AssertionError("the form has no meetings input")
 
 
 def _find_action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any]:

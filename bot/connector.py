@@ -1,0 +1,427 @@
+"""Fast outbound Bot Connector calls: connector clients reused per service URL, app id and audience,
+and every call sent over one pooled aiohttp session.
+
+Stock ``CloudAdapter`` builds a ``ConnectorClient`` and a ``TokenApiClient`` on every turn (each
+builds msrest's ``ClientRetryPolicy``, ~2.4 ms, and each ``MicrosoftAppCredentials`` starts with an
+empty token cache), then sends through ``requests`` in a thread pool over a new TCP connection.
+
+This is done by composition, not by editing or subclassing the SDK's adapter: a
+``BotFrameworkAuthentication`` wrapper lets the SDK authenticate requests and create credentials and
+clients exactly as before, keeps the clients it built, and gives each one an msrest pipeline whose last
+stage is aiohttp. The operations (``reply_to_activity``, ``send_to_conversation``, ``update_activity``,
+``create_conversation``, ...) are the SDK's own, so serialisation and errors are unchanged: a non-2xx
+answer raises ``ErrorResponseException`` whose ``response`` has ``status_code`` and ``headers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AppCredentials,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from msrest.exceptions import ClientRequestError
+from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
+from msrest.pipeline.universal import RawDeserializer
+from msrest.universal_http import AsyncClientResponse, ClientRequest
+from msrest.universal_http.requests import ClientRetryPolicy
+from multidict import CIMultiDict
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ClientKey = tuple[str, str | None, str | None]
+"""(service URL, bot app id, audience): what the SDK's connector factory builds a client from."""
+
+# msrest's retry policy as urllib3 2 applies it: three retries; connection failures always (nothing was
+# sent), lost answers and retryable statuses only for idempotent methods, so a POST (a reply) is never
+# sent twice. Retry-After is honoured (capped at msrest's 90 s back-off maximum).
+RETRIES = 3
+BACKOFF_FACTOR = 0.8
+BACKOFF_MAX = 90.0
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+RETRY_STATUSES = frozenset(range(999)) - frozenset(ClientRetryPolicy.safe_codes)
+RETRY_AFTER_STATUSES = frozenset({413, 429, 503})
+_NOTHING_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+_NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError)
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+
+
+class BotFrameworkConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        # With no app id (local Agents Playground) authentication is off; botbuilder only allows
+        # that on its MultiTenant path, so SingleTenant is asked for only when there are credentials.
+        self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
+        self.APP_TENANTID = settings.app_tenant_id
+
+
+def create_fast_adapter(settings: Settings) -> CloudAdapter:
+    """A stock CloudAdapter whose outbound calls go through a :class:`ConnectorPool`;
+    close it with :func:`close_adapter`."""
+    authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+    return CloudAdapter(PooledBotFrameworkAuthentication(authentication))
+
+
+async def close_adapter(adapter: object) -> None:
+    """Close the adapter's pooled session (a no-op for adapters without one)."""
+    authentication = getattr(adapter, "bot_framework_authentication", None)
+    if isinstance(authentication, PooledBotFrameworkAuthentication):
+        await authentication.pool.close()
+
+
+class ConnectorPool:
+    """The one aiohttp session for outbound calls, and the clients built so far (least recently used
+    dropped beyond ``max_clients``: without authentication anyone may name a service URL)."""
+
+    def __init__(self, max_clients: int = 256, connection_limit: int = 100) -> None:
+        self.max_clients = max_clients
+        self._connection_limit = connection_limit
+        self._clients: OrderedDict[ClientKey, ConnectorClient] = OrderedDict()
+        self._token_clients: OrderedDict[str | None, UserTokenClient] = OrderedDict()
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("the connector pool is closed")
+        if self._session is None:
+            # Created on first use, inside the running event loop the session belongs to. The
+            # environment is trusted only when it names a proxy (as requests would use it): aiohttp
+            # otherwise looks up ~/.netrc in a worker thread on every request.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                trust_env=any(os.environ.get(name) for name in _PROXY_VARIABLES),
+            )
+        return self._session
+
+    @property
+    def client_count(self) -> int:
+        return len(self._clients)
+
+    def cached(self, key: ClientKey) -> ConnectorClient | None:
+        client = self._clients.get(key)
+        if client is not None:
+            self._clients.move_to_end(key)
+        return client
+
+    def keep(self, key: ClientKey, client: ConnectorClient) -> ConnectorClient:
+        """Cache ``client`` (the first one wins when two turns built one for the same key)."""
+        kept: ConnectorClient = self._clients.setdefault(key, client)
+        _trim(self._clients, self.max_clients)
+        return kept
+
+    def user_token_client(
+        self, app_id: str | None, create: Callable[[], Awaitable[UserTokenClient]]
+    ) -> UserTokenClient:
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = self._token_clients[app_id] = LazyUserTokenClient(create)
+            _trim(self._token_clients, self.max_clients)
+        return client
+
+    async def close(self) -> None:
+        self._closed = True
+        self._clients.clear()
+        self._token_clients.clear()
+        if self._session is not None:
+            await self._session.close()
+
+
+def _trim(cache: OrderedDict[Any, Any], size: int) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)
+
+
+class PooledBotFrameworkAuthentication(BotFrameworkAuthentication):
+    """The SDK's authentication, unchanged, with its connector factories made to reuse clients and
+    its user token clients built only when used. One pool per wrapper: cache keys assume one
+    credentials factory."""
+
+    def __init__(self, inner: BotFrameworkAuthentication, pool: ConnectorPool | None = None) -> None:
+        self.inner = inner
+        self.pool = pool or ConnectorPool()
+
+    async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
+        result = await self.inner.authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = PooledConnectorFactory(
+                result.connector_factory, _app_id(result.claims_identity), self.pool
+            )
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        return await self.inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        inner = self.inner.create_connector_factory(claims_identity)
+        return PooledConnectorFactory(inner, _app_id(claims_identity), self.pool)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        async def create() -> UserTokenClient:
+            return await self.inner.create_user_token_client(claims_identity)
+
+        return self.pool.user_token_client(_app_id(claims_identity), create)
+
+    def create_bot_framework_client(self) -> Any:
+        return self.inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return str(self.inner.get_originating_audience())
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self.inner.authenticate_channel_request(auth_header)
+
+
+def _app_id(claims_identity: ClaimsIdentity) -> str | None:
+    """The bot app id the SDK's connector factory is built with (audience claim, else appid claim)."""
+    app_id = claims_identity.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+    if app_id is None:
+        app_id = claims_identity.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+    return None if app_id is None else str(app_id)
+
+
+class PooledConnectorFactory(ConnectorFactory):
+    """Returns the cached client for (service URL, app id, audience); the SDK's factory builds it
+    (and validates the app id, and creates the credentials) the first time only."""
+
+    def __init__(self, inner: ConnectorFactory, app_id: str | None, pool: ConnectorPool) -> None:
+        self._inner = inner
+        self._app_id = app_id
+        self._pool = pool
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (service_url, self._app_id, audience)
+        client = self._pool.cached(key)
+        if client is None:
+            client = self._pool.keep(key, use_pool(await self._inner.create(service_url, audience), self._pool))
+        return client
+
+
+def use_pool(client: ConnectorClient, pool: ConnectorPool) -> ConnectorClient:
+    """Give an SDK-built client a pipeline that sends over ``pool``'s session. Clients with a
+    caller-configured pipeline, or credentials other than the SDK's AppCredentials, are left alone."""
+    config = client.config
+    if getattr(config, "custom_pipeline", None) is not None or not isinstance(config.credentials, AppCredentials):
+        return client
+    config.pipeline = AsyncPipeline(
+        [config.user_agent_policy, BearerTokenPolicy(config.credentials), RawDeserializer(),
+         config.http_logger_policy],
+        AiohttpSender(pool, config),
+    )
+    return client
+
+
+class _HeaderCarrier:
+    """What AppCredentials.signed_session touches of a requests.Session: its headers."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+
+
+class BearerTokenPolicy(SansIOHTTPPolicy):
+    """Signs each request the way msrest's requests policy does: the SDK credentials'
+    ``signed_session`` sets ``Authorization: Bearer <token>`` when there is an app id (its msal
+    application caches and refreshes the token) and removes it otherwise."""
+
+    def __init__(self, credentials: AppCredentials) -> None:
+        self._credentials = credentials
+
+    def on_request(self, request: Request[ClientRequest], **kwargs: Any) -> None:
+        carrier = _HeaderCarrier()
+        self._credentials.signed_session(carrier)
+        authorization = carrier.headers.get("Authorization")
+        if authorization:
+            request.http_request.headers["Authorization"] = authorization
+        else:
+            request.http_request.headers.pop("Authorization", None)
+
+
+class AiohttpSender(AsyncHTTPSender):
+    """The last stage of the pipeline: one request over the pool's session, retried as msrest's
+    policy would (see RETRIES), the body read so the connection goes back to the pool."""
+
+    def __init__(self, pool: ConnectorPool, config: Any) -> None:
+        self._pool = pool
+        self._headers: dict[str, str] = dict(config.headers)
+        self._timeout = _timeout(config.connection.timeout)
+
+    async def __aenter__(self) -> AiohttpSender:
+        return self
+
+    async def __aexit__(self, *exc_details: object) -> None:
+        return None  # the pool owns the session
+
+    async def send(self, request: Request[ClientRequest], **config: Any) -> Response[ClientRequest, Any]:
+        limits = _timeout(config["timeout"]) if config.get("timeout") else self._timeout
+        return Response(request, await self._send(request.http_request, limits))
+
+    async def _send(self, http_request: ClientRequest, limits: aiohttp.ClientTimeout) -> ConnectorResponse:
+        method = http_request.method.upper()
+        for failures in range(RETRIES + 1):
+            try:
+                response = await self._attempt(http_request, limits)
+            except _NOTHING_SENT as error:
+                if failures == RETRIES:
+                    raise ClientRequestError("Error occurred in request.", error) from error
+                delay = _backoff(failures + 1)
+            except _NO_ANSWER as error:
+                if failures == RETRIES or method not in IDEMPOTENT:
+                    raise ClientRequestError("Error occurred in request.", error) from error
+                delay = _backoff(failures + 1)
+            else:
+                retry_delay = _status_retry_delay(method, response, failures + 1)
+                if retry_delay is None or failures == RETRIES:
+                    return response
+                delay = retry_delay
+            log.info("connector %s %s: retrying in %.1f s", method, http_request.url, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, http_request: ClientRequest, limits: aiohttp.ClientTimeout) -> ConnectorResponse:
+        if http_request.files:
+            raise NotImplementedError("multipart bodies are not sent by the Bot Connector client")
+        data = http_request.data
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        headers = {**self._headers, **http_request.headers}
+        headers.pop("Content-Length", None)  # aiohttp counts the bytes it sends
+        method = http_request.method.upper()
+        async with self._pool.session.request(
+            method, http_request.url, headers=headers, data=data, timeout=limits,
+            allow_redirects=method in ("GET", "HEAD"),  # msrest never follows a redirect of a POST
+        ) as answer:
+            body = await answer.read()
+        return ConnectorResponse(http_request, answer.status, answer.reason, answer.headers, body)
+
+
+def _timeout(seconds: float | None) -> aiohttp.ClientTimeout:
+    # requests' timeout bounds connecting and each read, not the whole exchange.
+    return aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+
+
+def _backoff(attempt: int) -> float:
+    return 0.0 if attempt <= 1 else min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1))
+
+
+def _status_retry_delay(method: str, response: ConnectorResponse, attempt: int) -> float | None:
+    if method not in IDEMPOTENT:
+        return None
+    retry_after = retry_after_seconds(response.headers)
+    status = response.status_code
+    if status in RETRY_STATUSES or (retry_after is not None and status in RETRY_AFTER_STATUSES):
+        return min(BACKOFF_MAX, retry_after) if retry_after is not None else _backoff(attempt)
+    return None
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds from now (it may be a number or an HTTP date); None if absent or unreadable."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+class ConnectorResponse(AsyncClientResponse):
+    """A finished response, body read. It is its own ``internal_response``, so the
+    ``ErrorResponseException.response`` of a failed call has ``status_code``, case-insensitive
+    ``headers`` (``Retry-After``), ``reason`` and ``content``, as a requests response has."""
+
+    def __init__(
+        self, request: ClientRequest, status: int, reason: str | None, headers: Mapping[str, str], body: bytes
+    ) -> None:
+        super().__init__(request, self)
+        self.status_code: int = status
+        self.reason = reason
+        self.headers: CIMultiDict[str] = CIMultiDict(headers)
+        self._body = body
+
+    @property
+    def content(self) -> bytes:
+        return self._body
+
+    def body(self) -> bytes:
+        return self._body
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise ClientRequestError(f"{self.status_code} {self.reason} for {self.request.url}")
+
+    def stream_download(
+        self, chunk_size: int | None = None, callback: Callable[..., Any] | None = None
+    ) -> AsyncIterator[bytes]:
+        size = chunk_size or 10 * 1024
+        chunks = [self._body[start:start + size] for start in range(0, len(self._body), size)]
+
+        async def chunked() -> AsyncIterator[bytes]:
+            for chunk in chunks:
+                if callback is not None:
+                    callback(chunk, self)
+                yield chunk
+
+        return chunked()
+
+
+class LazyUserTokenClient(UserTokenClient):
+    """Stands in for the SDK's user token client (a TokenApiClient, ~2.4 ms to build) until a turn
+    actually asks for a user token; then builds it once."""
+
+    def __init__(self, create: Callable[[], Awaitable[UserTokenClient]]) -> None:
+        self._create = create
+        self._client: UserTokenClient | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._client is not None
+
+    async def _real(self) -> UserTokenClient:
+        if self._client is None:
+            self._client = await self._create()
+        return self._client
+
+    async def get_user_token(self, user_id: str, connection_name: str, channel_id: str, magic_code: str) -> Any:
+        return await (await self._real()).get_user_token(user_id, connection_name, channel_id, magic_code)
+
+    async def get_sign_in_resource(self, connection_name: str, activity: Any, final_redirect: str) -> Any:
+        return await (await self._real()).get_sign_in_resource(connection_name, activity, final_redirect)
+
+    async def sign_out_user(self, user_id: str, connection_name: str, channel_id: str) -> Any:
+        return await (await self._real()).sign_out_user(user_id, connection_name, channel_id)
+
+    async def get_token_status(self, user_id: str, channel_id: str, include_filter: str) -> Any:
+        return await (await self._real()).get_token_status(user_id, channel_id, include_filter)
+
+    async def get_aad_tokens(
+        self, user_id: str, connection_name: str, resource_urls: list[str], channel_id: str
+    ) -> Any:
+        return await (await self._real()).get_aad_tokens(user_id, connection_name, resource_urls, channel_id)
+
+    async def exchange_token(self, user_id: str, connection_name: str, channel_id: str, exchange_request: Any) -> Any:
+        return await (await self._real()).exchange_token(user_id, connection_name, channel_id, exchange_request)

@@ -1,0 +1,160 @@
+"""Scheduled prompts through the Agents Playground: a coordinator's message scheduled a minute
+ahead reaches participants' 1:1 chats, reminders go out on time (bot clock moved forward by the
+test hooks), the project channel gets its post, and RSVP buttons record intent."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from scripts.devstack import Stack
+from tests.e2e.conftest import import_project
+from tests.e2e.playground import Playground
+from tests.e2e.test_registration import _find_action, has_card, register
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NAME = "Service på landsbygden"
+
+
+async def bot_hook(stack: Stack, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.post(f"{stack.bot_url}{path}", json=body or {}) as r:
+        assert r.status == 200, await r.text()
+        return dict(await r.json())
+
+
+@pytest.fixture(scope="module")
+def rural_project(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A project whose first meeting is ten days ahead of the bot's clock."""
+    start = (datetime.now(STOCKHOLM) + timedelta(days=10)).date()
+    later = start + timedelta(days=30)
+    path: Path = tmp_path_factory.mktemp("rural") / "rural.yaml"
+    path.write_text(
+        f"""slug: landsbygdsservice
+name: {NAME}
+description: Samverkan kring service på landsbygden.
+registration_deadline: {later.isoformat()}
+meetings:
+  - number: 1
+    title: Servicepunkter och kommersiell service
+    date: {start.isoformat()}
+    start: "10:00"
+    end: "12:00"
+    place: Vansbro
+  - number: 2
+    title: Uppföljning
+    date: {later.isoformat()}
+    start: "10:00"
+    end: "12:00"
+    place: Digitalt (Teams)
+""",
+        encoding="utf-8",
+    )
+    import_project(stack, path)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        yield int(db.execute("SELECT id FROM project WHERE slug = 'landsbygdsservice'").fetchone()[0])
+
+
+async def choose(playground: Playground, conversation: str, card_message: str, verb: str, **data: Any) -> None:
+    await playground.submit(conversation, card_message, {"verb": verb, **data})
+
+
+async def test_message_scheduled_a_minute_ahead_reaches_participants(
+    playground: Playground, stack: Stack, rural_project: int
+) -> None:
+    chat = playground.group_chat
+    await register(playground, chat, "user-id-1", rural_project, "Anna Lindqvist", organisation="vansbro")
+    await register(playground, chat, "user-id-2", rural_project, "Erik Åström", organisation="vansbro")
+
+    me = playground.personal_chat
+    choice = await playground.reply_to(me, "meddelande")
+    before = len(playground.messages(me))
+    await choose(playground, me, choice.message_id, "compose", project_id=rural_project)
+    compose = await playground.expect(me, has_card("Nytt meddelande"), after=before)
+
+    now = datetime.fromisoformat((await bot_hook(stack, "/_test/clock", {"seconds": 0}))["now"])
+    send_at = (now + timedelta(minutes=1)).astimezone(STOCKHOLM)
+    values = {"verb": "broadcast_preview", "project_id": rural_project, "audience": "registered",
+              "text": "Välkomna! Ta gärna med ett exempel från er kommun till träff 1.",
+              "date": send_at.date().isoformat(), "time": send_at.strftime("%H:%M")}
+    before = len(playground.messages(me))
+    await playground.submit(me, compose.message_id, values)
+    preview = await playground.expect(me, has_card("Förhandsgranskning"), after=before)
+    assert "2 mottagare" in preview.all_text
+
+    before = len(playground.messages(me))
+    await playground.submit(me, preview.message_id, _find_action(preview.cards[0], "broadcast_confirm")["data"])
+    confirmed = await playground.expect(me, lambda m: "Klart! Meddelandet skickas" in m.all_text, after=before)
+
+    early = await bot_hook(stack, "/_test/run-jobs")
+    assert early["sent"] == 0  # not yet: it is due in a minute
+    await bot_hook(stack, "/_test/clock", {"seconds": 61})
+    await bot_hook(stack, "/_test/run-jobs")
+    for user in ("user-id-1", "user-id-2"):
+        message = await playground.delivered_to(user, lambda m: "Ta gärna med ett exempel" in m.all_text)
+        assert "Meddelande från samordnaren" in message.all_text
+
+    before = len(playground.messages(me))
+    await playground.submit(me, confirmed.message_id, _find_action(confirmed.cards[0], "delivery_status")["data"])
+    status = await playground.expect(me, has_card("Leveransstatus"), after=before)
+    assert "skickat: 2" in status.all_text
+
+
+async def test_reminders_channel_post_and_rsvp(playground: Playground, stack: Stack, rural_project: int) -> None:
+    me = playground.personal_chat
+    form_values = {"name": "Linnea Hassis", "organisation": "region", "meetings": "1,2", "consent_list": "true"}
+    form = await _open_rural_form(playground, rural_project)
+    before = len(playground.messages(me))
+    await playground.submit(me, form.message_id, {"verb": "register", "project_id": rural_project, **form_values})
+    await playground.expect(me, lambda m: "Du är anmäld" in m.all_text or "ändringar är sparade" in m.all_text,
+                            after=before)
+
+    channel = playground.channel("Lärprojekt")
+    choice = await playground.reply_to(channel, "koppla kanal", mention=True)
+    before = len(playground.messages(choice.conversation_id))
+    await playground.submit(choice.conversation_id, choice.message_id,
+                            {"verb": "link_channel", "project_id": rural_project})
+    await playground.expect(choice.conversation_id, lambda m: "kanalen för" in m.all_text, after=before)
+
+    # The "7 days before" reminder is due at 10.00 three days from the fixture's "today".
+    await bot_hook(stack, "/_test/run-jobs")
+    before_personal = len(playground.messages(me))
+    now = datetime.fromisoformat((await bot_hook(stack, "/_test/clock", {"seconds": 0}))["now"])
+    first_meeting_day = (datetime.now(STOCKHOLM) + timedelta(days=10)).date()
+    due = datetime.combine(first_meeting_day - timedelta(days=7), time(10, 0), STOCKHOLM)
+    await bot_hook(stack, "/_test/clock", {"seconds": (due - now).total_seconds() + 60})
+    report = await bot_hook(stack, "/_test/run-jobs")
+    assert report["sent"] >= 2
+    reminder = await playground.expect(me, has_card("Påminnelse: träff om 7 dagar"), after=before_personal)
+    assert "Servicepunkter" in reminder.all_text and "Vansbro" in reminder.all_text
+    posted = await playground.expect_anywhere(
+        lambda m: m.conversation_id != me and "Påminnelse: träff om 7 dagar" in m.all_text and "Vansbro" in m.all_text
+    )
+    assert posted.cards
+
+    before = len(playground.messages(me))
+    await playground.submit(me, reminder.message_id, _find_action(reminder.cards[0], "rsvp", intent="coming")["data"])
+    await playground.expect(me, lambda m: "Vi ses på träff 1" in m.all_text, after=before)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        intents = db.execute(
+            "SELECT a.intent FROM attendance a JOIN person p ON p.id = a.person_id WHERE p.teams_id = 'user-id-0'"
+        ).fetchall()
+    assert intents == [("coming",)]
+
+    # Running the jobs again sends nothing twice.
+    again = await bot_hook(stack, "/_test/run-jobs")
+    assert again["sent"] == 0
+
+
+async def _open_rural_form(playground: Playground, project: int) -> Any:
+    me = playground.personal_chat
+    choice = await playground.reply_to(me, "anmäl")
+    before = len(playground.messages(me))
+    await playground.submit(me, choice.message_id, {"verb": "register_start", "project_id": project})
+    return await playground.expect(me, lambda m: bool(m.cards) and "Anmälan" in m.all_text, after=before)
