@@ -18,6 +18,7 @@ from bot.actions.coordinator import CoordinatorActions
 from bot.actions.messages import AttendanceActions, MessageActions
 from bot.actions.registration import RegistrationActions
 from bot.actions.schedule import ScheduleActions
+from bot.actions.text_registration import TextRegistrationActions
 from bot.admin import load_demo_project
 from bot.broadcasting import Broadcasting
 from bot.calendar import MeetingInfo, calendar_for
@@ -113,9 +114,14 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
 
     service = RegistrationService(projects, registrations, clock)
     registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change)
+    storage = SqlStorage(sessions)
+    conversation_state = ConversationState(storage)
+    text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),
+                                                registration_actions.calendar_url, after_registration_change)
     broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
     features = [
         registration_actions,
+        text_registration,
         ScheduleActions(service, settings.base_url, clock),
         CoordinatorActions(projects, registrations, downloads, registration_actions, settings.base_url,
                            settings.zone, clock),
@@ -123,8 +129,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
                        settings.zone, clock),
         AttendanceActions(attendance, projects, registrations, clock),
     ]
-    storage = SqlStorage(sessions)
-    components.bot = DalaLabBot(settings, people, ConversationState(storage), UserState(storage), features)
+    components.bot = DalaLabBot(settings, people, conversation_state, UserState(storage), features)
     return components
 
 

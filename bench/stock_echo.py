@@ -11,7 +11,6 @@ import argparse
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
 
 
 class DefaultConfig:
@@ -45,8 +44,6 @@ def main() -> None:
     arguments = parser.parse_args()
     web.run_app(create_app(), host="127.0.0.1", port=arguments.port, print=None, access_log=None)
 
-
-__all__ = ["Activity", "EchoBot", "create_app"]
 
 if __name__ == "__main__":
     main()

@@ -46,6 +46,7 @@ class Match:
 COMMANDS: tuple[Command, ...] = (
     Command("hjälp", ("help", "hjalp", "?"), Role.PARTICIPANT),
     Command("anmäl", ("anmal", "anmälan", "anmäl mig", "register"), Role.PARTICIPANT),
+    Command("anmäl via text", ("anmal via text", "register by text"), Role.PARTICIPANT, in_manifest=False),
     Command("mina anmälningar", ("mina anmalningar", "my registrations"), Role.PARTICIPANT),
     Command("schema", ("träffar", "schedule"), Role.PARTICIPANT),
     Command("nästa träff", ("nasta traff", "next meeting"), Role.PARTICIPANT),

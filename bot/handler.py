@@ -52,6 +52,8 @@ class DalaLabBot(TeamsActivityHandler):
         self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
         self._verbs: dict[str, Action] = {"help": self._help}
         self._coordinator_verbs: set[str] = set()
+        # Features with a text dialog get plain text before command matching (see continue_active).
+        self._dialog_features = [feature for feature in features if hasattr(feature, "continue_active")]
         for feature in features:
             self._commands.update(feature.commands)
             self._verbs.update(feature.verbs)
@@ -89,6 +91,11 @@ class DalaLabBot(TeamsActivityHandler):
             await self._on_card_submit(turn_context, turn, activity.value)
             return
         matched = match_command(turn.text)
+        for feature in self._dialog_features:
+            if matched is not None:
+                await feature.cancel_active(turn_context)  # type: ignore[attr-defined]
+            elif await feature.continue_active(turn_context, turn):  # type: ignore[attr-defined]
+                return
         if matched is None:
             await self._unknown(turn_context, turn)
             return

@@ -1,7 +1,7 @@
 """The delivery outbox: planned messages as rows, claimed atomically by whoever dispatches.
 
 Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several bot replicas never take the
-same row; SQLite has one writer at a time, so its single UPDATE is already atomic."""
+same row; on SQLite (one writer at a time) the UPDATE re-checks that a row is still claimable."""
 
 from __future__ import annotations
 
@@ -75,27 +75,26 @@ class Outbox:
     async def claim_due(self, now: datetime, limit: int = 200) -> list[Delivery]:
         """Take up to ``limit`` due rows (and rows a dead process left half-done) for sending."""
         async with self._sessions.begin() as session:
-            due = (
-                select(Delivery.id)
-                .where(
-                    or_(
-                        and_(Delivery.state == "pending", Delivery.due_at <= now),
-                        and_(Delivery.state == "sending", Delivery.claimed_at < now - STALE_CLAIM),
-                    )
-                )
-                .order_by(Delivery.due_at, Delivery.id)
-                .limit(limit)
+            claimable = or_(
+                and_(Delivery.state == "pending", Delivery.due_at <= now),
+                and_(Delivery.state == "sending", Delivery.claimed_at < now - STALE_CLAIM),
             )
+            due = select(Delivery.id).where(claimable).order_by(Delivery.due_at, Delivery.id).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             ids = list((await session.scalars(due)).all())
             if not ids:
                 return []
-            await session.execute(
+            # On SQLite the SELECT takes no lock, so another claimer may have read the same ids:
+            # re-checking the condition in the UPDATE leaves each row to whoever writes first.
+            ids = list((await session.scalars(
                 update(Delivery)
-                .where(Delivery.id.in_(ids))
+                .where(Delivery.id.in_(ids), claimable)
                 .values(state="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-            )
+                .returning(Delivery.id)
+            )).all())
+            if not ids:
+                return []
             rows = await session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.due_at))
             return list(rows)
 

@@ -49,6 +49,12 @@ class TextRegistrationActions:
         start = TextRegistrationStart(turn.person_id, turn.name)
         await dialog_context.begin_dialog(TextRegistrationDialog.__name__, start)
 
+    async def cancel_active(self, context: TurnContext) -> None:
+        """A command typed in the middle of the questions wins: the questions are dropped."""
+        dialog_context = await self._dialogs.create_context(context)
+        if dialog_context.active_dialog is not None:
+            await dialog_context.cancel_all_dialogs()
+
     async def continue_active(self, context: TurnContext, turn: Turn) -> bool:
         """Give a text message to the registration dialog waiting for an answer in this chat;
         True when there was one (the message is its answer, not a command)."""

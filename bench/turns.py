@@ -1,0 +1,432 @@
+"""Turns per second: dalalab-bot against the stock botbuilder echo bot and a bare aiohttp handler (issue 8).
+
+``python -m bench.turns`` starts a stub Bot Connector and, one after the other, each target as its own
+process on loopback: the stock echo sample, a bare aiohttp echo (the limit), and dalalab-bot
+(``app.create_app``, answering "hjälp" with its help card) on SQLite and, when it answers, PostgreSQL
+(``BENCH_DATABASE_URL``, default the local test server; a fresh database, dropped afterwards), each with
+the pooled connector (``bot.connector``) and with the stock one. Every target gets the same load:
+activities POSTed to /api/messages by 1 and 16 concurrent conversations, replies going to the stub.
+Separate processes keep the load generator and the stub off the target's event loop and CPU clock.
+
+Options: ``--seconds`` per cell (default 4, after ``--warmup`` 1), ``--concurrency 1,16``,
+``--targets stock,bare,sqlite,postgres``, ``--adapters fast,stock``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import ClientSession, web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.devstack import free_port, wait_for_http  # noqa: E402
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+TURNS_PER_WORKER_LIMIT = 200_000  # a bound on every load loop besides its deadline
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    command: list[str]
+    database: str | None = None  # "sqlite" or "postgresql" for dalalab-bot
+    adapter: str | None = None
+
+
+@dataclass
+class Cell:
+    target: Target
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float | None = None
+    load_cpu_seconds: float = 0.0
+    replies: int = 0
+
+    @property
+    def turns_per_second(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+
+def activity_bytes(stub_url: str, conversation: int, turn: int, text: str) -> bytes:
+    return json.dumps({
+        "type": "message", "id": f"act-{conversation}-{turn}", "text": text, "locale": "sv-SE",
+        "channelId": "msteams", "serviceUrl": stub_url, "textFormat": "plain",
+        "from": {"id": f"29:user-{conversation}", "name": f"Person {conversation}",
+                 "aadObjectId": f"aad-{conversation}"},
+        "recipient": {"id": "28:dalalab", "name": "DalaLab"},
+        "conversation": {"id": f"conv-{conversation}", "conversationType": "personal", "tenantId": "tenant"},
+        "channelData": {"tenant": {"id": "tenant"}},
+    }, ensure_ascii=False).encode()
+
+
+class HttpConnection:
+    """A minimal keep-alive HTTP/1.1 client: the load generator should cost far less than any target."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:
+        self._reader, self._writer, self._port = reader, writer, port
+
+    @classmethod
+    async def open(cls, port: int) -> HttpConnection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer, port)
+
+    async def post(self, path: str, body: bytes) -> int:
+        self._writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self._port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+        )
+        head = (await self._reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        length = 0
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+            elif name.strip().lower() == "transfer-encoding":
+                raise RuntimeError("chunked responses are not expected from /api/messages")
+        if length:
+            await self._reader.readexactly(length)
+        return int(head[9:12])
+
+    async def close(self) -> None:
+        self._writer.close()
+        await self._writer.wait_closed()
+
+
+async def converse(cell: Cell | None, port: int, stub_url: str, conversation: int, deadline: float,
+                   text: str, first_turn: int) -> int:
+    """One conversation's turns, one after the other, until the deadline; returns the turns taken."""
+    connection = await HttpConnection.open(port)
+    turn = first_turn
+    try:
+        while time.perf_counter() < deadline and turn - first_turn < TURNS_PER_WORKER_LIMIT:
+            body = activity_bytes(stub_url, conversation, turn, text)
+            started = time.perf_counter()
+            status = await connection.post("/api/messages", body)
+            if cell is not None:
+                if status in (200, 201):
+                    cell.latencies.append(time.perf_counter() - started)
+                else:
+                    cell.errors += 1
+            turn += 1
+    finally:
+        await connection.close()
+    return turn - first_turn
+
+
+async def measure(cell: Cell, port: int, pid: int, stub_url: str, warmup: float, seconds: float, text: str) -> None:
+    workers = range(cell.concurrency)
+    deadline = time.perf_counter() + warmup
+    taken = await asyncio.gather(*(converse(None, port, stub_url, w, deadline, text, 0) for w in workers))
+    async with ClientSession() as http:
+        await (await http.post(stub_url + "_reset")).release()
+        cpu_before = process_cpu_seconds(pid)
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(*(converse(cell, port, stub_url, w, deadline, text, taken[w]) for w in workers))
+        cell.seconds = time.perf_counter() - started
+        cpu_after = process_cpu_seconds(pid)
+        async with http.get(stub_url + "_stats") as answer:
+            cell.replies = int((await answer.json())["replies"])
+    if cpu_before is not None and cpu_after is not None:
+        cell.cpu_seconds = cpu_after - cpu_before
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- the targets that live in this module ------------------------------------------------------
+
+
+def bare_echo_app() -> web.Application:
+    """The least a bot can do per turn: parse the activity, POST the reply to the connector over a
+    pooled session, answer 201."""
+
+    async def session_context(app: web.Application) -> AsyncIterator[None]:
+        app["http"] = ClientSession()
+        yield
+        await app["http"].close()
+
+    async def messages(request: web.Request) -> web.Response:
+        activity = await request.json()
+        conversation = activity["conversation"]
+        reply = {"type": "message", "text": f"Echo: {activity.get('text', '')}", "replyToId": activity["id"],
+                 "from": activity["recipient"], "recipient": activity["from"], "conversation": conversation}
+        url = (f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/{quote(conversation['id'], safe='')}"
+               f"/activities/{quote(activity['id'], safe='')}")
+        async with request.app["http"].post(url, json=reply) as answer:
+            await answer.read()
+        return web.Response(status=201 if answer.status < 300 else 502)
+
+    app = web.Application()
+    app.cleanup_ctx.append(session_context)
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
+def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Application:
+    """``app.create_app`` as production builds it, with the adapter's authentication wrapped in (or
+    unwrapped from) the connector pool, so both variants run whatever app.py wires by default."""
+    from unittest import mock
+
+    import app as app_module
+    from bot.connector import PooledBotFrameworkAuthentication, close_adapter
+    from bot.settings import Settings
+
+    made: list[object] = []
+    original = app_module.create_adapter
+
+    def create_adapter(settings: Settings) -> object:
+        adapter = original(settings)
+        authentication = adapter.bot_framework_authentication
+        pooled = isinstance(authentication, PooledBotFrameworkAuthentication)
+        if adapter_kind == "stock" and pooled:
+            adapter.bot_framework_authentication = authentication.inner
+        elif adapter_kind == "fast" and not pooled:
+            adapter.bot_framework_authentication = PooledBotFrameworkAuthentication(authentication)
+        made.append(adapter)
+        return adapter
+
+    settings = Settings(database_url=database_url, host="127.0.0.1", port=port, language="sv").validate()
+    with mock.patch.object(app_module, "create_adapter", create_adapter):
+        application = app_module.create_app(settings)
+
+    async def close(_app: web.Application) -> None:
+        for adapter in made:
+            await close_adapter(adapter)
+
+    application.on_cleanup.append(close)
+    return application
+
+
+def serve(arguments: argparse.Namespace) -> None:
+    if arguments.kind == "bare":
+        application = bare_echo_app()
+    else:
+        application = dalalab_app(os.environ["BENCH_SERVE_DATABASE"], arguments.port, arguments.adapter)
+    web.run_app(application, host="127.0.0.1", port=arguments.port, print=None, access_log=None)
+
+
+# --- processes and databases -------------------------------------------------------------------
+
+
+@contextmanager
+def running(command: list[str], port: int, ready_path: str, log: Path,
+            env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log, "wb") as output:
+        process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}{ready_path}", 60, process)
+        yield process
+    except Exception:
+        print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # aiohttp's run_app runs its cleanup on SIGINT
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def create_postgres_database(base_url: str) -> str | None:
+    """A fresh database next to ``base_url``'s; None when PostgreSQL does not answer."""
+    from sqlalchemy import make_url, text
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"bench_turns_{uuid.uuid4().hex[:10]}"
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 3})
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except (TimeoutError, OSError, SQLAlchemyError) as error:
+        print(f"PostgreSQL at {base_url} skipped: {error.__class__.__name__}", file=sys.stderr)
+        return None
+    finally:
+        await engine.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(base_url: str, url: str) -> None:
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def database_for(target: Target, workdir: Path) -> Iterator[str | None]:
+    if target.database == "sqlite":
+        yield f"sqlite+aiosqlite:///{workdir / (target.name.replace(' ', '_').replace(',', '') + '.db')}"
+        return
+    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+    url = asyncio.run(create_postgres_database(base))
+    try:
+        yield url
+    finally:
+        if url is not None:
+            asyncio.run(drop_postgres_database(base, url))
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    seconds: float
+    warmup: float
+    concurrency: tuple[int, ...]
+    text: str
+    workdir: Path
+
+
+def make_targets(selected: set[str], adapters: list[str]) -> list[Target]:
+    serve_command = [sys.executable, "-m", "bench.turns", "serve"]
+    targets = []
+    if "stock" in selected:
+        targets.append(Target("stock echo (CloudAdapter)", [sys.executable, "-m", "bench.stock_echo"]))
+    if "bare" in selected:
+        targets.append(Target("bare aiohttp echo", [*serve_command, "bare"]))
+    for database in ("sqlite", "postgresql"):
+        if database in selected or (database == "postgresql" and "postgres" in selected):
+            for adapter in adapters:
+                targets.append(Target(f"dalalab {database}, {adapter} adapter",
+                                      [*serve_command, "dalalab", "--adapter", adapter], database, adapter))
+    return targets
+
+
+def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions) -> list[Cell]:
+    cells = []
+    with database_for(target, options.workdir) as database_url:
+        if target.database and database_url is None:
+            return []
+        env = {**os.environ, "BENCH_SERVE_DATABASE": database_url or ""}  # not on the command line: passwords
+        port = free_port()
+        log = options.workdir / f"{target.name.replace(' ', '_').replace(',', '')}.log"
+        ready = "/healthz" if target.database else "/api/messages"
+        with running(target.command, port, ready, log, env) as process:
+            for concurrency in options.concurrency:
+                cell = Cell(target, concurrency)
+                load_before = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0)
+                asyncio.run(measure(cell, port, process.pid, stub_url, options.warmup, options.seconds, options.text))
+                cell.load_cpu_seconds = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0) - load_before
+                cells.append(cell)
+                print(f"  {target.name:34} x{concurrency:<3} {cell.turns_per_second:8.0f} turns/s", file=sys.stderr)
+    return cells
+
+
+def print_report(cells: list[Cell], options: RunOptions) -> None:
+    print(f"\nTurns against a stub connector on loopback; {os.cpu_count()} CPUs, Python {sys.version.split()[0]};"
+          f" {options.warmup:g} s warm-up + {options.seconds:g} s per cell; text {options.text!r}.")
+    print("cpu/turn: the target's CPU per turn; load cpu/turn: load generator + stub (same 2 cores).\n")
+    print(f"{'target':34} {'conc':>4} {'turns':>7} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'cpu/turn':>8} {'load cpu':>8} {'replies':>7} {'errors':>6}")
+    for cell in cells:
+        turns = len(cell.latencies)
+        cpu = f"{cell.cpu_seconds / turns * 1000:.2f}" if cell.cpu_seconds is not None and turns else "-"
+        load = f"{cell.load_cpu_seconds / turns * 1000:.2f}" if turns else "-"
+        print(f"{cell.target.name:34} {cell.concurrency:>4} {turns:>7} {cell.turns_per_second:>8.0f} "
+              f"{cell.percentile(0.50):>7.2f} {cell.percentile(0.99):>7.2f} {cpu:>8} {load:>8} "
+              f"{cell.replies:>7} {cell.errors:>6}")
+    print_ratios(cells)
+
+
+def print_ratios(cells: list[Cell]) -> None:
+    by_key = {(cell.target.name, cell.concurrency): cell for cell in cells}
+    concurrencies = sorted({cell.concurrency for cell in cells})
+    print(f"\n{'turns/s ratio':34} " + " ".join(f"{'bot/stock x' + str(c):>14} {'bot/bare x' + str(c):>13}"
+                                                 for c in concurrencies))
+    for name in dict.fromkeys(cell.target.name for cell in cells if cell.target.database):
+        values = []
+        for concurrency in concurrencies:
+            bot = by_key.get((name, concurrency))
+            for baseline in ("stock echo (CloudAdapter)", "bare aiohttp echo"):
+                base = by_key.get((baseline, concurrency))
+                ok = bot and base and base.turns_per_second
+                values.append(f"{bot.turns_per_second / base.turns_per_second:.2f}" if ok else "-")  # type: ignore[union-attr]
+        print(f"{name:34} " + " ".join(f"{a:>14} {b:>13}" for a, b in zip(values[::2], values[1::2], strict=True)))
+    goal = by_key.get(("dalalab sqlite, fast adapter", 16))
+    stock = by_key.get(("stock echo (CloudAdapter)", 16))
+    if goal and stock and stock.turns_per_second:
+        ratio = goal.turns_per_second / stock.turns_per_second
+        met = ratio >= 10 and goal.percentile(0.99) <= 30
+        print(f"\nIssue 8 target (dalalab sqlite x16 >= 10x stock, p99 <= 30 ms): {ratio:.1f}x, "
+              f"p99 {goal.percentile(0.99):.1f} ms -> {'reached' if met else 'NOT reached'}")
+
+
+def run(arguments: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-turns-") as workdir:
+        options = RunOptions(arguments.seconds, arguments.warmup,
+                             tuple(int(part) for part in arguments.concurrency.split(",")),
+                             arguments.text, Path(workdir))
+        targets = make_targets(set(arguments.targets.split(",")), arguments.adapters.split(","))
+        stub_port = free_port()
+        cells: list[Cell] = []
+        command = [sys.executable, "-m", "bench.stub_connector"]
+        with running(command, stub_port, "/_stats", Path(workdir) / "stub.log", dict(os.environ)) as stub:
+            for target in targets:
+                cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid, options)
+        print_report(cells, options)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--concurrency", default="1,16")
+    parser.add_argument("--targets", default="stock,bare,sqlite,postgres")
+    parser.add_argument("--adapters", default="fast,stock")
+    parser.add_argument("--text", default="hjälp")
+    commands = parser.add_subparsers(dest="command")
+    serve_parser = commands.add_parser("serve", help="run one target (the benchmark starts these)")
+    serve_parser.add_argument("kind", choices=["bare", "dalalab"])
+    serve_parser.add_argument("--port", type=int, required=True)
+    serve_parser.add_argument("--adapter", choices=["fast", "stock"], default="fast")
+    arguments = parser.parse_args()
+    if arguments.command == "serve":
+        serve(arguments)
+    else:
+        run(arguments)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The schedule, `nästa träff`, `mina anmälningar`, handing a place to a colleague, and the
+coordinator's quota/deadline settings, through the Agents Playground."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import aiohttp
+
+from scripts.devstack import Stack
+from tests.e2e.playground import Playground
+from tests.e2e.test_registration import DEMO, _find_action, has_card, project_id, register
+
+
+def registered(stack: Stack, teams_id: str, project: int) -> str | None:
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        row = db.execute(
+            "SELECT r.status FROM registration r JOIN person p ON p.id = r.person_id "
+            "WHERE p.teams_id = ? AND r.project_id = ?", (teams_id, project)).fetchone()
+    return row[0] if row else None
+
+
+async def test_schedule_shows_swedish_dates_and_calendar_files(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.personal_chat, "schema")
+    await playground.quiet(playground.personal_chat, 0.5)
+    cards = [m for m in playground.messages(playground.personal_chat) if "Träffar" in m.all_text]
+    demo = next(m for m in cards if DEMO in m.all_text)
+    assert "måndag 3 maj kl. 10.00–15.00" in demo.all_text
+    assert "tisdag 22 februari kl. 10.00–15.00" in demo.all_text
+    series = next(a["url"] for a in demo.cards[0]["actions"] if a["url"].endswith("/serie.ics"))
+    one = next(a["url"] for a in demo.cards[0]["actions"] if a["url"].endswith("/traff-2.ics"))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(series) as response:
+            assert response.status == 200 and response.content_type == "text/calendar"
+            assert (await response.text()).count("BEGIN:VEVENT") == 4
+        async with session.get(one) as response:
+            single = await response.text()
+    assert single.count("BEGIN:VEVENT") == 1 and "planering-2027-traff-2@" in single
+    assert reply.cards
+
+
+async def test_next_meeting(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.personal_chat, "nästa träff")
+    assert "Nästa träff" in reply.all_text
+    assert re.search(r"(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag) \d+ \w+ kl\. \d\d\.\d\d", reply.all_text)
+
+
+async def test_my_registrations_and_handing_the_place_to_a_colleague(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    chat = playground.group_chat
+    if registered(stack, "user-id-3", demo) != "registered":
+        await register(playground, chat, "user-id-3", demo, "Sara Öberg")
+    mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
+    assert DEMO in mine.all_text and "Anmäld" in mine.all_text
+    before = len(playground.messages(chat))
+    await playground.submit(chat, mine.message_id, _find_action(mine.cards[0], "transfer")["data"], "user-id-3")
+    offer = await playground.expect(chat, lambda m: "ta över" in m.all_text, after=before)
+    code = re.search(r"\*\*ta över ([0-9A-F]{6})\*\*", offer.all_text)
+    assert code, offer.all_text
+
+    # A colleague who is not registered takes the place over with the code.
+    colleague = "user-id-1" if registered(stack, "user-id-1", demo) != "registered" else "user-id-5"
+    reply = await playground.reply_to(chat, f"ta över {code.group(1).lower()}", user=colleague, mention=True)
+    assert "Klart! Du har tagit över platsen" in reply.all_text
+    assert registered(stack, colleague, demo) == "registered"
+    assert registered(stack, "user-id-3", demo) == "cancelled"
+    told = await playground.delivered_to("user-id-3", lambda m: "har tagit över din plats" in m.all_text)
+    assert DEMO in told.all_text
+
+    again = await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-4", mention=True)
+    assert "Koden stämmer inte" in again.all_text
+
+
+async def test_coordinator_changes_quota_and_deadline(playground: Playground, stack: Stack) -> None:
+    demo = project_id(stack, DEMO)
+    me = playground.personal_chat
+    reply = await playground.reply_to(me, "anmälningar")
+    if "Vilket lärprojekt" in reply.all_text:
+        before = len(playground.messages(me))
+        await playground.submit(me, reply.message_id, {"verb": "overview", "project_id": demo})
+        reply = await playground.expect(me, has_card("Anmälningar"), after=before)
+    before = len(playground.messages(me))
+    await playground.submit(me, reply.message_id, _find_action(reply.cards[0], "project_settings_open")["data"])
+    settings = await playground.expect(me, has_card("Inställningar för anmälan"), after=before)
+
+    before = len(playground.messages(me))
+    bad = {"verb": "project_settings", "project_id": demo, "quota": "0", "capacity": "", "deadline": "2027-04-30"}
+    await playground.submit(me, settings.message_id, bad)
+    refused = await playground.expect(me, lambda m: "Platser per kommun ska vara" in m.all_text, after=before)
+    assert not refused.cards
+
+    before = len(playground.messages(me))
+    good = {"verb": "project_settings", "project_id": demo, "quota": "4", "capacity": "", "deadline": "2027-04-30"}
+    await playground.submit(me, settings.message_id, good)
+    saved = await playground.expect(me, lambda m: "Sparat för" in m.all_text, after=before)
+    assert "4 platser per kommun" in saved.all_text and "1 maj" in saved.all_text
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        quota, deadline = db.execute("SELECT quota_per_organisation, registration_deadline FROM project "
+                                     "WHERE id = ?", (demo,)).fetchone()
+    assert quota == 4 and deadline.startswith("2027-04-30 22:00")
