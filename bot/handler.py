@@ -16,7 +16,7 @@ from botbuilder.core import (
     TurnContext,
     UserState,
 )
-from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.actions import Action, Feature
@@ -27,7 +27,7 @@ from bot.i18n import language_of, t, use_language
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
-from storage.people import PeopleRepository
+from storage.people import PeopleRepository, Visitor
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,33 @@ class DalaLabBot(TeamsActivityHandler):
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         in_channel = conversation_kind(turn_context.activity) != "personal"
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(welcome_card(in_channel))))
+        channel_data = turn_context.activity.channel_data
+        team_id = ((channel_data or {}).get("team") or {}).get("id") if isinstance(channel_data, dict) else None
+        if team_id:
+            await self._sync_roster(turn_context, team_id)
+
+    async def _sync_roster(self, turn_context: TurnContext, team_id: str) -> None:
+        """Store the team's members so reminders can reach people who never wrote to the bot."""
+        members: list[Visitor] = []
+        emails: dict[str, str] = {}
+        tenant = conversation_seen(turn_context.activity).tenant_id
+        token: str | None = None
+        try:
+            for _page in range(100):  # bounded: 100 pages of up to 500 members
+                page = await TeamsInfo.get_paged_team_members(turn_context, team_id, token)
+                for member in page.members or []:
+                    aad = (member.aad_object_id or "").lower() or None
+                    members.append(Visitor(member.id, member.name or "", aad, tenant, None))
+                    if member.email:
+                        emails[member.id] = member.email
+                token = page.continuation_token
+                if not token:
+                    break
+        except Exception:  # noqa: BLE001 - the roster is a convenience; installing must still work
+            log.warning("could not read the roster of team %s", team_id, exc_info=True)
+            return
+        new = await self._people.remember_members(members, emails)
+        log.info("team roster read: %d members, %d new", len(members), new)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._people.mark_uninstalled(turn_context.activity.conversation.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import (
@@ -74,7 +75,9 @@ class Messenger:
             response = await context.send_activity(activity)
             sent.append(response.id if response else None)
 
-        await self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id)  # type: ignore[call-arg]
+        turn = _ProactiveTurn(send)
+        await self._adapter.continue_conversation(reference, turn.run, bot_app_id=self._app_id)  # type: ignore[call-arg]
+        turn.raise_failure()
         return sent[0] if sent else None
 
     async def _create_personal(self, person: Person, activity: Activity) -> str | None:
@@ -101,8 +104,30 @@ class Messenger:
             response = await context.send_activity(activity)
             created.append(response.id if response else None)
 
+        turn = _ProactiveTurn(send)
         await self._adapter.create_conversation(  # type: ignore[call-arg]
-            self._app_id, send, parameters, "msteams", known.service_url, None
+            self._app_id, turn.run, parameters, "msteams", known.service_url, None
         )
+        turn.raise_failure()
         log.info("opened a 1:1 chat with person %s", person.id)
         return created[0] if created else None
+
+
+class _ProactiveTurn:
+    """Runs a proactive turn's callback and keeps its exception. The adapter hands an exception from
+    the callback to ``on_turn_error``, which logs it, sends the user an apology and returns normally:
+    the caller would take a 429 for a sent message. Re-raised after the turn, it reaches the caller."""
+
+    def __init__(self, callback: Callable[[TurnContext], Awaitable[None]]) -> None:
+        self._callback = callback
+        self._failure: Exception | None = None
+
+    async def run(self, context: TurnContext) -> None:
+        try:
+            await self._callback(context)
+        except Exception as error:  # noqa: BLE001 - re-raised by raise_failure, past the adapter
+            self._failure = error
+
+    def raise_failure(self) -> None:
+        if self._failure is not None:
+            raise self._failure

@@ -63,6 +63,19 @@ class PeopleRepository:
             self._last_seen[cache_key] = (visitor, conversation, person_id)
         return person_id
 
+    async def remember_members(self, members: list[Visitor], emails: dict[str, str]) -> int:
+        """People found in a team's roster (they may never have written to the bot): stored so the
+        bot can open a 1:1 chat with them. Returns how many were new."""
+        new = 0
+        async with self._sessions.begin() as session:
+            for member in members:
+                person = await session.scalar(select(Person).where(Person.teams_id == member.teams_id))
+                if person is None:
+                    new += 1
+                person = await _upsert_person(session, member)
+                person.email = emails.get(member.teams_id) or person.email
+        return new
+
     async def mark_uninstalled(self, conversation_id: str) -> None:
         async with self._sessions.begin() as session:
             row = await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))

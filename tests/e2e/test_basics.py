@@ -16,11 +16,17 @@ async def test_install_in_personal_chat_welcomes_in_swedish(playground: Playgrou
     assert welcome.cards and welcome.cards[0]["version"] == "1.5"
 
 
-async def test_install_in_team_channel_welcomes_and_explains_mentions(playground: Playground) -> None:
+async def test_install_in_team_channel_welcomes_and_explains_mentions(playground: Playground, stack: Stack) -> None:
     channel = playground.channel("General")
     await playground.install(channel)
     welcome = await playground.expect(channel, lambda m: "välkommen" in m.all_text)
     assert "@DalaLab" in welcome.all_text
+    # The team's roster is stored, so the bot can reach members who never wrote to it.
+    await playground.quiet(channel, 0.5)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        emails = dict(db.execute("SELECT teams_id, email FROM person").fetchall())
+    assert emails.get("user-id-4") == "johan.makela@falun.se"
+    assert emails.get("user-id-5") == "karin.dahl@mora.se"
 
 
 async def test_help_in_personal_chat_lists_commands(playground: Playground) -> None:
