@@ -15,8 +15,10 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions.coordinator import CoordinatorActions
+from bot.actions.evaluation import EvaluationActions
 from bot.actions.messages import AttendanceActions, MessageActions
 from bot.actions.registration import RegistrationActions
+from bot.actions.results import ResultActions
 from bot.actions.schedule import ScheduleActions
 from bot.actions.text_registration import TextRegistrationActions
 from bot.admin import load_demo_project
@@ -26,6 +28,7 @@ from bot.clock import AdjustableClock
 from bot.delivery import Dispatcher
 from bot.downloads import Downloads
 from bot.endpoint import health_route, messages_route
+from bot.evaluation import EvaluationPlanner, EvaluationResults, EvaluationService
 from bot.handler import DalaLabBot
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language
@@ -33,12 +36,13 @@ from bot.outbox_sender import OutboxSender
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
 from bot.registration import RegistrationService
-from bot.reminder_planner import ReminderPlanner
+from bot.reminder_planner import PlanReport, ReminderPlanner
 from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
 from storage.db import create_engine, migrate, session_factory
+from storage.evaluations import EvaluationRepository
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
@@ -82,13 +86,27 @@ def create_adapter(settings: Settings) -> CloudAdapter:
     return adapter
 
 
+@dataclass(frozen=True)
+class Planners:
+    """Everything derived from the database into the outbox, run together by the scheduler."""
+
+    reminders: ReminderPlanner
+    evaluations: EvaluationPlanner
+
+    async def plan_all(self) -> PlanReport:
+        report = await self.reminders.plan_all()
+        evaluations = await self.evaluations.plan_all()
+        return PlanReport(report.planned + evaluations, report.updates)
+
+
 @dataclass
 class Components:
     bot: DalaLabBot
     projects: ProjectRepository
     downloads: Downloads
-    planner: ReminderPlanner
+    planner: Planners
     dispatcher: Dispatcher
+    results: EvaluationResults
     scheduler: Scheduler | None = None
 
 
@@ -103,10 +121,14 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     outbox = Outbox(sessions)
     downloads = Downloads()
     messenger = Messenger(adapter, people, settings.app_id)
-    planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
-    sender = OutboxSender(messenger, projects, registrations, broadcasts, settings.base_url)
+    evaluations = EvaluationRepository(sessions)
+    reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
+    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock)
+    results = EvaluationResults(evaluations, projects, clock, settings.anonymity_threshold)
+    planner = Planners(reminder_planner, evaluation_planner)
+    sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url)
     dispatcher = Dispatcher(outbox, sender, RateLimiter(time.monotonic), clock)
-    components = Components(None, projects, downloads, planner, dispatcher)  # type: ignore[arg-type]
+    components = Components(None, projects, downloads, planner, dispatcher, results)  # type: ignore[arg-type]
 
     def after_registration_change() -> None:
         if components.scheduler is not None:
@@ -128,6 +150,8 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         MessageActions(projects, broadcasts, broadcasting, outbox, people, lambda: components.scheduler,
                        settings.zone, clock),
         AttendanceActions(attendance, projects, registrations, clock),
+        EvaluationActions(EvaluationService(evaluations, registrations, projects, clock), evaluations),
+        ResultActions(results, projects, downloads, settings.base_url, settings.zone, clock),
     ]
     components.bot = DalaLabBot(settings, people, conversation_state, UserState(storage), features)
     return components
@@ -145,7 +169,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app.router.add_post("/api/messages", messages_route(adapter, components.bot))
     app.router.add_get("/healthz", health_route(engine))
     app.add_routes([download_route(components.downloads, clock),
-                    calendar_route(calendar_loader(components.projects))])
+                    calendar_route(calendar_loader(components.projects)),
+                    chart_route(components.results)])
     if test_clock is not None:
         app.add_routes(test_routes(test_clock, components))
 
@@ -183,6 +208,18 @@ def test_routes(clock: AdjustableClock, components: Components) -> list[web.Rout
                                   "retried": report.retried, "failed": report.failed, "skipped": report.skipped})
 
     return [web.post("/_test/clock", advance), web.post("/_test/run-jobs", run_jobs)]
+
+
+def chart_route(results: EvaluationResults) -> web.RouteDef:
+    """GET /charts/{token}.png: a closed evaluation's bar chart (aggregates only, never answers)."""
+
+    async def chart(request: web.Request) -> web.Response:
+        data = await results.chart(request.match_info["token"])
+        if data is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=data, content_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    return web.get(r"/charts/{token:[A-Za-z0-9_-]{10,100}}.png", chart)
 
 
 def calendar_loader(projects: ProjectRepository) -> CalendarLoader:

@@ -19,12 +19,14 @@ import asyncio
 import email.utils
 import logging
 import os
+import ssl
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
+import certifi
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -61,6 +63,7 @@ RETRY_AFTER_STATUSES = frozenset({413, 429, 503})
 _NOTHING_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _NO_ANSWER = (aiohttp.ClientError, asyncio.TimeoutError)
 _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+_CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 class BotFrameworkConfig:
@@ -110,7 +113,7 @@ class ConnectorPool:
             # environment is trusted only when it names a proxy (as requests would use it): aiohttp
             # otherwise looks up ~/.netrc in a worker thread on every request.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                connector=aiohttp.TCPConnector(limit=self._connection_limit, ssl=_tls_context()),
                 trust_env=any(os.environ.get(name) for name in _PROXY_VARIABLES),
             )
         return self._session
@@ -146,6 +149,12 @@ class ConnectorPool:
         self._token_clients.clear()
         if self._session is not None:
             await self._session.close()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The certificates requests trusts: its CA bundle variables, else certifi's bundle."""
+    bundle = next((os.environ[name] for name in _CA_BUNDLE_VARIABLES if os.environ.get(name)), None)
+    return ssl.create_default_context(cafile=bundle or certifi.where())
 
 
 def _trim(cache: OrderedDict[Any, Any], size: int) -> None:

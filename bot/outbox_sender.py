@@ -10,10 +10,13 @@ from botbuilder.schema import Activity
 from msrest.exceptions import ClientRequestError
 
 from bot.actions import card_activity
+from bot.cards.evaluation import evaluation_card
 from bot.cards.reminder import broadcast_card, reminder_card, update_card
 from bot.delivery import DeliveryError, NotRelevant
+from bot.evaluation_rules import questions_from_json
 from bot.proactive import Messenger
 from bot.retry import parse_retry_after
+from storage.evaluations import EvaluationRepository
 from storage.models import Delivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
@@ -21,7 +24,8 @@ from storage.registrations import RegistrationRepository
 
 class OutboxSender:
     def __init__(self, messenger: Messenger, projects: ProjectRepository, registrations: RegistrationRepository,
-                 broadcasts: Any, public_url: str) -> None:
+                 broadcasts: Any, evaluations: EvaluationRepository, public_url: str) -> None:
+        self._evaluations = evaluations
         self._messenger = messenger
         self._projects = projects
         self._registrations = registrations
@@ -49,6 +53,8 @@ class OutboxSender:
 
     async def _render(self, delivery: Delivery) -> Activity:
         payload = json.loads(delivery.payload or "{}")
+        if delivery.kind in ("evaluation", "evaluation_nudge"):
+            return await self._evaluation(delivery, int(payload["evaluation_id"]))
         if delivery.kind == "message":
             broadcast = await self._broadcasts.by_id(int(payload["broadcast_id"]))
             if broadcast is None or broadcast.state != "confirmed":
@@ -67,6 +73,29 @@ class OutboxSender:
         if delivery.kind == "meeting_update":
             return card_activity(update_card(project.name, meeting, url))
         return card_activity(reminder_card(project.name, meeting, str(payload.get("offset", "")), url))
+
+
+    async def _evaluation(self, delivery: Delivery, evaluation_id: int) -> Activity:
+        """The questionnaire 1:1. The invite is recorded when the card goes out; the nudge goes
+        only to invited people who have not answered while it is still open."""
+        evaluation = await self._evaluations.by_id(evaluation_id)
+        if evaluation is None or evaluation.closed_at is not None:
+            raise NotRelevant("the evaluation is closed")
+        meeting = await self._projects.meeting(evaluation.meeting_id)
+        project = await self._projects.by_id(meeting.project_id) if meeting else None
+        if meeting is None or project is None:
+            raise NotRelevant("the meeting no longer exists")
+        person_id = int(delivery.recipient.split(":", 1)[1])
+        if delivery.kind == "evaluation":
+            if person_id not in await self._registrations.people_for_meeting(meeting.id):
+                raise NotRelevant("no longer registered for the meeting")
+            await self._evaluations.invite(evaluation.id, person_id)
+        elif await self._evaluations.invite_state(evaluation.id, person_id) is not False:
+            raise NotRelevant("answered already, or never asked")
+        card = evaluation_card(evaluation.id, project.name, meeting.number, meeting.title,
+                               questions_from_json(evaluation.questions), evaluation.closes_at,
+                               nudge=delivery.kind == "evaluation_nudge")
+        return card_activity(card)
 
 
 def _http_status(error: Exception) -> tuple[int | None, float | None]:

@@ -31,6 +31,8 @@ class Settings:
     time_zone: str = "Europe/Stockholm"
     language: str = "auto"
     """"auto" follows the Teams locale (Swedish unless it says English); "sv" or "en" fixes it."""
+    anonymity_threshold: int = 3
+    """Evaluation results (and each group in a breakdown) need at least this many answers."""
     quiet_hours: str = "21-07"
     """No scheduled messages between these local hours ("off" for none)."""
     test_hooks: bool = False
@@ -112,9 +114,19 @@ class Settings:
             language=values.get("BOT_LANGUAGE", "").strip().lower() or "auto",
             public_url=values.get("PUBLIC_URL", "").strip(),
             quiet_hours=values.get("QUIET_HOURS", "").strip() or cls.quiet_hours,
+            anonymity_threshold=_positive(values.get("ANONYMITY_THRESHOLD", ""), cls.anonymity_threshold),
             test_hooks=values.get("DALALAB_TEST_HOOKS", "").strip() == "1",
             demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
         ).validate()
+
+
+def _positive(raw: str, default: int) -> int:
+    raw = raw.strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"ANONYMITY_THRESHOLD={raw!r} is not a whole number of at least 1.")
+    return int(raw)
 
 
 def _is_loopback(host: str) -> bool:

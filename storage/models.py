@@ -120,6 +120,9 @@ class Project(Base):
     contact: Mapped[str] = mapped_column(String(300), default="")
     calendar_token: Mapped[str] = mapped_column(String(64))
     """Unguessable part of the project's calendar (.ics) addresses."""
+    evaluation_questions: Mapped[str | None] = mapped_column(Text)
+    """The project's own question set (JSON); None means the region's default questions."""
+    evaluation_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
     reminder_offsets: Mapped[str] = mapped_column(String(100), default="7d,1d,morning")
     """When meetings are reminded: days before at the meeting's time of day, and/or "morning" of the day."""
     channel_conversation_id: Mapped[str | None] = mapped_column(String(1024))
@@ -265,3 +268,50 @@ class Attendance(Base):
     """coming or not_coming"""
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Evaluation(Base):
+    """The short evaluation after a meeting: open from shortly after the meeting until it closes."""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), unique=True)
+    questions: Mapped[str] = mapped_column(Text)
+    """The question set (JSON) as it was when the evaluation opened."""
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    secret: Mapped[str | None] = mapped_column(String(64))
+    """Key of the respondent hashes; deleted at closing, which unlinks answers from people for good."""
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    chart_token: Mapped[str] = mapped_column(String(64))
+    """Unguessable part of the results chart's address (shown in coordinators' cards)."""
+
+
+class EvaluationInvite(Base):
+    """Who was asked (for the response rate and the nudge); never what they answered."""
+
+    __tablename__ = "evaluation_invite"
+    __table_args__ = (UniqueConstraint("evaluation_id", "person_id", name="uq_evaluation_invite"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    answered: Mapped[bool] = mapped_column(default=False)
+
+
+class Answer(Base):
+    """One respondent's answer. No person id: ``respondent`` is a keyed hash used only to stop
+    duplicates and allow changes while the evaluation is open, and is cleared when it closes."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("evaluation_id", "respondent", name="uq_answer_respondent"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
+    respondent: Mapped[str | None] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    """The respondent's municipality, for breakdowns shown only above the anonymity threshold."""
+    values: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -15,9 +15,9 @@ from typing import Any
 
 import jsonpickle
 from botbuilder.core import Storage
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.models import StateItem, utcnow
 
@@ -30,6 +30,10 @@ class SqlStorage(Storage):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         super().__init__()
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        # Reads go straight to a pooled connection: an ORM session adds ~0.3 ms to every turn that
+        # loads state, and a read needs neither its identity map nor its unit of work.
+        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
 
     async def read(self, keys: Sequence[str]) -> dict[str, Any]:
         if keys is None:
@@ -37,11 +41,14 @@ class SqlStorage(Storage):
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        async with self._sessions() as session:
-            rows = await session.execute(
-                select(StateItem.key, StateItem.e_tag, StateItem.data).where(StateItem.key.in_(wanted))
-            )
-            return {key: _with_etag(jsonpickle.decode(data), e_tag) for key, e_tag, data in rows}
+        statement = _read_statement(wanted)
+        if self._engine is not None:
+            async with self._engine.connect() as connection:
+                rows = (await connection.execute(statement)).all()
+        else:
+            async with self._sessions() as session:
+                rows = (await session.execute(statement)).all()
+        return {key: _with_etag(jsonpickle.decode(data), e_tag) for key, e_tag, data in rows}
 
     async def write(self, changes: Mapping[str, Any]) -> None:
         if changes is None:
@@ -77,6 +84,13 @@ class SqlStorage(Storage):
             if exists is not None:
                 raise ETagConflict(f"e_tag conflict for {key!r}")
         await _upsert(session, key, new_etag, data)
+
+
+def _read_statement(keys: list[str]) -> Select[tuple[str, str, str]]:
+    columns = select(StateItem.key, StateItem.e_tag, StateItem.data)
+    # One key (each BotState loads its own) compares with "=": a cached statement, where "IN"
+    # would be re-expanded for every call.
+    return columns.where(StateItem.key == keys[0]) if len(keys) == 1 else columns.where(StateItem.key.in_(keys))
 
 
 async def _upsert(session: AsyncSession, key: str, e_tag: str, data: str) -> None:

@@ -17,6 +17,7 @@ from botbuilder.schema import (
     Activity,
     ChannelAccount,
     ConversationAccount,
+    ConversationParameters,
     ConversationReference,
     ErrorResponseException,
 )
@@ -61,6 +62,7 @@ class StrictConnector:
             app.router.add_post(prefix + "/v3/conversations/{conversation}/activities/{activity}", self._answer)
             app.router.add_post(prefix + "/v3/conversations/{conversation}/activities", self._answer)
             app.router.add_put(prefix + "/v3/conversations/{conversation}/activities/{activity}", self._answer)
+        app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_route("*", "/{tail:.*}", self._unexpected)
         return app
 
@@ -75,6 +77,10 @@ class StrictConnector:
             status, headers, body = self.failures.pop(0)
             return web.json_response(body, status=status, headers=headers)
         return web.json_response({"id": f"reply-{len(self.calls)}"})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        await self._answer(request)
+        return web.json_response({"id": "a:new-1on1", "activityId": "first-1"}, status=201)
 
     async def _unexpected(self, request: web.Request) -> web.Response:
         self.unexpected.append(f"{request.method} {request.path}")
@@ -215,6 +221,28 @@ async def test_an_update_is_retried_after_the_retry_after_of_a_429(
 
     assert [call.method for call in connector_stub.calls] == ["PUT", "PUT"]
     assert connector_stub.calls[1].body["text"] == "ändrad"
+
+
+async def test_a_new_personal_chat_is_created_and_written_to(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    parameters = ConversationParameters(is_group=False, bot=ChannelAccount(id="28:bot"),
+                                        members=[ChannelAccount(id="29:anna")], tenant_id="tenant")
+
+    async def greet(context: TurnContext) -> None:
+        await context.send_activity(Activity(type="message", text="Välkommen",
+                                             conversation=context.activity.conversation,
+                                             recipient=ChannelAccount(id="29:anna")))
+
+    await adapter.create_conversation("", greet, parameters, "msteams", url, None)
+
+    create, greeting = connector_stub.calls
+    assert (create.method, create.path) == ("POST", "/v3/conversations")
+    assert create.body["members"] == [{"id": "29:anna"}] and create.body["tenantID"] == "tenant"
+    assert greeting.path == "/v3/conversations/a:new-1on1/activities/first-1"  # the SDK replies to it
+    assert greeting.body["text"] == "Välkommen"
+    assert len({call.peer for call in connector_stub.calls}) == 1
 
 
 async def test_an_unreachable_connector_raises_msrests_request_error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,7 @@ def test_seven_days_one_day_and_morning_before_a_winter_meeting() -> None:
 
 def test_due_time_is_returned_in_utc() -> None:
     due = due_time(local(2027, 2, 10, 13, 0), ONE_DAY, STOCKHOLM, QUIET)
-    assert due.utcoffset() is not None and due.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert due.utcoffset() == timedelta(0)
 
 
 def test_seven_day_reminder_keeps_local_time_across_the_spring_dst_change() -> None:

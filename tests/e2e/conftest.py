@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -47,6 +50,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
              "QUIET_HOURS": "off"},)
     yield running
     running.stop()
+
+
+def bot_now(stack: Stack) -> datetime:
+    """The bot's clock (tests move it forward with /_test/clock)."""
+    request = urllib.request.Request(f"{stack.bot_url}/_test/clock", data=b'{"seconds": 0}',
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return datetime.fromisoformat(json.loads(response.read())["now"])
 
 
 def import_project(stack: Stack, path: Path) -> None:

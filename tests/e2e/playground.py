@@ -36,6 +36,9 @@ class BotMessage:
         return "\n".join(part for part in parts if part)
 
 
+_OPENED_CHATS: dict[str, dict[str, str]] = {}
+
+
 class Playground:
     def __init__(self, base_url: str, session: aiohttp.ClientSession) -> None:
         self.base_url = base_url
@@ -46,7 +49,9 @@ class Playground:
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self._log_socket: aiohttp.ClientWebSocketResponse | None = None
         self._log_reader: asyncio.Task[None] | None = None
-        self._opened_chats: dict[str, str] = {}
+        # The bot opens a 1:1 chat once per person and reuses it later, so what was learnt about
+        # chats outlives one client: it is kept per playground for the whole session.
+        self._opened_chats = _OPENED_CHATS.setdefault(base_url, {})
         """conversation id -> user id, for the 1:1 chats the bot opened."""
         self._delivered: list[BotMessage] = []
         self.config: dict[str, Any] = {}
@@ -224,6 +229,10 @@ class Playground:
             async with self._arrived:
                 self._messages.append(message)
                 self._arrived.notify_all()
+
+    def delivered_messages(self) -> list[BotMessage]:
+        """Every message the bot sent in 1:1 chats it opened (from the playground's log)."""
+        return [m for m in self._delivered if m.conversation_id in self._opened_chats]
 
     async def delivered_to(
         self, user: str, predicate: Callable[[BotMessage], bool] = lambda _m: True, timeout: float = 15.0

@@ -126,7 +126,7 @@ async def test_quota_waitlist_promotion_and_export(playground: Playground, stack
 
     # Anna cancels from "mina anmälningar"; Johan (same municipality, first in line) moves up.
     mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-1", mention=True)
-    cancel_action = _find_action(mine.cards[0], "cancel_registration")
+    cancel_action = _find_action(_container_for(mine.cards[0], DEMO), "cancel_registration")
     before = len(playground.messages(chat))
     await playground.submit(chat, mine.message_id, cancel_action["data"], "user-id-1")
     question = await playground.expect(chat, has_card("Vill du avboka"), after=before)
@@ -219,6 +219,14 @@ async def _overview(playground: Playground, project: int) -> BotMessage:
     before = len(playground.messages(playground.personal_chat))
     await playground.submit(playground.personal_chat, reply.message_id, {"verb": "overview", "project_id": project})
     return await playground.expect(playground.personal_chat, has_card("Anmälningar"), after=before)
+
+
+def _container_for(card: dict[str, Any], project_name: str) -> dict[str, Any]:
+    """The part of "mina anmälningar" about one project (a person may have several)."""
+    for element in card["body"]:
+        if element.get("type") == "Container" and project_name in str(element):
+            return dict(element)
+    raise AssertionError(f"no registration for {project_name} in the card")
 
 
 def _default_meetings(form: BotMessage) -> str:

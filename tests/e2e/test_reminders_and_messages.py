@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from scripts.devstack import Stack
-from tests.e2e.conftest import import_project
+from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import Playground
 from tests.e2e.test_registration import _find_action, has_card, register
 
@@ -30,9 +30,9 @@ async def bot_hook(stack: Stack, path: str, body: dict[str, Any] | None = None) 
 
 
 @pytest.fixture(scope="module")
-def rural_project(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def rural(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, date]]:
     """A project whose first meeting is ten days ahead of the bot's clock."""
-    start = (datetime.now(STOCKHOLM) + timedelta(days=10)).date()
+    start = (bot_now(stack).astimezone(STOCKHOLM) + timedelta(days=10)).date()
     later = start + timedelta(days=30)
     path: Path = tmp_path_factory.mktemp("rural") / "rural.yaml"
     path.write_text(
@@ -58,7 +58,8 @@ meetings:
     )
     import_project(stack, path)
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
-        yield int(db.execute("SELECT id FROM project WHERE slug = 'landsbygdsservice'").fetchone()[0])
+        project = int(db.execute("SELECT id FROM project WHERE slug = 'landsbygdsservice'").fetchone()[0])
+    yield project, start
 
 
 async def choose(playground: Playground, conversation: str, card_message: str, verb: str, **data: Any) -> None:
@@ -66,8 +67,9 @@ async def choose(playground: Playground, conversation: str, card_message: str, v
 
 
 async def test_message_scheduled_a_minute_ahead_reaches_participants(
-    playground: Playground, stack: Stack, rural_project: int
+    playground: Playground, stack: Stack, rural: tuple[int, date]
 ) -> None:
+    rural_project = rural[0]
     chat = playground.group_chat
     await register(playground, chat, "user-id-1", rural_project, "Anna Lindqvist", organisation="vansbro")
     await register(playground, chat, "user-id-2", rural_project, "Erik Åström", organisation="vansbro")
@@ -106,7 +108,8 @@ async def test_message_scheduled_a_minute_ahead_reaches_participants(
     assert "skickat: 2" in status.all_text
 
 
-async def test_reminders_channel_post_and_rsvp(playground: Playground, stack: Stack, rural_project: int) -> None:
+async def test_reminders_channel_post_and_rsvp(playground: Playground, stack: Stack, rural: tuple[int, date]) -> None:
+    rural_project = rural[0]
     me = playground.personal_chat
     form_values = {"name": "Linnea Hassis", "organisation": "region", "meetings": "1,2", "consent_list": "true"}
     form = await _open_rural_form(playground, rural_project)
@@ -126,7 +129,7 @@ async def test_reminders_channel_post_and_rsvp(playground: Playground, stack: St
     await bot_hook(stack, "/_test/run-jobs")
     before_personal = len(playground.messages(me))
     now = datetime.fromisoformat((await bot_hook(stack, "/_test/clock", {"seconds": 0}))["now"])
-    first_meeting_day = (datetime.now(STOCKHOLM) + timedelta(days=10)).date()
+    first_meeting_day = rural[1]
     due = datetime.combine(first_meeting_day - timedelta(days=7), time(10, 0), STOCKHOLM)
     await bot_hook(stack, "/_test/clock", {"seconds": (due - now).total_seconds() + 60})
     report = await bot_hook(stack, "/_test/run-jobs")

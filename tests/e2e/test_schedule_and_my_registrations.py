@@ -10,7 +10,7 @@ import aiohttp
 
 from scripts.devstack import Stack
 from tests.e2e.playground import Playground
-from tests.e2e.test_registration import DEMO, _find_action, has_card, project_id, register
+from tests.e2e.test_registration import DEMO, _container_for, _find_action, has_card, project_id, register
 
 
 def registered(stack: Stack, teams_id: str, project: int) -> str | None:
@@ -54,7 +54,8 @@ async def test_my_registrations_and_handing_the_place_to_a_colleague(playground:
     mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
     assert DEMO in mine.all_text and "Anmäld" in mine.all_text
     before = len(playground.messages(chat))
-    await playground.submit(chat, mine.message_id, _find_action(mine.cards[0], "transfer")["data"], "user-id-3")
+    transfer = _find_action(_container_for(mine.cards[0], DEMO), "transfer")
+    await playground.submit(chat, mine.message_id, transfer["data"], "user-id-3")
     offer = await playground.expect(chat, lambda m: "ta över" in m.all_text, after=before)
     code = re.search(r"\*\*ta över ([0-9A-F]{6})\*\*", offer.all_text)
     assert code, offer.all_text

@@ -49,7 +49,9 @@ async def test_the_same_recipient_gets_each_source_once(outbox: Outbox) -> None:
     assert await outbox.plan([reminder("person:1", source="meeting:1:7d"), reminder("person:1")]) == 2
 
 
-async def test_replanning_does_not_resurrect_a_sent_row(outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_replanning_does_not_resurrect_a_sent_row(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await outbox.plan([reminder("person:1")])
     [claimed] = await outbox.claim_due(NOW)
     await outbox.mark_sent(claimed.id, "act-1", NOW)

@@ -1,0 +1,177 @@
+"""Evaluations and their anonymous answers.
+
+Anonymity: an answer row holds no person id. While an evaluation is open, ``respondent`` is an
+HMAC of the person's id under the evaluation's own secret, so the same person's second submit
+updates their answer instead of adding one. At closing the secret and every ``respondent`` are
+erased: from then on nobody, not even with database access, can tell who answered what. Who was
+invited and whether they answered is kept separately (for the response rate and the nudge)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from storage.models import Answer, Evaluation, EvaluationInvite, Meeting, Project
+
+
+class EvaluationClosed(Exception):
+    """The evaluation is closed (or not open yet)."""
+
+
+@dataclass(frozen=True)
+class OpenEvaluation:
+    evaluation: Evaluation
+    meeting: Meeting
+    project: Project
+    answered: bool
+
+
+class EvaluationRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def ensure(self, meeting_id: int, questions: str, opens_at: datetime, closes_at: datetime) -> Evaluation:
+        """The meeting's evaluation, created on first call (idempotent, also across processes)."""
+        async with self._sessions.begin() as session:
+            existing = await session.scalar(select(Evaluation).where(Evaluation.meeting_id == meeting_id))
+            if existing is not None:
+                return existing
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            await session.execute(insert(Evaluation).values(
+                meeting_id=meeting_id, questions=questions, opens_at=opens_at, closes_at=closes_at,
+                secret=secrets.token_hex(32), chart_token=secrets.token_urlsafe(24),
+            ).on_conflict_do_nothing(index_elements=["meeting_id"]))
+            created = await session.scalar(select(Evaluation).where(Evaluation.meeting_id == meeting_id))
+            assert created is not None
+            return created
+
+    async def by_id(self, evaluation_id: int) -> Evaluation | None:
+        async with self._sessions() as session:
+            return await session.get(Evaluation, evaluation_id)
+
+    async def by_chart_token(self, token: str) -> Evaluation | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(Evaluation).where(Evaluation.chart_token == token))
+
+    async def for_meeting(self, meeting_id: int) -> Evaluation | None:
+        async with self._sessions() as session:
+            return await session.scalar(select(Evaluation).where(Evaluation.meeting_id == meeting_id))
+
+    async def invite(self, evaluation_id: int, person_id: int) -> None:
+        async with self._sessions.begin() as session:
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            await session.execute(insert(EvaluationInvite).values(
+                evaluation_id=evaluation_id, person_id=person_id, answered=False
+            ).on_conflict_do_nothing(index_elements=["evaluation_id", "person_id"]))
+
+    async def invite_state(self, evaluation_id: int, person_id: int) -> bool | None:
+        """None when not invited; otherwise whether the person has answered."""
+        async with self._sessions() as session:
+            return await session.scalar(select(EvaluationInvite.answered).where(
+                EvaluationInvite.evaluation_id == evaluation_id, EvaluationInvite.person_id == person_id))
+
+    async def open_for_person(self, person_id: int, now: datetime) -> list[OpenEvaluation]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Evaluation, Meeting, EvaluationInvite.answered)
+                .join(EvaluationInvite, EvaluationInvite.evaluation_id == Evaluation.id)
+                .join(Meeting, Meeting.id == Evaluation.meeting_id)
+                .options(selectinload(Meeting.project))
+                .where(EvaluationInvite.person_id == person_id, Evaluation.opens_at <= now,
+                       Evaluation.closes_at > now, Evaluation.closed_at.is_(None))
+                .order_by(Evaluation.opens_at)
+            )
+            return [OpenEvaluation(e, m, m.project, bool(a)) for e, m, a in rows.tuples()]
+
+    async def save_answer(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
+                          now: datetime) -> bool:
+        """Store or replace the person's answer; True when it is their first. Raises
+        EvaluationClosed outside the open window."""
+        for attempt in (1, 2):
+            try:
+                return await self._save(evaluation_id, person_id, organisation, values, now)
+            except IntegrityError:
+                # A double click raced to insert: the second attempt updates the first row.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _save(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
+                    now: datetime) -> bool:
+        async with self._sessions.begin() as session:
+            evaluation = await session.get(Evaluation, evaluation_id)
+            if evaluation is None or not _is_open(evaluation, now):
+                raise EvaluationClosed(evaluation_id)
+            key = respondent_key(evaluation.secret or "", person_id)
+            answer = await session.scalar(
+                select(Answer).where(Answer.evaluation_id == evaluation_id, Answer.respondent == key))
+            first = answer is None
+            if answer is None:
+                answer = Answer(evaluation_id=evaluation_id, respondent=key, submitted_at=now)
+                session.add(answer)
+            answer.organisation = organisation
+            answer.values = json.dumps(values, ensure_ascii=False, sort_keys=True)
+            answer.updated_at = now
+            await session.execute(update(EvaluationInvite).where(
+                EvaluationInvite.evaluation_id == evaluation_id, EvaluationInvite.person_id == person_id
+            ).values(answered=True))
+            return first
+
+    async def own_answer(self, evaluation_id: int, person_id: int) -> dict[str, Any] | None:
+        async with self._sessions() as session:
+            evaluation = await session.get(Evaluation, evaluation_id)
+            if evaluation is None or not evaluation.secret:
+                return None
+            values = await session.scalar(select(Answer.values).where(
+                Answer.evaluation_id == evaluation_id,
+                Answer.respondent == respondent_key(evaluation.secret, person_id)))
+            return json.loads(values) if values else None
+
+    async def close_due(self, now: datetime) -> int:
+        """Close evaluations past their closing time and erase what linked answers to people."""
+        async with self._sessions.begin() as session:
+            due = list((await session.scalars(select(Evaluation.id).where(
+                Evaluation.closes_at <= now, Evaluation.closed_at.is_(None)))).all())
+            if due:
+                await session.execute(update(Answer).where(Answer.evaluation_id.in_(due)).values(respondent=None))
+                await session.execute(update(Evaluation).where(Evaluation.id.in_(due))
+                                      .values(secret=None, closed_at=now))
+            return len(due)
+
+    async def answers(self, evaluation_id: int) -> list[tuple[dict[str, Any], str]]:
+        """(values, organisation) of every answer, in no meaningful order (ids are not exposed)."""
+        async with self._sessions() as session:
+            rows = await session.execute(select(Answer.values, Answer.organisation)
+                                         .where(Answer.evaluation_id == evaluation_id).order_by(Answer.values))
+            return [(json.loads(values), organisation) for values, organisation in rows.tuples()]
+
+    async def invited_count(self, evaluation_id: int) -> int:
+        async with self._sessions() as session:
+            return await session.scalar(select(func.count()).select_from(EvaluationInvite)
+                                        .where(EvaluationInvite.evaluation_id == evaluation_id)) or 0
+
+    async def for_project(self, project_id: int) -> list[tuple[Evaluation, Meeting]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Evaluation, Meeting).join(Meeting, Meeting.id == Evaluation.meeting_id)
+                .where(Meeting.project_id == project_id).order_by(Meeting.number))
+            return list(rows.tuples())
+
+
+def respondent_key(secret: str, person_id: int) -> str:
+    return hmac.new(secret.encode(), str(person_id).encode(), hashlib.sha256).hexdigest()
+
+
+def _is_open(evaluation: Evaluation, now: datetime) -> bool:
+    return evaluation.closed_at is None and evaluation.opens_at <= now < evaluation.closes_at

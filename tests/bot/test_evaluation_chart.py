@@ -1,0 +1,91 @@
+"""Evaluation charts: the PNG for the results card and the Adaptive Card chart element."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.evaluation_chart import adaptive_chart, bar_chart_png, chart_summaries
+from bot.evaluation_results import AnswerData, MeetingAnswers, MeetingResult, summarise_meeting
+from bot.evaluation_rules import DEFAULT_QUESTIONS, Question
+from bot.i18n import use_language
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def result_of(steps: list[int], number: int = 2, questions: tuple[Question, ...] = DEFAULT_QUESTIONS) -> MeetingResult:
+    scale_keys = [q.key for q in questions if q.kind == "scale"]
+    answers = [AnswerData(dict.fromkeys(scale_keys, step), "Falu kommun") for step in steps]
+    return summarise_meeting(MeetingAnswers(number, f"Träff {number}", 20, answers), questions)
+
+
+def test_png_at_teams_card_size() -> None:
+    png = bar_chart_png(result_of([5, 5, 4, 3, 2, 1, 4, 5]), DEFAULT_QUESTIONS)
+    assert png.startswith(PNG_SIGNATURE)
+    with Image.open(io.BytesIO(png)) as image:
+        assert (image.format, image.size) == ("PNG", (1200, 600))  # 600 x 300 at 2x
+
+
+def test_png_grows_with_the_number_of_questions() -> None:
+    questions = tuple(Question(f"q{i}", f"Påstående nummer {i} om träffen, ganska långt formulerat " * 3, "scale")
+                      for i in range(6))
+    png = bar_chart_png(result_of([5, 4, 1], questions=questions), questions)
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+    assert width == 1200 and height > 600
+
+
+def test_no_png_below_the_threshold() -> None:
+    hidden = result_of([5, 4])
+    assert chart_summaries(hidden, DEFAULT_QUESTIONS) == []
+    with pytest.raises(ValueError, match="meeting 2"):
+        bar_chart_png(hidden, DEFAULT_QUESTIONS)
+
+
+def test_matplotlib_is_imported_only_when_drawing() -> None:
+    code = "import sys, bot.evaluation_chart; print('matplotlib' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
+
+
+def test_adaptive_chart_element() -> None:
+    element = adaptive_chart(result_of([5, 5, 4, 3]))
+    assert element["type"] == "Chart.HorizontalBar.Stacked"
+    assert element["title"] == "Träff 2: svarsfördelning"
+    first = element["data"][0]
+    assert first["title"] == "Träffen gav mig nya kunskaper"
+    assert [point["legend"] for point in first["data"]] == [
+        "Inte alls", "I liten utsträckning", "I viss utsträckning", "I stor utsträckning",
+        "I mycket stor utsträckning"]
+    assert [point["value"] for point in first["data"]] == [0, 0, 25, 25, 50]
+    assert len(element["data"]) == 3
+    json.dumps(element)  # goes into a card as is
+
+
+def test_adaptive_chart_fallback_is_a_factset_of_percentages() -> None:
+    fallback = adaptive_chart(result_of([5, 5, 4, 3]))["fallback"]
+    assert fallback["type"] == "Container"
+    heading, facts = fallback["items"][:2]
+    assert heading == {"type": "TextBlock", "text": "Träffen gav mig nya kunskaper (n = 4)", "weight": "Bolder",
+                       "wrap": True, "spacing": "Medium"}
+    assert facts["type"] == "FactSet"
+    assert facts["facts"][4] == {"title": "I mycket stor utsträckning", "value": "50 % (2)"}
+
+
+def test_adaptive_chart_below_the_threshold_says_so() -> None:
+    assert adaptive_chart(result_of([5, 4])) == {
+        "type": "TextBlock", "text": "Resultaten visas när minst 3 har svarat (hittills 2).", "wrap": True}
+
+
+def test_adaptive_chart_in_english() -> None:
+    with use_language("en"):
+        element = adaptive_chart(result_of([5, 5, 4, 3]))
+    assert element["title"] == "Meeting 2: distribution of answers"
+    assert element["data"][0]["data"][0]["legend"] == "Not at all"
