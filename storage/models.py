@@ -48,6 +48,8 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320))
     locale: Mapped[str | None] = mapped_column(String(20))
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Set when the person asked to be erased: name and contact details are gone."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -127,6 +129,11 @@ class Project(Base):
     """When meetings are reminded: days before at the meeting's time of day, and/or "morning" of the day."""
     channel_conversation_id: Mapped[str | None] = mapped_column(String(1024))
     """The project's Teams channel (conversation id without ;messageid), where reminders are posted."""
+    alumni_channel_id: Mapped[str | None] = mapped_column(String(1024))
+    """The alumni channel the project continues in once finished (several projects may share one)."""
+    alumni_prompt: Mapped[str] = mapped_column(String(40), default="monthly")
+    """How often the alumni channel gets an exchange question: monthly or off."""
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped at the start of every registration change: serialises quota counting on every backend."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -178,6 +185,8 @@ class Registration(Base):
     dietary: Mapped[str] = mapped_column(String(500), default="")
     consent_list: Mapped[bool] = mapped_column(default=False)
     """Agreed to appear in the participant list other participants see."""
+    alumni_opt_out: Mapped[bool] = mapped_column(default=False)
+    """Does not want alumni messages after the project."""
     status: Mapped[str] = mapped_column(String(20))
     """registered, waitlisted or cancelled"""
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -315,3 +324,141 @@ class Answer(Base):
     values: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- case examples, homework and triads ----------------------------------------------------
+
+
+class ExampleRequest(Base):
+    """A coordinator's request for case examples on a theme, to all or chosen municipalities."""
+
+    __tablename__ = "example_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    theme: Mapped[str] = mapped_column(String(300))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    organisation_keys: Mapped[str] = mapped_column(Text, default="")
+    """Comma-separated organisation keys; empty means every participating municipality."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CaseExample(Base):
+    """A municipality's example: challenge, what was done, result and lessons."""
+
+    __tablename__ = "case_example"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("example_request.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    theme: Mapped[str] = mapped_column(String(300), default="")
+    challenge: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(500), default="")
+    links: Mapped[str] = mapped_column(Text, default="")
+    sharing: Mapped[str] = mapped_column(String(20), default="project")
+    """project, alumni or public"""
+    status: Mapped[str] = mapped_column(String(30), default="submitted")
+    """submitted, approved, changes_requested or rejected"""
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Assignment(Base):
+    """Homework (hemuppgift) for a meeting."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Submission(Base):
+    """A participant's answer to homework (one per person; a new answer replaces it)."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("assignment_id", "person_id", name="uq_submission_assignment_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TriadRound(Base):
+    """Triad conversations for a meeting: proposed by the bot, adjusted and confirmed by a coordinator."""
+
+    __tablename__ = "triad_round"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="proposed")
+    """proposed or confirmed"""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TriadMember(Base):
+    __tablename__ = "triad_member"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("triad_round.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    group_number: Mapped[int] = mapped_column(Integer)
+
+
+# --- alumni and coordinators -------------------------------------------------------------
+
+
+class AlumniPrompt(Base):
+    """A periodic exchange question in an alumni channel; replies are collected into a digest."""
+
+    __tablename__ = "alumni_prompt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(1024), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(String(20))
+    """The period it belongs to, e.g. "2027-05": one prompt per channel and period."""
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    __table_args__ = (UniqueConstraint("channel_id", "period", name="uq_alumni_prompt_period"),)
+
+
+class AlumniReply(Base):
+    __tablename__ = "alumni_reply"
+    __table_args__ = (UniqueConstraint("prompt_id", "person_id", name="uq_alumni_reply_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("alumni_prompt.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Coordinator(Base):
+    """Coordinators added in chat by an existing coordinator (besides COORDINATOR_IDS)."""
+
+    __tablename__ = "coordinator"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aad_object_id: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    added_by: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
