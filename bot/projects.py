@@ -15,6 +15,12 @@ Format::
                                          # "2027-04-14 16:00" closes at that local time
     state: open                          # optional: planned, open, running, finished or alumni
     contact: linnea.hassis@regiondalarna.se, 023-77 70 04
+    reminders: 7d,1d,morning             # optional: days before (at the meeting's time) and/or morning
+    evaluation_questions:                # optional; the region's default questions when left out
+      - key: knowledge                   # [a-z_], unique
+        text: Träffen gav mig nya kunskaper
+        kind: scale                      # scale (five steps) or text
+        required: true
     meetings:
       - number: 1
         title: ...
@@ -41,6 +47,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.evaluation_rules import Question, validate_questions
+from bot.reminders import parse_offsets
+
 STATES = ("planned", "open", "running", "finished", "alumni")
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -53,6 +62,8 @@ PROJECT_KEYS = (
     "registration_deadline",
     "state",
     "contact",
+    "reminders",
+    "evaluation_questions",
     "meetings",
 )
 MEETING_KEYS = ("number", "title", "date", "start", "end", "place", "online_link", "programme")
@@ -92,6 +103,9 @@ class ProjectSpec:
     state: str = "open"
     contact: str = ""
     meetings: tuple[MeetingSpec, ...] = ()
+    reminders: str = "7d,1d,morning"
+    evaluation_questions: tuple[Question, ...] | None = None
+    """None: the region's default questions."""
 
 
 def parse_project_yaml(text: str, zone: ZoneInfo) -> ProjectSpec:
@@ -109,6 +123,8 @@ def parse_project_yaml(text: str, zone: ZoneInfo) -> ProjectSpec:
         state=_optional_text(data, "state", "") or "open",
         contact=_optional_text(data, "contact", ""),
         meetings=_meetings(data.get("meetings"), zone),
+        reminders=_reminders(data.get("reminders")),
+        evaluation_questions=_questions(data.get("evaluation_questions")),
     )
     return validate_spec(spec)
 
@@ -242,6 +258,33 @@ def _meeting(item: object, position: int, zone: ZoneInfo) -> MeetingSpec:
         online_link=_optional_text(item, "online_link", where),
         programme=_optional_text(item, "programme", where),
     )
+
+
+def _reminders(raw: object) -> str:
+    if raw is None:
+        return "7d,1d,morning"
+    text = str(raw).strip()
+    try:
+        parse_offsets(text)
+    except ValueError:
+        raise _error("", "reminders ska vara till exempel 7d,1d,morning (dagar före och/eller morning).") from None
+    return text
+
+
+def _questions(raw: object) -> tuple[Question, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise _error("", "evaluation_questions ska vara en lista med frågor.")
+    try:
+        questions = tuple(
+            Question(str(item["key"]), str(item["text"]), item.get("kind", "scale"), bool(item.get("required", False)))
+            for item in raw
+        )
+        return validate_questions(questions)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        message = "evaluation_questions: varje fråga behöver key (unik), text och kind (scale eller text)."
+        raise _error("", message) from None
 
 
 def _error(where: str, message: str) -> ProjectFileError:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.evaluation_rules import questions_to_json
 from bot.projects import MeetingSpec, ProjectSpec
 from storage.models import Meeting, Organisation, Project
 
@@ -157,6 +158,10 @@ async def _upsert(session: AsyncSession, spec: ProjectSpec) -> Project:
     project.registration_deadline = spec.registration_deadline
     project.state = spec.state
     project.contact = spec.contact
+    project.reminder_offsets = spec.reminders
+    project.evaluation_questions = (
+        questions_to_json(spec.evaluation_questions) if spec.evaluation_questions is not None else None
+    )
     _sync_meetings(project, spec.meetings)
     await session.flush()
     return project
