@@ -45,6 +45,12 @@ def _meeting(result: Any, results: ProjectResults, chart_base: str) -> dict[str,
         {"title": scale.question_text,
          "value": t("results.scale", share=scale.share_high_percent, mean=_decimal(scale.mean), n=scale.answered)}
         for scale in result.scales if scale.shown]})
+    if result.by_organisation:
+        items.append(paragraph(t("results.by_organisation"), weight="Bolder", size="Small"))
+        items.append({"type": "FactSet", "facts": [
+            {"title": t("results.group", organisation=group.organisation, n=group.answered),
+             "value": ", ".join(f"{s.share_high_percent} %" for s in group.scales if s.shown)}
+            for group in result.by_organisation]})
     for question in results.questions:
         texts = result.free_texts.get(question.key) or []
         if texts:

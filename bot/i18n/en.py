@@ -303,4 +303,6 @@ MESSAGES: dict[str, str] = {
     "results.response": "Response rate: {answered} of {invited} ({rate} %)",
     "results.scale": "{share} % to a large or very large extent · mean {mean} · {n} answers",
     "results.export_ready": "The evaluation is exported to {filename}. The link works for 15 minutes.",
+    "results.by_organisation": "Per municipality (share to a large or very large extent, question by question)",
+    "results.group": "{organisation} ({n} answers)",
 }

@@ -316,4 +316,6 @@ MESSAGES: dict[str, str] = {
     "results.response": "Svarsfrekvens: {answered} av {invited} ({rate} %)",
     "results.scale": "{share} % i stor eller mycket stor utsträckning · medel {mean} · {n} svar",
     "results.export_ready": "Utvärderingen är exporterad till {filename}. Länken gäller i 15 minuter.",
+    "results.by_organisation": "Per kommun (andel i stor eller mycket stor utsträckning, fråga för fråga)",
+    "results.group": "{organisation} ({n} svar)",
 }

@@ -1,0 +1,108 @@
+"""Evaluations on SQLite and PostgreSQL: one answer per person, changes until closing, and
+closing erases the link between answers and people."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.evaluation import EvaluationPlanner
+from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.registration_rules import RegistrationForm
+from storage.evaluations import EvaluationClosed, EvaluationRepository
+from storage.models import Answer, Delivery, Evaluation, Meeting, Person, Project
+from storage.outbox import Outbox
+from storage.projects import ProjectRepository
+from storage.registrations import RegistrationRepository
+
+END = datetime(2027, 5, 3, 13, 0, tzinfo=UTC)
+OPENS, CLOSES = END + timedelta(minutes=30), END + timedelta(days=7, minutes=30)
+
+
+async def setup(sessions: async_sessionmaker[AsyncSession], people: int = 3) -> tuple[int, int, list[int]]:
+    async with sessions.begin() as session:
+        project = Project(slug="e", name="Energi", calendar_token="t")
+        project.meetings = [Meeting(number=1, title="Träff", starts_at=END - timedelta(hours=3), ends_at=END,
+                                    uid="e-1")]
+        persons = [Person(teams_id=f"u{i}", name=f"P{i}") for i in range(people)]
+        session.add(project)
+        session.add_all(persons)
+        await session.flush()
+        return project.id, project.meetings[0].id, [p.id for p in persons]
+
+
+@pytest.fixture
+def repo(sessions: async_sessionmaker[AsyncSession]) -> EvaluationRepository:
+    return EvaluationRepository(sessions)
+
+
+async def test_one_answer_per_person_and_changes_replace_it(sessions: async_sessionmaker[AsyncSession],
+                                                            repo: EvaluationRepository) -> None:
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    await repo.invite(evaluation.id, people[0])
+    assert await repo.save_answer(evaluation.id, people[0], "Falu kommun", {"knowledge": 3}, OPENS)
+    assert not await repo.save_answer(evaluation.id, people[0], "Falu kommun", {"knowledge": 5}, OPENS)
+    assert await repo.answers(evaluation.id) == [({"knowledge": 5}, "Falu kommun")]
+    assert await repo.own_answer(evaluation.id, people[0]) == {"knowledge": 5}
+    assert await repo.invite_state(evaluation.id, people[0]) is True
+
+
+async def test_double_click_at_the_same_moment_stores_one(sessions: async_sessionmaker[AsyncSession],
+                                                          repo: EvaluationRepository) -> None:
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    await asyncio.gather(*(repo.save_answer(evaluation.id, people[1], "", {"knowledge": 4}, OPENS) for _ in range(4)))
+    assert len(await repo.answers(evaluation.id)) == 1
+
+
+async def test_outside_the_window_nothing_is_stored(sessions: async_sessionmaker[AsyncSession],
+                                                    repo: EvaluationRepository) -> None:
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    with pytest.raises(EvaluationClosed):
+        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 4}, OPENS - timedelta(minutes=1))
+    with pytest.raises(EvaluationClosed):
+        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 4}, CLOSES)
+    assert await repo.answers(evaluation.id) == []
+
+
+async def test_closing_unlinks_answers_from_people_for_good(sessions: async_sessionmaker[AsyncSession],
+                                                            repo: EvaluationRepository) -> None:
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    for person in people:
+        await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": 4}, OPENS)
+    assert await repo.close_due(CLOSES - timedelta(seconds=1)) == 0
+    assert await repo.close_due(CLOSES) == 1
+    async with sessions() as session:
+        assert (await session.scalars(select(Answer.respondent))).all() == [None, None, None]
+        closed = await session.get(Evaluation, evaluation.id)
+        assert closed is not None and closed.secret is None and closed.closed_at == CLOSES
+    assert await repo.own_answer(evaluation.id, people[0]) is None
+    with pytest.raises(EvaluationClosed):
+        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 1}, CLOSES)
+    assert len(await repo.answers(evaluation.id)) == 3  # the statistics stay
+
+
+async def test_planner_asks_registered_people_when_the_meeting_ends(sessions: async_sessionmaker[AsyncSession],
+                                                                    repo: EvaluationRepository) -> None:
+    project, meeting, people = await setup(sessions, people=2)
+    registrations = RegistrationRepository(sessions)
+    async with sessions.begin() as session:
+        await session.execute(Project.__table__.update().values(registration_deadline=None))
+    for person in people:
+        form = RegistrationForm(f"P{person}", "falun", "", "", "", frozenset({1}), "", False)
+        await registrations.register(project, person, form, END - timedelta(days=30))
+    now = [END - timedelta(hours=1)]
+    planner = EvaluationPlanner(ProjectRepository(sessions), registrations, repo, Outbox(sessions), lambda: now[0])
+    assert await planner.plan_all() == 4  # a card and a nudge each
+    assert await planner.plan_all() == 0  # idempotent
+    async with sessions() as session:
+        rows = (await session.scalars(select(Delivery).order_by(Delivery.kind, Delivery.recipient))).all()
+    assert {(d.kind, d.due_at) for d in rows} == {("evaluation", OPENS), ("evaluation_nudge", OPENS + timedelta(days=2))}
+    assert all(d.relevant_until == CLOSES for d in rows)
