@@ -43,6 +43,7 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import AsyncClientResponse, ClientRequest
 from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
+from yarl import URL
 
 from bot.settings import Settings
 
@@ -316,8 +317,10 @@ class AiohttpSender(AsyncHTTPSender):
         headers = {**self._headers, **http_request.headers}
         headers.pop("Content-Length", None)  # aiohttp counts the bytes it sends
         method = http_request.method.upper()
+        # msrest has already quoted the URL; requoting would decode ":" "@" ";" "=" in Teams conversation
+        # ids ("19:...@thread.tacv2;messageid=...") where requests sends them encoded.
         async with self._pool.session.request(
-            method, http_request.url, headers=headers, data=data, timeout=limits,
+            method, URL(http_request.url, encoded=True), headers=headers, data=data, timeout=limits,
             allow_redirects=method in ("GET", "HEAD"),  # msrest never follows a redirect of a POST
         ) as answer:
             body = await answer.read()

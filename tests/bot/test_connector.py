@@ -42,6 +42,7 @@ ECHOED_HEADERS = ("Content-Type", "Accept", "User-Agent", "x-ms-conversation-id"
 class Call:
     method: str
     path: str
+    raw_path: str
     headers: dict[str, str]
     body: Any
     peer: tuple[str, int]
@@ -63,6 +64,7 @@ class StrictConnector:
             app.router.add_post(prefix + "/v3/conversations/{conversation}/activities", self._answer)
             app.router.add_put(prefix + "/v3/conversations/{conversation}/activities/{activity}", self._answer)
         app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         app.router.add_route("*", "/{tail:.*}", self._unexpected)
         return app
 
@@ -71,7 +73,8 @@ class StrictConnector:
 
     async def _answer(self, request: web.Request) -> web.Response:
         peer = request.transport.get_extra_info("peername") if request.transport else ("?", 0)
-        self.calls.append(Call(request.method, request.path, dict(request.headers), await request.json(),
+        body = await request.json() if request.can_read_body else None
+        self.calls.append(Call(request.method, request.path, request.raw_path, dict(request.headers), body,
                                (str(peer[0]), int(peer[1]))))
         if self.failures:
             status, headers, body = self.failures.pop(0)
@@ -81,6 +84,10 @@ class StrictConnector:
     async def _create_conversation(self, request: web.Request) -> web.Response:
         await self._answer(request)
         return web.json_response({"id": "a:new-1on1", "activityId": "first-1"}, status=201)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        await self._answer(request)
+        return web.json_response({"continuationToken": "page-2", "members": [{"id": "29:anna", "name": "Anna"}]})
 
     async def _unexpected(self, request: web.Request) -> web.Response:
         self.unexpected.append(f"{request.method} {request.path}")
@@ -155,6 +162,22 @@ async def test_a_reply_is_sent_exactly_as_the_stock_sdk_sends_it(
     assert "Microsoft-BotFramework/3.1" in fast_call.headers["User-Agent"]
 
 
+async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_it(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    thread = "19:abc@thread.tacv2;messageid=1732579200000"
+    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings())))
+
+    await adapter.process_activity("", incoming(url, conversation=thread, activity_id="1:2"), replying("hej"))
+    await stock.process_activity("", incoming(url, conversation=thread, activity_id="1:2"), replying("hej"))
+
+    fast_call, stock_call = connector_stub.calls
+    assert fast_call.raw_path == stock_call.raw_path
+    encoded = "19%3Aabc%40thread.tacv2%3Bmessageid%3D1732579200000"
+    assert fast_call.raw_path == f"/v3/conversations/{encoded}/activities/1%3A2"
+
+
 async def test_there_is_no_authorization_header_without_an_app_id(
     stub: tuple[StrictConnector, str], adapter: CloudAdapter
 ) -> None:
@@ -221,6 +244,38 @@ async def test_an_update_is_retried_after_the_retry_after_of_a_429(
 
     assert [call.method for call in connector_stub.calls] == ["PUT", "PUT"]
     assert connector_stub.calls[1].body["text"] == "ändrad"
+
+
+async def test_a_reply_returns_the_id_the_connector_gave_it(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    _connector_stub, url = stub
+    answers: list[Any] = []
+
+    async def reply(context: TurnContext) -> None:
+        answers.append(await context.send_activity("hej"))
+
+    await adapter.process_activity("", incoming(url), reply)
+    assert answers[0].id == "reply-1"
+
+
+async def test_a_paged_member_list_is_read_through_the_pooled_client(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    pages: list[Any] = []
+
+    async def read_members(context: TurnContext) -> None:
+        client = context.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+        pages.append(await client.conversations.get_conversation_paged_members("19:team@thread.tacv2", 2, "a b"))
+
+    await adapter.process_activity("", incoming(url), read_members)
+
+    assert pages[0].continuation_token == "page-2"
+    assert [member.name for member in pages[0].members] == ["Anna"]
+    call = connector_stub.calls[0]
+    assert call.method == "GET"
+    assert call.raw_path == "/v3/conversations/19%3Ateam%40thread.tacv2/pagedmembers?pageSize=2&continuationToken=a%20b"
 
 
 async def test_a_new_personal_chat_is_created_and_written_to(

@@ -104,5 +104,6 @@ async def test_planner_asks_registered_people_when_the_meeting_ends(sessions: as
     assert await planner.plan_all() == 0  # idempotent
     async with sessions() as session:
         rows = (await session.scalars(select(Delivery).order_by(Delivery.kind, Delivery.recipient))).all()
-    assert {(d.kind, d.due_at) for d in rows} == {("evaluation", OPENS), ("evaluation_nudge", OPENS + timedelta(days=2))}
+    nudge_at = OPENS + timedelta(days=2)
+    assert {(d.kind, d.due_at) for d in rows} == {("evaluation", OPENS), ("evaluation_nudge", nudge_at)}
     assert all(d.relevant_until == CLOSES for d in rows)
