@@ -7,40 +7,54 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from botbuilder.core import BotAdapter, ConversationState, TurnContext, UserState
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from botbuilder.integration.aiohttp import CloudAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.access_log import PrivateAccessLogger
+from bot.actions import Feature
 from bot.actions.coordinator import CoordinatorActions
+from bot.actions.coordinators import CoordinatorAdminActions
 from bot.actions.evaluation import EvaluationActions
 from bot.actions.messages import AttendanceActions, MessageActions
+from bot.actions.privacy import PrivacyActions
 from bot.actions.registration import RegistrationActions
 from bot.actions.results import ResultActions
 from bot.actions.schedule import ScheduleActions
 from bot.actions.text_registration import TextRegistrationActions
+from bot.actions.triads import TriadActions, TriadAnnouncements
 from bot.admin import load_demo_project
 from bot.broadcasting import Broadcasting
 from bot.calendar import MeetingInfo, calendar_for
+from bot.checkin import EvaluationAttendance
 from bot.clock import AdjustableClock
+from bot.connector import close_adapter, create_fast_adapter
 from bot.delivery import Dispatcher
 from bot.downloads import Downloads
 from bot.endpoint import health_route, messages_route
 from bot.evaluation import EvaluationPlanner, EvaluationResults, EvaluationService
+from bot.exchange import Exchange, ExchangePlanners
+from bot.followups import FollowUpPlanners, FollowUps
 from bot.handler import DalaLabBot
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language
+from bot.leader import LeaderElection
 from bot.outbox_sender import OutboxSender
+from bot.privacy import RetentionPlanner, build_privacy
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
 from bot.registration import RegistrationService
 from bot.reminder_planner import PlanReport, ReminderPlanner
 from bot.scheduler import Scheduler
 from bot.settings import Settings, SettingsError
+from bot.triad_rounds import TriadService
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
+from storage.checkins import CheckInRepository
+from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.evaluations import EvaluationRepository
 from storage.outbox import Outbox
@@ -48,6 +62,7 @@ from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.state import SqlStorage
+from storage.triads import TriadRepository
 
 log = logging.getLogger("dalalab")
 
@@ -68,10 +83,16 @@ class BotFrameworkConfig:
         # that on its MultiTenant path, so SingleTenant is asked for only when there are credentials.
         self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
         self.APP_TENANTID = settings.app_tenant_id
+        if settings.openid_metadata_url:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+        if settings.token_issuer:
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.token_issuer
 
 
 def create_adapter(settings: Settings) -> CloudAdapter:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings)))
+    # Connector clients are reused per service URL and replies go over one pooled aiohttp session
+    # (bot/connector.py): the stock adapter rebuilds both on every turn.
+    adapter = create_fast_adapter(BotFrameworkConfig(settings))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # Users get a short Swedish apology, never a stack trace; the log gets the details.
@@ -92,11 +113,17 @@ class Planners:
 
     reminders: ReminderPlanner
     evaluations: EvaluationPlanner
+    followups: FollowUpPlanners
+    exchange: ExchangePlanners
+    retention: RetentionPlanner
 
     async def plan_all(self) -> PlanReport:
         report = await self.reminders.plan_all()
         evaluations = await self.evaluations.plan_all()
-        return PlanReport(report.planned + evaluations, report.updates)
+        followups = await self.followups.plan_all()
+        exchange = await self.exchange.plan_all()
+        await self.retention.run()  # last: a failure here must not hold up reminders
+        return PlanReport(report.planned + evaluations + followups + exchange, report.updates)
 
 
 @dataclass
@@ -108,6 +135,7 @@ class Components:
     dispatcher: Dispatcher
     results: EvaluationResults
     scheduler: Scheduler | None = None
+    leader: LeaderElection | None = None
 
 
 def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter,
@@ -118,16 +146,27 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     registrations = RegistrationRepository(sessions)
     attendance = AttendanceRepository(sessions)
     broadcasts = BroadcastRepository(sessions)
-    outbox = Outbox(sessions)
+    outbox = Outbox(sessions, timedelta(seconds=settings.stale_claim_seconds))
     downloads = Downloads()
     messenger = Messenger(adapter, people, settings.app_id)
     evaluations = EvaluationRepository(sessions)
     reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
-    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock)
+    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock,
+                                           EvaluationAttendance(CheckInRepository(sessions)))
     results = EvaluationResults(evaluations, projects, clock, settings.anonymity_threshold)
-    planner = Planners(reminder_planner, evaluation_planner)
+    followups = FollowUps.build(settings, sessions, results, downloads, lambda: components.scheduler, clock)
+    exchange = Exchange.build(settings, sessions, downloads, lambda: components.scheduler, clock)
+    privacy, retention = build_privacy(settings, sessions, people, downloads, clock)
+    planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
     sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url)
-    dispatcher = Dispatcher(outbox, sender, RateLimiter(time.monotonic), clock)
+    dispatcher = Dispatcher(outbox, sender, RateLimiter(time.monotonic), clock,
+                            lease_seconds=settings.stale_claim_seconds)
+    for kind, renderer in followups.renderers.items():
+        sender.add_renderer(kind, renderer)
+    for kind, renderer in exchange.renderers.items():
+        sender.add_renderer(kind, renderer)
+    triads = TriadService(TriadRepository(sessions), projects, outbox, clock)
+    sender.add_renderer("triad", TriadAnnouncements(triads).render)
     components = Components(None, projects, downloads, planner, dispatcher, results)  # type: ignore[arg-type]
 
     def after_registration_change() -> None:
@@ -141,7 +180,9 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),
                                                 registration_actions.calendar_url, after_registration_change)
     broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
-    features = [
+    coordinators = CoordinatorRepository(sessions)
+    features: list[Feature] = [
+        CoordinatorAdminActions(coordinators, settings.coordinator_ids),
         registration_actions,
         text_registration,
         ScheduleActions(service, settings.base_url, clock),
@@ -152,8 +193,12 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         AttendanceActions(attendance, projects, registrations, clock),
         EvaluationActions(EvaluationService(evaluations, registrations, projects, clock), evaluations),
         ResultActions(results, projects, downloads, settings.base_url, settings.zone, clock),
+        *followups.features,
+        *exchange.features,
+        TriadActions(triads, lambda: components.scheduler),
+        PrivacyActions(privacy, settings.retention_days),
     ]
-    components.bot = DalaLabBot(settings, people, conversation_state, UserState(storage), features)
+    components.bot = DalaLabBot(settings, people, conversation_state, UserState(storage), features, coordinators)
     return components
 
 
@@ -166,7 +211,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     components = build_bot(settings, sessions, adapter, clock)
 
     app = web.Application(client_max_size=settings.max_request_bytes)
-    app.router.add_post("/api/messages", messages_route(adapter, components.bot))
+    app.router.add_post("/api/messages", messages_route(adapter, components.bot, require_token=settings.authenticated))
     app.router.add_get("/healthz", health_route(engine))
     app.add_routes([download_route(components.downloads, clock),
                     calendar_route(calendar_loader(components.projects)),
@@ -179,18 +224,51 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         if settings.demo_project:
             project = await load_demo_project(sessions, settings.zone)
             log.info("demo project loaded: %s", project.slug)
-        components.scheduler = Scheduler(components.dispatcher.run_once, components.planner.plan_all, clock)
-        components.scheduler.start()
-        log.info("database migrated, scheduler started; listening for Bot Framework activities")
+        components.leader = scheduler_leadership(settings, engine, components, clock)
+        await components.leader.start()
+        log.info("database migrated; listening for Bot Framework activities")
+
+    async def on_shutdown(_app: web.Application) -> None:
+        # SIGTERM: aiohttp has stopped listening; sends under way finish, the lock goes to a standby.
+        if components.leader is not None:
+            await components.leader.stop()
 
     async def on_cleanup(_app: web.Application) -> None:
         if components.scheduler is not None:
             components.scheduler.stop()
+        await close_adapter(adapter)
         await engine.dispose()
 
     app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+SHUTDOWN_GRACE = 30.0
+"""Seconds the scheduler's running jobs (a dispatch under way) get to finish when it stops."""
+
+
+def scheduler_leadership(settings: Settings, engine: AsyncEngine, components: Components,
+                         clock: Clock) -> LeaderElection:
+    """The scheduler runs only while this process holds the leader lock (bot/leader.py). Claims that
+    go stale are taken over on the next dispatch, so the dispatcher runs at least once per lease."""
+    lease = settings.stale_claim_seconds
+
+    async def elected() -> None:
+        components.dispatcher.resume()
+        components.scheduler = Scheduler(components.dispatcher.run_once, components.planner.plan_all, clock,
+                                         dispatch_every=min(15.0, lease))
+        components.scheduler.start()
+
+    async def deposed() -> None:
+        scheduler, components.scheduler = components.scheduler, None
+        components.dispatcher.stop()
+        if scheduler is not None:
+            await scheduler.stop_gracefully(SHUTDOWN_GRACE)
+        log.info("scheduler stopped")
+
+    return LeaderElection(engine, elected, deposed, retry_every=min(10.0, max(1.0, lease / 3)))
 
 
 def test_routes(clock: AdjustableClock, components: Components) -> list[web.RouteDef]:
@@ -242,7 +320,8 @@ def main() -> None:
     except SettingsError as error:
         print(f"dalalab-bot: {error}", file=sys.stderr)
         raise SystemExit(2) from error
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
+                access_log_class=PrivateAccessLogger)
 
 
 if __name__ == "__main__":

@@ -52,12 +52,31 @@ COMMANDS: tuple[Command, ...] = (
     Command("nästa träff", ("nasta traff", "next meeting"), Role.PARTICIPANT),
     Command("ta över", ("ta over", "take over"), Role.PARTICIPANT, argument="arg.code", in_manifest=False),
     Command("utvärdera", ("utvardera", "utvärdering", "evaluate"), Role.PARTICIPANT),
-    Command("om", ("about",), Role.PARTICIPANT),
+    Command("om", ("about",), Role.PARTICIPANT, in_manifest=False),
     Command("anmälningar", ("anmalningar", "registrations"), Role.COORDINATOR),
     Command("resultat", ("results",), Role.COORDINATOR),
     Command("meddelande", ("skicka meddelande", "message"), Role.COORDINATOR),
     Command("påminn", ("paminn", "remind"), Role.COORDINATOR),
     Command("koppla kanal", ("link channel",), Role.COORDINATOR),
+    # Attendance, the project report and the alumni phase (issue 7). The manifest's command list is
+    # full (12), so these are in the help card only.
+    Command("närvaro", ("narvaro", "attendance"), Role.COORDINATOR, in_manifest=False),
+    Command("rapport", ("projektrapport", "report"), Role.COORDINATOR, in_manifest=False),
+    Command("avsluta projekt", ("finish project",), Role.COORDINATOR, in_manifest=False),
+    Command("koppla alumnkanal", ("link alumni channel",), Role.COORDINATOR, in_manifest=False),
+    Command("alumnimeddelande", ("alumni message",), Role.COORDINATOR, in_manifest=False),
+    Command("vem kan", ("vem vet om", "who knows"), Role.PARTICIPANT, argument="arg.topic", in_manifest=False),
+    Command("samordnare", ("coordinators",), Role.COORDINATOR, in_manifest=False),
+    Command("bilda triader", ("bilda triad", "form triads"), Role.COORDINATOR, in_manifest=False),
+    # Case examples and homework (issue 6); the manifest's list is full, so help card only.
+    Command("exempel", ("examples",), Role.PARTICIPANT, argument="arg.search"),
+    Command("skicka exempel", ("share example",), Role.PARTICIPANT, in_manifest=False),
+    Command("be om exempel", ("request examples",), Role.COORDINATOR, in_manifest=False),
+    Command("granska exempel", ("review examples",), Role.COORDINATOR, in_manifest=False),
+    Command("ny hemuppgift", ("new homework",), Role.COORDINATOR, in_manifest=False),
+    Command("hemuppgifter", ("homework",), Role.COORDINATOR, in_manifest=False),
+    # Privacy (issue 9): a person's own data and erasure; the manifest's list is full, so help card only.
+    Command("mina uppgifter", ("mina data", "my data"), Role.PARTICIPANT, in_manifest=False),
 )
 
 _SPACES = re.compile(r"\s+")

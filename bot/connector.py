@@ -45,8 +45,6 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from yarl import URL
 
-from bot.settings import Settings
-
 log = logging.getLogger(__name__)
 
 ClientKey = tuple[str, str | None, str | None]
@@ -67,22 +65,11 @@ _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "ht
 _CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
-class BotFrameworkConfig:
-    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.app_id
-        self.APP_PASSWORD = settings.app_password
-        # With no app id (local Agents Playground) authentication is off; botbuilder only allows
-        # that on its MultiTenant path, so SingleTenant is asked for only when there are credentials.
-        self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
-        self.APP_TENANTID = settings.app_tenant_id
-
-
-def create_fast_adapter(settings: Settings) -> CloudAdapter:
-    """A stock CloudAdapter whose outbound calls go through a :class:`ConnectorPool`;
-    close it with :func:`close_adapter`."""
-    authentication = ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(settings))
+def create_fast_adapter(configuration: object) -> CloudAdapter:
+    """A stock CloudAdapter over ``ConfigurationBotFrameworkAuthentication(configuration)`` (app.py's
+    BotFrameworkConfig, the one place settings become SDK configuration) whose outbound calls go
+    through a :class:`ConnectorPool`; close it with :func:`close_adapter`."""
+    authentication = ConfigurationBotFrameworkAuthentication(configuration)
     return CloudAdapter(PooledBotFrameworkAuthentication(authentication))
 
 

@@ -1,24 +1,33 @@
 """The dispatcher: sends due outbox rows within Teams' rate limits, retries what is worth
-retrying, and records every outcome. One failing recipient never holds up the others."""
+retrying, and records every outcome. One failing recipient never holds up the others.
+
+It follows the outbox's claim protocol (storage/outbox.py): a claimed batch is "claimed", only the
+row being sent is "sending", the lease on held rows is renewed while the batch runs, and an outcome,
+once the request went out, is recorded even if the database is away for a while (otherwise a sent
+message would be sent again). ``stop`` lets the sends under way finish and hands back the rest."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.ratelimit import RateLimiter
 from bot.retry import RetryPolicy
 from storage.models import Delivery
-from storage.outbox import Outbox
+from storage.outbox import DATABASE_ERRORS, IN_DOUBT, STALE_CLAIM, Outbox
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
+MAX_WRITE_PAUSE = 30.0
 
 
 class DeliveryError(Exception):
@@ -45,55 +54,104 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    taken_over: int = 0
+    """Rows this dispatcher had claimed but no longer owned when it came to them (lease ran out)."""
     errors: list[str] = field(default_factory=list)
 
 
 class Dispatcher:
     def __init__(self, outbox: Outbox, sender: Sender, limiter: RateLimiter, clock: Clock,
-                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = 8) -> None:
+                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = 8,
+                 lease_seconds: float = STALE_CLAIM.total_seconds(), pause: Sleep = asyncio.sleep) -> None:
+        """``sleep`` waits for the rate limiter (tests pass a fake clock's); ``pause`` is real time
+        between lease renewals and between tries of an outbox write while the database is away."""
         self._outbox = outbox
         self._sender = sender
         self._limiter = limiter
         self._clock = clock
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._pause = pause
         self._concurrency = concurrency
+        self._renew_every = lease_seconds / 3
         self._lock = asyncio.Lock()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Claim nothing more: sends under way finish, claimed rows not started yet are handed back."""
+        self._stopping = True
+
+    def resume(self) -> None:
+        self._stopping = False
 
     async def run_once(self, batch: int = 200) -> DispatchReport:
         """Send everything due now (in batches until none is left); one run at a time per process."""
         report = DispatchReport()
         async with self._lock:
-            while claimed := await self._outbox.claim_due(self._clock(), batch):
+            while not self._stopping and (claimed := await self._outbox.claim_due(self._clock(), batch)):
                 await self._send_all(claimed, report)
                 if len(claimed) < batch:
                     break
         return report
 
     async def _send_all(self, deliveries: list[Delivery], report: DispatchReport) -> None:
-        queue: asyncio.Queue[Delivery] = asyncio.Queue()
-        for delivery in deliveries:
-            queue.put_nowait(delivery)
+        waiting = deque(deliveries)
+        held = {delivery.id for delivery in deliveries}
+        heartbeat = asyncio.create_task(self._keep_lease(held))
 
         async def worker() -> None:
-            while not queue.empty():
-                await self._send_one(queue.get_nowait(), report)
+            while waiting and not self._stopping:
+                delivery = waiting.popleft()
+                try:
+                    await self._send_one(delivery, report)
+                finally:
+                    held.discard(delivery.id)
 
-        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(deliveries)))))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(deliveries)))))
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            if waiting:
+                await self._durably(lambda: self._outbox.release([(d.id, d.attempts) for d in waiting]))
+
+    async def _keep_lease(self, held: set[int]) -> None:
+        while True:
+            await self._pause(self._renew_every)
+            try:
+                await self._outbox.renew(sorted(held), self._clock())
+            except DATABASE_ERRORS as error:
+                log.warning("could not renew the lease on claimed deliveries (%s)", type(error).__name__)
 
     async def _send_one(self, delivery: Delivery, report: DispatchReport) -> None:
-        now = self._clock()
-        if delivery.relevant_until is not None and now >= delivery.relevant_until:
-            await self._outbox.mark_skipped(delivery.id, "too late: the meeting has started")
+        if delivery.relevant_until is not None and self._clock() >= delivery.relevant_until:
+            await self._durably(lambda: self._outbox.mark_skipped(
+                delivery.id, "too late: the meeting has started", delivery.attempts))
             report.skipped += 1
             return
-        while (wait := self._limiter.wait_time(delivery.recipient)) > 0:
-            await self._sleep(wait)
+        await self._wait_for_turn(delivery.recipient)
+        if self._stopping:
+            await self._durably(lambda: self._outbox.release([(delivery.id, delivery.attempts)]))
+            return
+        if not await self._durably(lambda: self._outbox.start_sending(delivery.id, delivery.attempts, self._clock())):
+            report.taken_over += 1
+            return
+        # Checked again: other workers may have sent while this row was being marked "sending".
+        await self._wait_for_turn(delivery.recipient)
         self._limiter.record(delivery.recipient)
+        await self._send_claimed(delivery, report)
+
+    async def _wait_for_turn(self, recipient: str) -> None:
+        while (wait := self._limiter.wait_time(recipient)) > 0:
+            await self._sleep(wait)
+
+    async def _send_claimed(self, delivery: Delivery, report: DispatchReport) -> None:
         try:
             activity_id = await self._sender.send(delivery)
         except NotRelevant as reason:
-            await self._outbox.mark_skipped(delivery.id, str(reason))
+            why = str(reason)
+            await self._durably(lambda: self._outbox.mark_skipped(delivery.id, why, delivery.attempts))
             report.skipped += 1
         except DeliveryError as error:
             await self._after_failure(delivery, error, report)
@@ -101,20 +159,34 @@ class Dispatcher:
             log.exception("delivery %s (%s) failed unexpectedly", delivery.id, delivery.kind)
             await self._after_failure(delivery, DeliveryError(f"{type(error).__name__}: {error}"), report)
         else:
-            await self._outbox.mark_sent(delivery.id, activity_id, self._clock())
+            note = IN_DOUBT if delivery.last_error == IN_DOUBT else ""
+            await self._durably(lambda: self._outbox.mark_sent(
+                delivery.id, activity_id, self._clock(), delivery.attempts, note))
             report.sent += 1
+
+    async def _durably(self, write: Callable[[], Awaitable[T]]) -> T:
+        """An outbox write retried while the database is unavailable: a message that went out must
+        be recorded as sent, or it would be sent again once the lease runs out."""
+        pause = 0.5
+        while True:
+            try:
+                return await write()
+            except DATABASE_ERRORS as error:
+                log.warning("outbox write failed (%s); trying again in %.1f s", type(error).__name__, pause)
+                await self._pause(pause)
+                pause = min(pause * 2, MAX_WRITE_PAUSE)
 
     async def _after_failure(self, delivery: Delivery, error: DeliveryError, report: DispatchReport) -> None:
         report.errors.append(str(error))
         if error.status == 429 and error.retry_after:
             self._limiter.throttle(error.retry_after)
         if self._policy.should_retry(error.status, delivery.attempts):
-            delay = self._policy.delay(delivery.attempts, error.retry_after)
-            await self._outbox.mark_retry(delivery.id, _describe(error), self._clock() + timedelta(seconds=delay))
+            due = self._clock() + timedelta(seconds=self._policy.delay(delivery.attempts, error.retry_after))
+            await self._durably(lambda: self._outbox.mark_retry(delivery.id, _describe(error), due, delivery.attempts))
             report.retried += 1
             return
         log.warning("delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, _describe(error))
-        await self._outbox.mark_failed(delivery.id, _describe(error))
+        await self._durably(lambda: self._outbox.mark_failed(delivery.id, _describe(error), delivery.attempts))
         report.failed += 1
 
 

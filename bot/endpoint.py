@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.core.bot_framework_adapter import BotFrameworkAdapter
@@ -22,10 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 log = logging.getLogger(__name__)
 
 MAX_JSON_DEPTH = 32
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 
-def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot) -> Any:
+def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, require_token: bool = False) -> Any:
+    """POST /api/messages. With ``require_token`` (an app id is configured) a request without a
+    bearer token is refused here: botbuilder itself fails with a 500 on a missing header."""
+
     async def messages(request: web.Request) -> web.StreamResponse:
+        authorization = request.headers.get("Authorization", "")
+        if require_token and not _looks_like_bearer_jwt(authorization):
+            return _problem(401, "unauthorized")
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
         try:
@@ -42,10 +51,9 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot) -> Any
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return _problem(400, "the body is not a Bot Framework activity")
         try:
-            response = await adapter.process_activity(
-                request.headers.get("Authorization", ""), activity, bot.on_turn
-            )
-        except PermissionError:
+            response = await adapter.process_activity(authorization, activity, bot.on_turn)
+        except (PermissionError, jwt.PyJWTError):
+            # botbuilder reports a bad signature, audience, issuer or expiry as PyJWT's errors.
             return _problem(401, "unauthorized")
         if response:
             return web.json_response(response.body, status=response.status)
@@ -65,6 +73,11 @@ def health_route(engine: AsyncEngine) -> Any:
         return web.json_response({"status": "ok", "database": "ok"})
 
     return healthz
+
+
+def _looks_like_bearer_jwt(authorization: str) -> bool:
+    scheme, _, token = authorization.partition(" ")
+    return scheme == "Bearer" and bool(_JWT.match(token.strip()))
 
 
 def _activity_problem(body: Any) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.checkin import EvaluationAttendance
 from bot.evaluation_rules import (
     DEFAULT_NUDGE_AFTER,
     AnswerInvalid,
@@ -31,12 +32,14 @@ RECENT = timedelta(days=14)
 
 class EvaluationPlanner:
     def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository,
-                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock) -> None:
+                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock,
+                 attendance: EvaluationAttendance | None = None) -> None:
         self._projects = projects
         self._registrations = registrations
         self._evaluations = evaluations
         self._outbox = outbox
         self._clock = clock
+        self._attendance = attendance
 
     async def plan_all(self) -> int:
         """Evaluations for meetings that have started; cards due when they end (+ delay), one
@@ -60,6 +63,9 @@ class EvaluationPlanner:
             return 0
         people = await self._registrations.people_for_meeting(meeting.id)
         source = f"evaluation:{evaluation.id}"
+        if self._attendance is not None:
+            # Once anyone has checked in, only those marked present are asked (bot/checkin.py).
+            people = await self._attendance.invitees(meeting.id, people, source)
         payload = {"evaluation_id": evaluation.id}
         nudge_at = evaluation.opens_at + DEFAULT_NUDGE_AFTER
         return await self._outbox.plan(

@@ -12,6 +12,7 @@ from weakref import WeakValueDictionary
 from botbuilder.core import (
     CardFactory,
     ConversationState,
+    InvokeResponse,
     MessageFactory,
     TurnContext,
     UserState,
@@ -27,12 +28,14 @@ from bot.i18n import language_of, t, use_language
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
+from storage.coordinators import CoordinatorRepository
 from storage.people import PeopleRepository, Visitor
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 PERSON_ID = "dalalab.person_id"
+COORDINATORS = "dalalab.coordinators"
 
 
 class DalaLabBot(TeamsActivityHandler):
@@ -43,7 +46,9 @@ class DalaLabBot(TeamsActivityHandler):
         conversation_state: ConversationState,
         user_state: UserState,
         features: Sequence[Feature] = (),
+        coordinators: CoordinatorRepository | None = None,
     ) -> None:
+        self._coordinators = coordinators
         self._settings = settings
         self._people = people
         self._conversation_state = conversation_state
@@ -68,12 +73,31 @@ class DalaLabBot(TeamsActivityHandler):
         """One turn at a time per conversation, in the sender's language; state saved once at the end."""
         activity = turn_context.activity
         lock = self._lock_for(activity.conversation.id if activity.conversation else "")
+        if not self._from_our_tenant(activity):
+            log.warning("ignored a %s activity from another tenant", activity.type)
+            return
         async with lock:
             with use_language(language_of(activity.locale, self._settings.language)):
                 turn_context.turn_state[PERSON_ID] = await self._remember(turn_context)
+                turn_context.turn_state[COORDINATORS] = await self._coordinator_ids()
                 await super().on_turn(turn_context)
                 await self._conversation_state.save_changes(turn_context)
                 await self._user_state.save_changes(turn_context)
+
+    def _from_our_tenant(self, activity: Activity) -> bool:
+        """With MicrosoftAppTenantId set, only that tenant's activities are handled."""
+        expected = self._settings.app_tenant_id
+        if not expected:
+            return True
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        tenant = (channel_data.get("tenant") or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
+        return bool(tenant) and str(tenant).lower() == expected.lower()
+
+    async def _coordinator_ids(self) -> frozenset[str]:
+        """Coordinators by Entra ID object id: the configured ones plus those added in chat."""
+        if self._coordinators is None:
+            return self._settings.coordinator_ids
+        return self._settings.coordinator_ids | await self._coordinators.ids()
 
     def _lock_for(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.get(conversation_id)
@@ -123,7 +147,8 @@ class DalaLabBot(TeamsActivityHandler):
         text = text.strip()[:MAX_TEXT]
         sender = activity.from_property or ChannelAccount(id="", name="")
         aad = (sender.aad_object_id or "").lower() or None
-        role = Role.COORDINATOR if aad and aad in self._settings.coordinator_ids else Role.PARTICIPANT
+        coordinators = turn_context.turn_state.get(COORDINATORS) or self._settings.coordinator_ids
+        role = Role.COORDINATOR if aad and aad in coordinators else Role.PARTICIPANT
         return Turn(
             text=text,
             argument="",
@@ -148,6 +173,14 @@ class DalaLabBot(TeamsActivityHandler):
             return
         shown = turn.text if len(turn.text) <= 60 else turn.text[:57] + "..."
         await turn_context.send_activity(t("unknown.text", text=shown))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Invokes the bot does not support get a 400, not botbuilder's default 501."""
+        response = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == 501:
+            log.info("unsupported invoke %s", turn_context.activity.name)
+            return InvokeResponse(status=400, body={"error": "unsupported invoke"})
+        return response
 
     # --- installation ---------------------------------------------------------------------
 

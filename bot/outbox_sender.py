@@ -4,6 +4,7 @@ Errors from the Bot Connector become DeliveryError with the HTTP status and Retr
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.schema import Activity
@@ -21,6 +22,9 @@ from storage.models import Delivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 
+Renderer = Callable[[Delivery], Awaitable[Activity]]
+"""Renders a feature's own delivery kind (raises NotRelevant when there is nothing to send)."""
+
 
 class OutboxSender:
     def __init__(self, messenger: Messenger, projects: ProjectRepository, registrations: RegistrationRepository,
@@ -31,6 +35,11 @@ class OutboxSender:
         self._registrations = registrations
         self._broadcasts = broadcasts
         self._public_url = public_url.rstrip("/")
+        self._renderers: dict[str, Renderer] = {}
+
+    def add_renderer(self, kind: str, renderer: Renderer) -> None:
+        """Let a feature render its own delivery kind (e.g. "triad") instead of the built-in ones."""
+        self._renderers[kind] = renderer
 
     async def send(self, delivery: Delivery) -> str | None:
         activity = await self._render(delivery)
@@ -52,6 +61,9 @@ class OutboxSender:
             raise DeliveryError(type(error).__name__, status, retry_after) from error
 
     async def _render(self, delivery: Delivery) -> Activity:
+        renderer = self._renderers.get(delivery.kind)
+        if renderer is not None:
+            return await renderer(delivery)
         payload = json.loads(delivery.payload or "{}")
         if delivery.kind in ("evaluation", "evaluation_nudge"):
             return await self._evaluation(delivery, int(payload["evaluation_id"]))

@@ -34,7 +34,7 @@ class Messenger:
         if conversation is not None:
             return await self._continue(conversation, activity)
         person = await self._people.person_by_id(person_id)
-        if person is None:
+        if person is None or person.erased_at is not None:
             raise LookupError(f"no person {person_id}")
         return await self._create_personal(person, activity)
 

@@ -23,6 +23,9 @@ def conversation_kind(activity: Activity) -> str:
 def conversation_seen(activity: Activity) -> ConversationSeen:
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     reference = TurnContext.get_conversation_reference(activity)
+    # The incoming message's id changes every turn but is never needed to write proactively;
+    # leaving it out lets an unchanged conversation skip the database write (most turns).
+    reference.activity_id = None
     return ConversationSeen(
         conversation_id=activity.conversation.id,
         kind=conversation_kind(activity),

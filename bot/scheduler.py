@@ -1,10 +1,12 @@
 """APScheduler wiring. The outbox rows are the truth; jobs are derived: a dispatcher that wakes
 periodically and at the next due time, and a planner that reconciles reminders from the database.
 Nothing is kept in a job store, so a restart rebuilds everything from rows (see README).
-Every job body runs through ``run_job``, which logs and reports failures and never lets one die silently."""
+Every job body runs through ``run_job``, which logs and reports failures and never lets one die silently.
+``stop_gracefully`` lets the jobs under way finish (APScheduler's own shutdown cancels them)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -33,15 +35,22 @@ class Scheduler:
         self._dispatch_every = dispatch_every
         self._plan_every = plan_every
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
         self.failures = 0
 
     async def run_job(self, name: str, job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             result = await job()
             log.debug("job %s done: %s", name, result)
         except Exception as error:  # noqa: BLE001 - the one place job failures are reported
             self.failures += 1
             self._on_error(name, error)
+        finally:
+            if task is not None:
+                self._running.discard(task)
 
     async def dispatch_now(self) -> None:
         await self.run_job("dispatch", self._dispatch)
@@ -78,3 +87,15 @@ class Scheduler:
     def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def stop_gracefully(self, grace: float = 30.0) -> None:
+        """Start no new job, wait up to ``grace`` seconds for the running ones, then stop (which
+        cancels whatever is still running)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+        running = [task for task in self._running if task is not asyncio.current_task() and not task.done()]
+        if running:
+            _done, late = await asyncio.wait(running, timeout=grace)
+            if late:
+                log.warning("%d scheduled job(s) still running after %.0f s; cancelling them", len(late), grace)
+        self.stop()

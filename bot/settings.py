@@ -31,6 +31,10 @@ class Settings:
     time_zone: str = "Europe/Stockholm"
     language: str = "auto"
     """"auto" follows the Teams locale (Swedish unless it says English); "sv" or "en" fixes it."""
+    openid_metadata_url: str = ""
+    """Where inbound tokens' signing keys are published; default: the Bot Framework's (tests use their own)."""
+    token_issuer: str = ""
+    """Expected issuer of inbound tokens; default: https://api.botframework.com."""
     anonymity_threshold: int = 3
     """Evaluation results (and each group in a breakdown) need at least this many answers."""
     quiet_hours: str = "21-07"
@@ -41,6 +45,11 @@ class Settings:
     """Where people's browsers reach the bot (calendar files, exports); default http://HOST:PORT."""
     demo_project: bool = False
     max_request_bytes: int = 256 * 1024
+    retention_days: int = 730
+    """RETENTION_DAYS: data of a finished (or alumni) project is anonymised this long after it ended.
+    The registration form says "two years" (catalog key register.privacy): change it with this."""
+    stale_claim_seconds: int = 300
+    """DALALAB_STALE_CLAIM_SECONDS: an outbox claim not renewed this long is taken over (dead process)."""
 
     @property
     def authenticated(self) -> bool:
@@ -113,19 +122,24 @@ class Settings:
             time_zone=values.get("TZ_NAME", "").strip() or cls.time_zone,
             language=values.get("BOT_LANGUAGE", "").strip().lower() or "auto",
             public_url=values.get("PUBLIC_URL", "").strip(),
+            openid_metadata_url=values.get("BOT_OPENID_METADATA_URL", "").strip(),
+            token_issuer=values.get("BOT_TOKEN_ISSUER", "").strip(),
             quiet_hours=values.get("QUIET_HOURS", "").strip() or cls.quiet_hours,
             anonymity_threshold=_positive(values.get("ANONYMITY_THRESHOLD", ""), cls.anonymity_threshold),
             test_hooks=values.get("DALALAB_TEST_HOOKS", "").strip() == "1",
             demo_project=values.get("DEMO_PROJECT", "").strip().lower() in {"1", "true", "yes", "ja"},
+            retention_days=_positive(values.get("RETENTION_DAYS", ""), cls.retention_days, "RETENTION_DAYS"),
+            stale_claim_seconds=_positive(values.get("DALALAB_STALE_CLAIM_SECONDS", ""), cls.stale_claim_seconds,
+                                          "DALALAB_STALE_CLAIM_SECONDS"),
         ).validate()
 
 
-def _positive(raw: str, default: int) -> int:
+def _positive(raw: str, default: int, name: str = "ANONYMITY_THRESHOLD") -> int:
     raw = raw.strip()
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"ANONYMITY_THRESHOLD={raw!r} is not a whole number of at least 1.")
+        raise SettingsError(f"{name}={raw!r} is not a whole number of at least 1.")
     return int(raw)
 
 

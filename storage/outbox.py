@@ -1,7 +1,15 @@
 """The delivery outbox: planned messages as rows, claimed atomically by whoever dispatches.
 
 Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several bot replicas never take the
-same row; on SQLite (one writer at a time) the UPDATE re-checks that a row is still claimable."""
+same row; on SQLite (one writer at a time) the UPDATE re-checks that a row is still claimable.
+
+The claim protocol (see README, "Security and privacy"): a dispatcher claims a batch, which puts the
+rows in "claimed" (owned, not attempted yet). Only the row it is sending right now is "sending". The
+owner renews its lease (``claimed_at``) while it works; a row whose lease ran out belongs to a dead
+process and is claimed again. A "claimed" row was never attempted, so taking it over is safe. A
+"sending" row is in doubt (the request may have reached Teams): it is sent again, so delivery is
+at least once for those few rows, and the row keeps the note ``IN_DOUBT``. Every claim adds one to
+``attempts``, which is the fencing token: a dispatcher can only move a row it still owns."""
 
 from __future__ import annotations
 
@@ -11,14 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Delivery
 
 STALE_CLAIM = timedelta(minutes=5)
-"""A row left in "sending" this long belongs to a process that died; it is claimed again."""
+"""Default lease: a "claimed" or "sending" row not renewed this long belongs to a process that died
+and is claimed again (DALALAB_STALE_CLAIM_SECONDS)."""
+IN_DOUBT = "in doubt: its sender died mid-send; sent again"
+"""Kept on a row that was "sending" when its owner died: the person may have got it twice."""
+OWNED = ("claimed", "sending")
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+"""What an unavailable database raises (asyncpg's connection errors are OSErrors)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +57,9 @@ class DeliveryStatus:
 
 
 class Outbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], stale_claim: timedelta = STALE_CLAIM) -> None:
         self._sessions = sessions
+        self._stale_claim = stale_claim
 
     async def plan(self, planned: Sequence[PlannedDelivery]) -> int:
         """Insert what is not there yet (the unique key makes planning idempotent); returns how many
@@ -73,11 +89,12 @@ class Outbox:
             return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def claim_due(self, now: datetime, limit: int = 200) -> list[Delivery]:
-        """Take up to ``limit`` due rows (and rows a dead process left half-done) for sending."""
+        """Claim up to ``limit`` due rows (and rows whose owner's lease ran out): they become "claimed"
+        by the caller, with ``attempts`` one higher (the caller's fencing token)."""
         async with self._sessions.begin() as session:
             claimable = or_(
                 and_(Delivery.state == "pending", Delivery.due_at <= now),
-                and_(Delivery.state == "sending", Delivery.claimed_at < now - STALE_CLAIM),
+                and_(Delivery.state.in_(OWNED), Delivery.claimed_at < now - self._stale_claim),
             )
             due = select(Delivery.id).where(claimable).order_by(Delivery.due_at, Delivery.id).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
@@ -90,7 +107,8 @@ class Outbox:
             ids = list((await session.scalars(
                 update(Delivery)
                 .where(Delivery.id.in_(ids), claimable)
-                .values(state="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+                .values(state="claimed", claimed_at=now, attempts=Delivery.attempts + 1,
+                        last_error=case((Delivery.state == "sending", IN_DOUBT), else_=Delivery.last_error))
                 .returning(Delivery.id)
             )).all())
             if not ids:
@@ -98,17 +116,54 @@ class Outbox:
             rows = await session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.due_at))
             return list(rows)
 
-    async def mark_sent(self, delivery_id: int, activity_id: str | None, now: datetime) -> None:
-        await self._set(delivery_id, state="sent", sent_at=now, activity_id=activity_id, last_error="")
+    async def start_sending(self, delivery_id: int, attempts: int, now: datetime) -> bool:
+        """Move a row the caller claimed (``attempts`` as claimed) to "sending", right before the
+        request goes out. False when the caller no longer owns it (taken over, or cancelled)."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.attempts == attempts, Delivery.state == "claimed")
+                .values(state="sending", claimed_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def mark_retry(self, delivery_id: int, error: str, next_due: datetime) -> None:
-        await self._set(delivery_id, state="pending", due_at=next_due, last_error=error[:500])
+    async def renew(self, delivery_ids: Sequence[int], now: datetime) -> int:
+        """Extend the lease on rows the caller still holds, so a live dispatcher is never taken over."""
+        if not delivery_ids:
+            return 0
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.state.in_(OWNED))
+                .values(claimed_at=now)
+            )
+            return result.rowcount or 0  # type: ignore[attr-defined]
 
-    async def mark_failed(self, delivery_id: int, error: str) -> None:
-        await self._set(delivery_id, state="failed", last_error=error[:500])
+    async def release(self, claims: Sequence[tuple[int, int]]) -> int:
+        """Hand back rows claimed but never attempted, given as (id, attempts): pending again at
+        once, and the claim does not count as an attempt (a dispatcher stopping or shutting down)."""
+        if not claims:
+            return 0
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Delivery)
+                .where(tuple_(Delivery.id, Delivery.attempts).in_(list(claims)), Delivery.state == "claimed")
+                .values(state="pending", claimed_at=None, attempts=Delivery.attempts - 1)
+            )
+            return result.rowcount or 0  # type: ignore[attr-defined]
 
-    async def mark_skipped(self, delivery_id: int, reason: str) -> None:
-        await self._set(delivery_id, state="skipped", last_error=reason[:500])
+    async def mark_sent(self, delivery_id: int, activity_id: str | None, now: datetime,
+                        attempts: int | None = None, note: str = "") -> bool:
+        return await self._set(delivery_id, attempts, state="sent", sent_at=now, activity_id=activity_id,
+                               last_error=note[:500])
+
+    async def mark_retry(self, delivery_id: int, error: str, next_due: datetime, attempts: int | None = None) -> bool:
+        return await self._set(delivery_id, attempts, state="pending", due_at=next_due, last_error=error[:500])
+
+    async def mark_failed(self, delivery_id: int, error: str, attempts: int | None = None) -> bool:
+        return await self._set(delivery_id, attempts, state="failed", last_error=error[:500])
+
+    async def mark_skipped(self, delivery_id: int, reason: str, attempts: int | None = None) -> bool:
+        return await self._set(delivery_id, attempts, state="skipped", last_error=reason[:500])
 
     async def cancel_pending(self, kind: str, source: str) -> int:
         async with self._sessions.begin() as session:
@@ -141,9 +196,15 @@ class Outbox:
             )
             return set(rows)
 
-    async def _set(self, delivery_id: int, **values: Any) -> None:
+    async def _set(self, delivery_id: int, attempts: int | None, **values: Any) -> bool:
+        """Record an outcome. With ``attempts`` (the caller's claim) only while the caller still owns
+        the row; returns whether a row changed."""
+        condition = [Delivery.id == delivery_id]
+        if attempts is not None:
+            condition += [Delivery.attempts == attempts, Delivery.state.in_(OWNED)]
         async with self._sessions.begin() as session:
-            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+            result = await session.execute(update(Delivery).where(*condition).values(**values))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _row(planned: PlannedDelivery) -> dict[str, Any]:

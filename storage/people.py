@@ -83,6 +83,11 @@ class PeopleRepository:
                 row.installed = False
         self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] != conversation_id}
 
+    def forget(self, person_id: int) -> None:
+        """Drop what this process remembers about a person (after erasure, so that their next
+        message stores a fresh person instead of reusing the erased one)."""
+        self._last_seen = {k: v for k, v in self._last_seen.items() if v[2] != person_id}
+
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
         async with self._sessions() as session:
             return await session.scalar(select(Person).where(Person.teams_id == teams_id))

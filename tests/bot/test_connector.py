@@ -26,16 +26,23 @@ from msrest.exceptions import ClientRequestError
 
 import bot.connector as connector
 from bot.connector import (
-    BotFrameworkConfig,
     LazyUserTokenClient,
     PooledBotFrameworkAuthentication,
     close_adapter,
     create_fast_adapter,
 )
-from bot.settings import Settings
 from scripts.devstack import free_port
 
 ECHOED_HEADERS = ("Content-Type", "Accept", "User-Agent", "x-ms-conversation-id")
+
+
+class NoAppId:
+    """What app.py's BotFrameworkConfig gives ConfigurationBotFrameworkAuthentication without an app id."""
+
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
 
 
 @dataclass
@@ -107,7 +114,7 @@ async def stub() -> AsyncIterator[tuple[StrictConnector, str]]:
 
 @pytest.fixture
 async def adapter() -> AsyncIterator[CloudAdapter]:
-    fast = create_fast_adapter(Settings())
+    fast = create_fast_adapter(NoAppId())
     yield fast
     await close_adapter(fast)
 
@@ -144,7 +151,7 @@ async def test_a_reply_is_sent_exactly_as_the_stock_sdk_sends_it(
     stub: tuple[StrictConnector, str], adapter: CloudAdapter
 ) -> None:
     connector_stub, url = stub
-    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings())))
+    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId()))
 
     await adapter.process_activity("", incoming(url), replying("Hej Anna"))
     await stock.process_activity("", incoming(url), replying("Hej Anna"))
@@ -167,7 +174,7 @@ async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_i
 ) -> None:
     connector_stub, url = stub
     thread = "19:abc@thread.tacv2;messageid=1732579200000"
-    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings())))
+    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId()))
 
     await adapter.process_activity("", incoming(url, conversation=thread, activity_id="1:2"), replying("hej"))
     await stock.process_activity("", incoming(url, conversation=thread, activity_id="1:2"), replying("hej"))
@@ -378,7 +385,7 @@ async def test_user_token_clients_are_built_only_when_used(adapter: CloudAdapter
 
 async def test_closing_the_adapter_closes_the_session(stub: tuple[StrictConnector, str]) -> None:
     _connector_stub, url = stub
-    adapter = create_fast_adapter(Settings())
+    adapter = create_fast_adapter(NoAppId())
     await adapter.process_activity("", incoming(url), replying("hej"))
     session = pool_of(adapter).session
 
@@ -390,4 +397,4 @@ async def test_closing_the_adapter_closes_the_session(stub: tuple[StrictConnecto
 
 
 async def test_closing_a_stock_adapter_is_a_no_op() -> None:
-    await close_adapter(CloudAdapter(ConfigurationBotFrameworkAuthentication(BotFrameworkConfig(Settings()))))
+    await close_adapter(CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId())))

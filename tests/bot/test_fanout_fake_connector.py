@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import create_adapter
 from bot.broadcasting import Broadcasting
+from bot.connector import close_adapter
 from bot.delivery import Dispatcher
 from bot.outbox_sender import OutboxSender
 from bot.proactive import Messenger
@@ -280,6 +281,7 @@ async def test_every_recipient_gets_exactly_one_message_despite_429_and_503(
         clock.now = max(clock.now, next_due)
     else:
         pytest.fail("deliveries still pending after 200 dispatcher runs")
+    await close_adapter(adapter)
 
     assert fake.unexpected == []
     async with sessions() as session:

@@ -67,7 +67,7 @@ async def test_claim_due_takes_only_due_pending_rows(outbox: Outbox) -> None:
     ])
     claimed = await outbox.claim_due(NOW)
     assert [d.recipient for d in claimed] == ["person:early", "person:now"]
-    assert {(d.state, d.attempts, d.claimed_at) for d in claimed} == {("sending", 1, NOW)}
+    assert {(d.state, d.attempts, d.claimed_at) for d in claimed} == {("claimed", 1, NOW)}
     assert await outbox.claim_due(NOW) == []
 
 
@@ -94,7 +94,7 @@ async def test_a_row_left_sending_by_a_dead_process_is_reclaimed_after_five_minu
     before_crash = Outbox(sessions)
     await before_crash.plan([reminder("person:1")])
     [taken] = await before_crash.claim_due(NOW)
-    # The process dies here: the row stays "sending". A new process starts on the same database.
+    # The process dies here: the row stays "claimed". A new process starts on the same database.
     after_restart = Outbox(sessions)
     assert await after_restart.claim_due(NOW + timedelta(minutes=4, seconds=59)) == []
     assert await after_restart.claim_due(NOW + STALE_CLAIM) == []

@@ -1,0 +1,59 @@
+"""`rapport` for coordinators: the project report as a card, and as XLSX and PDF downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import TurnContext
+
+from bot.actions import Action, send_card
+from bot.actions.followup_choice import pick_project
+from bot.cards.coordinator import download_card
+from bot.cards.report import report_card
+from bot.downloads import Downloads
+from bot.i18n import t
+from bot.report_export import report_xlsx
+from bot.report_pdf import report_pdf
+from bot.report_service import ReportService
+from bot.turn import Turn
+from storage.projects import ProjectRepository
+
+CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "pdf": "application/pdf"}
+
+
+class ReportActions:
+    coordinator_only = True
+
+    def __init__(self, service: ReportService, projects: ProjectRepository, downloads: Downloads, public_url: str,
+                 zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+        self._service = service
+        self._projects = projects
+        self._downloads = downloads
+        self._public_url = public_url.rstrip("/")
+        self._zone = zone
+        self._clock = clock
+        self.commands: Mapping[str, Action] = {"rapport": self.show}
+        self.verbs: Mapping[str, Action] = {"report": self.show, "report_export": self.export}
+
+    async def show(self, context: TurnContext, turn: Turn) -> None:
+        project = await pick_project(context, turn, await self._projects.all_projects(), "report")
+        if project is not None:
+            await send_card(context, report_card(project.id, await self._service.for_project(project)))
+
+    async def export(self, context: TurnContext, turn: Turn) -> None:
+        file_format = turn.value.get("format")
+        if file_format not in CONTENT_TYPES:
+            await context.send_activity(t("card.unknown_action"))
+            return
+        project = await pick_project(context, turn, await self._projects.all_projects(), "report")
+        if project is None:
+            return
+        report = await self._service.for_project(project)
+        data = report_xlsx(report) if file_format == "xlsx" else report_pdf(report)
+        filename = f"Rapport {project.name} {self._clock().astimezone(self._zone):%Y-%m-%d}.{file_format}"
+        token = self._downloads.add(filename, CONTENT_TYPES[str(file_format)], data, self._clock())
+        await send_card(context, download_card(t("report.export_ready", filename=filename),
+                                               f"{self._public_url}/downloads/{token}"))

@@ -1,0 +1,58 @@
+"""Attendance cards: the check-in card at a meeting's start ("Jag är här"), its confirmation, and
+the coordinator's attendance list with a toggle per registered person."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.cards import Card, card, heading, paragraph, submit
+from bot.checkin import PRESENT_PREFIX, AttendanceSheet
+from bot.i18n import format_time, format_when, t
+from storage.models import Meeting
+
+
+def checkin_card(project_name: str, meeting: Meeting) -> Card:
+    body = [
+        heading(t("checkin.title", number=meeting.number)),
+        paragraph(f"{project_name} · {meeting.title}", isSubtle=True),
+        paragraph(t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))),
+        paragraph(t("checkin.body")),
+    ]
+    return card(body, [submit(t("checkin.button"), "checkin", meeting_id=meeting.id)])
+
+
+def checked_in_text(name: str, meeting: Meeting, at: datetime, new: bool) -> str:
+    key = "checkin.done" if new else "checkin.already"
+    return t(key, name=name or t("checkin.you"), number=meeting.number, time=format_time(at))
+
+
+def checked_in_card(name: str, meeting: Meeting, at: datetime, new: bool) -> Card:
+    return card([paragraph(checked_in_text(name, meeting, at, new))])
+
+
+def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card:
+    meeting, project_id = sheet.meeting, sheet.project.id
+    body: list[dict[str, Any]] = [
+        heading(t("attendance.title")),
+        paragraph(sheet.project.name, weight="Bolder"),
+        paragraph(t("attendance.meeting", number=meeting.number, title=meeting.title,
+                    when=format_when(meeting.starts_at))),
+        paragraph(t("attendance.summary", present=sheet.present_count, registered=len(sheet.participants))),
+    ]
+    others = [m for m in meetings if m.id != meeting.id]
+    if others:
+        body.append({"type": "ActionSet", "actions": [
+            submit(t("attendance.other_meeting", number=m.number), "attendance_open", project_id=project_id,
+                   meeting_id=m.id) for m in others]})
+    if not sheet.participants:
+        body.append(paragraph(t("attendance.nobody")))
+        return card(body)
+    body += [
+        {"type": "Input.Toggle", "id": f"{PRESENT_PREFIX}{p.person_id}", "title": f"{p.name} ({p.organisation})",
+         "value": "true" if p.present else "false", "valueOn": "true", "valueOff": "false"}
+        for p in sheet.participants
+    ]
+    return card(body, [submit(t("attendance.save"), "attendance_save", project_id=project_id,
+                              meeting_id=meeting.id)])

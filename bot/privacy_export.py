@@ -1,0 +1,93 @@
+"""A person's own copy of their data as a JSON file with Swedish keys.
+
+JSON rather than Excel: the data is nested (a registration has meetings, an evaluation answer has
+its questions), GDPR art. 20 asks for a structured, machine-readable format, and any text editor
+shows it. The keys are a file format, fixed and the same whatever language the person reads the
+bot in (so a program reading the file need not know it); the one explanatory text comes from the
+catalog. Dates are ISO 8601 in UTC."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import t
+from storage.models import CaseExample, Project, Registration
+from storage.privacy import PersonalData, registration_meeting_numbers
+
+
+def personal_data_json(data: PersonalData, exported_at: datetime) -> bytes:
+    document = {
+        "om_filen": t("privacy.file_about"),
+        "exporterad": _when(exported_at),
+        "person": _person(data),
+        "anmälningar": [_registration(registration, project) for registration, project in data.registrations],
+        "närvaro": [
+            {"projekt": project.name, "träff": meeting.number, "svar": row.intent, "svarat": _when(row.answered_at),
+             "incheckad": _when(row.checked_in_at)}
+            for row, meeting, project in data.attendance
+        ],
+        "utvärderingar": [
+            {"projekt": e.project, "träff": e.meeting_number, "har_svarat": e.answered, "öppen": e.open,
+             "mitt_svar": e.own_answer}
+            for e in data.evaluations
+        ],
+        "hemuppgifter": [
+            {"projekt": project.name, "uppgift": assignment.title, "text": row.text, "länkar": row.links,
+             "inskickad": _when(row.submitted_at), "ändrad": _when(row.updated_at)}
+            for row, assignment, project in data.submissions
+        ],
+        "kommunexempel": [_example(row, project.name) for row, project in data.examples],
+        "alumnsvar": [
+            {"fråga": prompt.question, "svar": row.text, "skrivet": _when(row.created_at)}
+            for row, prompt in data.alumni_replies
+        ],
+        "triader": [
+            {"projekt": project.name, "träff": meeting.number, "grupp": row.group_number}
+            for row, meeting, project in data.triads
+        ],
+        "samtal": [
+            {"samtals_id": c.conversation_id, "typ": c.kind, "team_id": c.team_id, "kanal_id": c.channel_id,
+             "uppdaterat": _when(c.updated_at)}
+            for c in data.conversations
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _person(data: PersonalData) -> dict[str, Any]:
+    person = data.person
+    return {"id": person.id, "teams_id": person.teams_id, "entra_id": person.aad_object_id,
+            "organisation_tenant": person.tenant_id, "namn": person.name, "e_post": person.email,
+            "språk": person.locale, "först_sedd": _when(person.created_at), "ändrad": _when(person.updated_at)}
+
+
+def _registration(registration: Registration, project: Project) -> dict[str, Any]:
+    return {
+        "projekt": project.name,
+        "kommun_eller_organisation": registration.organisation.name,
+        "annan_organisation": registration.organisation_other,
+        "namn": registration.name,
+        "roll": registration.role_title,
+        "e_post": registration.email,
+        "specialkost": registration.dietary,
+        "med_i_deltagarlistan": registration.consent_list,
+        "vill_inte_ha_alumnmeddelanden": registration.alumni_opt_out,
+        "status": registration.status,
+        "träffar": registration_meeting_numbers(registration, project),
+        "anmäld": _when(registration.created_at),
+        "ändrad": _when(registration.updated_at),
+        "avbokad": _when(registration.cancelled_at),
+    }
+
+
+def _example(row: CaseExample, project: str) -> dict[str, Any]:
+    return {"projekt": project, "rubrik": row.title, "tema": row.theme, "utmaning": row.challenge,
+            "vad_vi_gjorde": row.actions, "resultat": row.result, "lärdomar": row.lessons,
+            "kontakt": row.contact, "länkar": row.links, "delas_med": row.sharing, "status": row.status,
+            "skapat": _when(row.created_at)}
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

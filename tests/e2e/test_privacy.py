@@ -1,0 +1,39 @@
+"""`mina uppgifter` through the Agents Playground: the card renders with what is stored and a working
+download link, erasure asks first (and the test cancels: the playground's current user is shared by
+the other end-to-end tests; erasure itself is tested in tests/bot and tests/storage), and in a group
+chat nothing personal is shown."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+
+from tests.e2e.playground import Playground
+from tests.e2e.test_registration import _find_action, has_card
+
+
+async def test_my_data_card_and_file(playground: Playground) -> None:
+    me = playground.personal_chat
+    reply = await playground.reply_to(me, "mina uppgifter")
+    assert "Dina uppgifter i DalaLab" in reply.all_text
+    assert "två år efter att lärprojektet har avslutats" in reply.all_text
+    url = next(a["url"] for a in reply.cards[0]["actions"] if a["type"] == "Action.OpenUrl")
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        document = json.loads(await response.read())
+    assert document["person"]["namn"] == "Linnea Hassis"
+    assert any(c["typ"] == "personal" for c in document["samtal"])
+
+    before = len(playground.messages(me))
+    await playground.submit(me, reply.message_id, _find_action(reply.cards[0], "privacy_erase_ask")["data"])
+    confirm = await playground.expect(me, has_card("Vill du radera dina uppgifter?"), after=before)
+    before = len(playground.messages(me))
+    await playground.submit(me, confirm.message_id, _find_action(confirm.cards[0], "privacy_erase_cancel")["data"])
+    await playground.expect(me, lambda m: "Inget raderades" in m.all_text, after=before)
+
+
+async def test_my_data_is_not_shown_in_a_group_chat(playground: Playground) -> None:
+    reply = await playground.reply_to(playground.group_chat, "mina uppgifter", user="user-id-2", mention=True)
+    assert "personlig chatt" in reply.all_text and not reply.cards

@@ -1,0 +1,94 @@
+"""The outbox's claim protocol on SQLite and PostgreSQL: claimed rows are owned but not attempted,
+only the row being sent is "sending", the claim count fences out an owner whose lease ran out, a
+renewed lease is never taken over, and a dead owner's rows come back (the "sending" ones marked in
+doubt)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Delivery
+from storage.outbox import IN_DOUBT, Outbox, PlannedDelivery
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+
+
+def reminder(recipient: str) -> PlannedDelivery:
+    return PlannedDelivery("reminder", "meeting:1:1d", recipient, NOW, payload={"meeting_id": 1})
+
+
+@pytest.fixture
+def outbox(sessions: async_sessionmaker[AsyncSession]) -> Outbox:
+    return Outbox(sessions, LEASE)
+
+
+async def states(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[str, int, str]]:
+    async with sessions() as session:
+        rows = await session.execute(select(Delivery.recipient, Delivery.state, Delivery.attempts,
+                                            Delivery.last_error))
+        return {recipient: (state, attempts, error) for recipient, state, attempts, error in rows.tuples()}
+
+
+async def test_a_claimed_batch_is_owned_and_only_the_row_being_sent_is_sending(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    first, _second = await outbox.claim_due(NOW)
+    assert await outbox.start_sending(first.id, first.attempts, NOW)
+    assert await states(sessions) == {"person:1": ("sending", 1, ""), "person:2": ("claimed", 1, "")}
+    assert not await outbox.start_sending(first.id, first.attempts, NOW)  # once only
+
+
+async def test_a_dead_owners_claimed_rows_come_back_safe_and_its_sending_row_in_doubt(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    in_flight, _waiting = await Outbox(sessions, LEASE).claim_due(NOW)
+    await outbox.start_sending(in_flight.id, in_flight.attempts, NOW)
+    # The owner dies here. Until its lease runs out nobody touches its rows.
+    assert await outbox.claim_due(NOW + LEASE) == []
+    again = await outbox.claim_due(NOW + LEASE + timedelta(seconds=1))
+    assert await states(sessions) == {"person:1": ("claimed", 2, IN_DOUBT), "person:2": ("claimed", 2, "")}
+    resent = next(d for d in again if d.recipient == "person:1")
+    assert await outbox.start_sending(resent.id, resent.attempts, NOW)
+    assert await outbox.mark_sent(resent.id, "a-2", NOW, resent.attempts, note=IN_DOUBT)
+    assert (await states(sessions))["person:1"] == ("sent", 2, IN_DOUBT)  # it may have arrived twice
+
+
+async def test_an_owner_whose_lease_ran_out_can_no_longer_move_the_row(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder("person:1")])
+    [old] = await Outbox(sessions, LEASE).claim_due(NOW)
+    [new] = await outbox.claim_due(NOW + LEASE + timedelta(seconds=1))
+    assert not await outbox.start_sending(old.id, old.attempts, NOW)
+    assert not await outbox.mark_sent(old.id, "late", NOW, old.attempts)
+    assert not await outbox.mark_retry(old.id, "HTTP 503", NOW, old.attempts)
+    assert await outbox.start_sending(new.id, new.attempts, NOW)
+    assert await outbox.mark_sent(new.id, "a-1", NOW, new.attempts)
+    assert (await states(sessions))["person:1"] == ("sent", 2, "")
+
+
+async def test_a_renewed_lease_is_never_taken_over(outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
+    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    claimed = await Outbox(sessions, LEASE).claim_due(NOW)
+    await outbox.start_sending(claimed[0].id, claimed[0].attempts, NOW)
+    for seconds in (20, 40, 60):
+        assert await outbox.renew([d.id for d in claimed], NOW + timedelta(seconds=seconds)) == 2
+        assert await outbox.claim_due(NOW + timedelta(seconds=seconds + 29)) == []
+
+
+async def test_released_rows_are_pending_again_and_the_claim_does_not_count(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    first, second = await outbox.claim_due(NOW)
+    await outbox.start_sending(first.id, first.attempts, NOW)
+    assert await outbox.release([(first.id, first.attempts), (second.id, second.attempts)]) == 1  # not "sending"
+    assert await states(sessions) == {"person:1": ("sending", 1, ""), "person:2": ("pending", 0, "")}
+    assert [d.recipient for d in await outbox.claim_due(NOW)] == ["person:2"]
