@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.actions import Action, int_value, replace_card, send_card
-from bot.actions.followup_choice import pick_project
+from bot.actions.project_choice import chosen_project
 from bot.alumni import AlumniService, ReplyRefused
 from bot.alumni_rules import MAX_ANNOUNCEMENT, MAX_REPLY, PROMPT_SETTINGS, audience_projects
 from bot.cards import card, paragraph, submit
@@ -52,12 +52,14 @@ class AlumniCoordinatorActions:
 
     async def finish_start(self, context: TurnContext, turn: Turn) -> None:
         candidates = [p for p in await self._projects.all_projects() if p.state != ALUMNI]
-        project = await pick_project(context, turn, candidates, "alumni_finish_start", "alumni.nothing_to_finish")
+        project = await chosen_project(context, turn, candidates, "alumni_finish_start", "alumni.nothing_to_finish")
         if project is not None:
             await send_card(context, finish_card(project, len(await self._service.recipients([project.id]))))
 
     async def finish(self, context: TurnContext, turn: Turn) -> None:
-        project = await pick_project(context, turn, await self._projects.all_projects(), "alumni_finish_start")
+        project = await chosen_project(
+            context, turn, await self._projects.all_projects(), "alumni_finish_start", "report.no_projects"
+        )
         setting = turn.value.get("prompt")
         if project is None:
             return
@@ -90,7 +92,9 @@ class AlumniCoordinatorActions:
         if not channel_id:
             await context.send_activity(t("alumni.link_only_in_channel"))
             return
-        project = await pick_project(context, turn, await self._projects.all_projects(), "link_alumni_channel")
+        project = await chosen_project(
+            context, turn, await self._projects.all_projects(), "link_alumni_channel", "report.no_projects"
+        )
         if project is None:
             return
         shared = await self._service.link_channel(project, str(channel_id))

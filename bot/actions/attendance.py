@@ -9,7 +9,7 @@ from datetime import datetime
 from botbuilder.core import TurnContext
 
 from bot.actions import Action, int_value, replace_card, send_card
-from bot.actions.followup_choice import pick_project
+from bot.actions.project_choice import chosen_project
 from bot.cards.attendance import attendance_card, checked_in_card, checked_in_text
 from bot.checkin import OPENS_BEFORE, AttendanceList, CheckInService, NotOpen, NotRegistered, default_meeting
 from bot.i18n import format_when, t
@@ -86,7 +86,9 @@ class AttendanceListActions:
                                       removed=change.removed))
 
     async def _meeting(self, context: TurnContext, turn: Turn) -> tuple[Project, Meeting] | None:
-        project = await pick_project(context, turn, await self._projects.all_projects(), "attendance_open")
+        project = await chosen_project(
+            context, turn, await self._projects.all_projects(), "attendance_open", "report.no_projects"
+        )
         if project is None:
             return None
         meeting_id = int_value(turn.value, "meeting_id")

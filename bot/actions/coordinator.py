@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.actions import Action, int_value, send_card
+from bot.actions import Action, send_card
+from bot.actions.project_choice import chosen_project
 from bot.actions.registration import RegistrationActions
 from bot.cards.coordinator import download_card, overview_card, settings_card, settings_summary
-from bot.cards.registration import project_choice
 from bot.downloads import Downloads
 from bot.exports import RegistrationRow, registrations_csv, registrations_xlsx
 from bot.i18n import t
@@ -105,21 +105,8 @@ class CoordinatorActions:
             await self._registration_actions.tell_promoted(promoted, updated)
 
     async def _chosen_project(self, context: TurnContext, turn: Turn, verb: str) -> Project | None:
-        """The project named by the card, the only one there is, or a question which one."""
-        project_id = int_value(turn.value, "project_id")
-        if project_id is not None:
-            project = await self._projects.by_id(project_id)
-            if project is None:
-                await context.send_activity(t("project.not_found"))
-            return project
-        projects = await self._projects.all_projects()
-        if not projects:
-            await context.send_activity(t("register.no_projects"))
-            return None
-        if len(projects) == 1:
-            return projects[0]
-        await send_card(context, project_choice([(p.id, p.name) for p in projects], verb))
-        return None
+        return await chosen_project(context, turn, await self._projects.all_projects(), verb)
+
 
 
 def _row(registration: Registration, project: Project) -> RegistrationRow:

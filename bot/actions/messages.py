@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 
 from bot.actions import Action, int_value, replace_card, send_card
+from bot.actions.project_choice import chosen_project
 from bot.broadcasting import Audience, Broadcasting
 from bot.cards.messages import MAX_MESSAGE, compose_card, preview_card, status_card
-from bot.cards.registration import project_choice
 from bot.cards.reminder import rsvp_answer
 from bot.i18n import format_when, t
 from bot.registration_rules import clean_text
@@ -137,17 +137,7 @@ class MessageActions:
             await context.send_activity(t("link.done", project=project.name))
 
     async def _project(self, context: TurnContext, turn: Turn, verb: str) -> Project | None:
-        project_id = int_value(turn.value, "project_id")
-        if project_id is not None:
-            return await self._projects.by_id(project_id)
-        projects = await self._projects.open_projects(self._clock())
-        if len(projects) == 1:
-            return projects[0]
-        if not projects:
-            await context.send_activity(t("register.no_projects"))
-            return None
-        await send_card(context, project_choice([(p.id, p.name) for p in projects], verb))
-        return None
+        return await chosen_project(context, turn, await self._projects.open_projects(self._clock()), verb)
 
     def _parse(self, value: Mapping[str, object]) -> tuple[Audience, str, datetime]:
         try:

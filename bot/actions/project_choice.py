@@ -14,7 +14,9 @@ from bot.turn import Turn
 from storage.models import Project
 
 
-async def chosen_project(context: TurnContext, turn: Turn, projects: Sequence[Project], verb: str) -> Project | None:
+async def chosen_project(context: TurnContext, turn: Turn, projects: Sequence[Project], verb: str,
+                         none_key: str = "register.no_projects") -> Project | None:
+    """A card's project id must be one of ``projects``: the card is not trusted."""
     project_id = int_value(turn.value, "project_id")
     if project_id is not None:
         project = next((p for p in projects if p.id == project_id), None)
@@ -22,7 +24,7 @@ async def chosen_project(context: TurnContext, turn: Turn, projects: Sequence[Pr
             await context.send_activity(t("project.not_found"))
         return project
     if not projects:
-        await context.send_activity(t("register.no_projects"))
+        await context.send_activity(t(none_key))
         return None
     if len(projects) == 1:
         return projects[0]

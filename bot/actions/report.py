@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 
 from bot.actions import Action, send_card
-from bot.actions.followup_choice import pick_project
+from bot.actions.project_choice import chosen_project
 from bot.cards.coordinator import download_card
 from bot.cards.report import report_card
 from bot.downloads import Downloads
@@ -39,7 +39,9 @@ class ReportActions:
         self.verbs: Mapping[str, Action] = {"report": self.show, "report_export": self.export}
 
     async def show(self, context: TurnContext, turn: Turn) -> None:
-        project = await pick_project(context, turn, await self._projects.all_projects(), "report")
+        project = await chosen_project(
+            context, turn, await self._projects.all_projects(), "report", "report.no_projects"
+        )
         if project is not None:
             await send_card(context, report_card(project.id, await self._service.for_project(project)))
 
@@ -48,7 +50,9 @@ class ReportActions:
         if file_format not in CONTENT_TYPES:
             await context.send_activity(t("card.unknown_action"))
             return
-        project = await pick_project(context, turn, await self._projects.all_projects(), "report")
+        project = await chosen_project(
+            context, turn, await self._projects.all_projects(), "report", "report.no_projects"
+        )
         if project is None:
             return
         report = await self._service.for_project(project)

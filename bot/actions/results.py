@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.actions import Action, int_value, send_card
+from bot.actions import Action, send_card
+from bot.actions.project_choice import chosen_project
 from bot.cards.coordinator import download_card
-from bot.cards.registration import project_choice
 from bot.cards.results import results_card
 from bot.downloads import Downloads
 from bot.evaluation import EvaluationResults
@@ -60,14 +60,4 @@ class ResultActions:
                                                f"{self._public_url}/downloads/{token}"))
 
     async def _project(self, context: TurnContext, turn: Turn) -> Project | None:
-        project_id = int_value(turn.value, "project_id")
-        if project_id is not None:
-            return await self._projects.by_id(project_id)
-        projects = await self._projects.all_projects()
-        if len(projects) == 1:
-            return projects[0]
-        if not projects:
-            await context.send_activity(t("register.no_projects"))
-            return None
-        await send_card(context, project_choice([(p.id, p.name) for p in projects], "results"))
-        return None
+        return await chosen_project(context, turn, await self._projects.all_projects(), "results")

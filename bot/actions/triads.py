@@ -10,7 +10,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.actions import Action, card_activity, int_value, replace_card, send_card
-from bot.cards.registration import project_choice
+from bot.actions.project_choice import chosen_project
 from bot.cards.triads import announcement_card, confirmed_card, proposal_card
 from bot.delivery import NotRelevant
 from bot.i18n import t
@@ -79,20 +79,8 @@ class TriadActions:
             scheduler.wake_at(result.announce_at)
 
     async def _project(self, context: TurnContext, turn: Turn) -> Project | None:
-        project_id = int_value(turn.value, "project_id")
-        if project_id is not None:
-            project = await self._service.project(project_id)
-            if project is None:
-                await context.send_activity(t("project.not_found"))
-            return project
-        projects = await self._service.projects()
-        if len(projects) == 1:
-            return projects[0]
-        if not projects:
-            await context.send_activity(t("triads.no_projects"))
-            return None
-        await send_card(context, project_choice([(p.id, p.name) for p in projects], "triads_start"))
-        return None
+        return await chosen_project(context, turn, await self._service.projects(), "triads_start", "triads.no_projects")
+
 
 
 class TriadAnnouncements:
