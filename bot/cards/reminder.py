@@ -24,7 +24,7 @@ def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
 
 
 def reminder_card(project_name: str, meeting: Meeting, offset: str, calendar_url: str) -> Card:
-    title = t(f"reminder.title.{offset}" if offset in ("1d", "morning") else "reminder.title.days",
+    title = t(f"reminder.title.{offset}" if offset in ("1d", "morning", "now") else "reminder.title.days",
               days=offset.rstrip("d"))
     body = [heading(title), paragraph(project_name, isSubtle=True), *meeting_details(meeting)]
     actions = [

@@ -254,7 +254,7 @@ MESSAGES: dict[str, str] = {
     "delivery.failed": "misslyckades",
     "delivery.skipped": "hoppades över",
     "delivery.cancelled": "avbrutet",
-    "remind.queued": "Påminnelsen om träff {number} skickas nu till {count} personer som inte fått den.",
+    "remind.queued": "Påminnelsen om träff {number} skickas nu till de {count} anmälda som inte fått den.",
     "link.only_in_channel": "Skriv **koppla kanal** i den kanal som ska bli projektets kanal (och nämn mig med @).",
     "link.done": "Den här kanalen är nu kanalen för {project}. Påminnelser och meddelanden till kanalen hamnar här.",
     # --- evaluation ---

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,23 +72,28 @@ async def test_a_sent_message_is_recorded_once_the_database_is_back_and_never_re
 
 
 class SlowSender:
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 0.25, on_start: Callable[[int], None] = lambda _n: None) -> None:
+        self.seconds = seconds
+        self.on_start = on_start
         self.sent: list[str] = []
+        self.starts = 0
         self.started = asyncio.Event()
 
     async def send(self, delivery: Delivery) -> str:
+        self.starts += 1
+        self.on_start(self.starts)
         self.started.set()
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(self.seconds)
         self.sent.append(delivery.recipient)
         return f"act-{delivery.id}"
 
 
 async def test_a_long_batch_keeps_its_lease_and_is_not_taken_over(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Eight sends of 0.25 s one after the other take 2 s, longer than the 0.9 s lease: the renewals
-    (every 0.3 s) keep another dispatcher from taking the rows that wait their turn."""
-    lease = timedelta(seconds=0.9)
+    """Eight sends of 0.5 s one after the other take 4 s, longer than the 2.4 s lease: the renewals
+    (every 0.8 s) keep another dispatcher from taking the rows that wait their turn."""
+    lease = timedelta(seconds=2.4)
     await Outbox(sessions).plan([planned(n, datetime.now(UTC)) for n in range(8)])
-    sender = SlowSender()
+    sender = SlowSender(0.5)
     dispatcher = Dispatcher(Outbox(sessions, lease), sender, RateLimiter(time.monotonic),
                             lambda: datetime.now(UTC), concurrency=1, lease_seconds=lease.total_seconds())
     other = Outbox(sessions, lease)
@@ -109,14 +115,11 @@ async def test_stop_finishes_the_send_under_way_and_hands_back_the_rest(
 ) -> None:
     now = datetime.now(UTC)
     await Outbox(sessions).plan([planned(n, now) for n in range(5)])
-    sender = SlowSender()
+    # SIGTERM arrives while the second message is being sent.
+    sender = SlowSender(on_start=lambda started: dispatcher.stop() if started == 2 else None)
     dispatcher = Dispatcher(Outbox(sessions), sender, RateLimiter(time.monotonic), lambda: now, concurrency=1)
 
-    running = asyncio.create_task(dispatcher.run_once())
-    await sender.started.wait()
-    await asyncio.sleep(0.4)  # the first send is done, the second under way
-    dispatcher.stop()
-    report = await running
+    report = await dispatcher.run_once()
 
     state = await rows(sessions)
     assert report.sent == len(sender.sent) == 2  # the first, and the one in flight when stop came

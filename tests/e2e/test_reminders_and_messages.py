@@ -161,3 +161,33 @@ async def _open_rural_form(playground: Playground, project: int) -> Any:
     before = len(playground.messages(me))
     await playground.submit(me, choice.message_id, {"verb": "register_start", "project_id": project})
     return await playground.expect(me, lambda m: bool(m.cards) and "Anmälan" in m.all_text, after=before)
+
+
+async def test_paminn_sends_the_next_meetings_reminder_now_to_those_not_reminded(
+    playground: Playground, stack: Stack, rural: tuple[int, date]
+) -> None:
+    rural_project = rural[0]
+    me = playground.personal_chat
+    # Johan registers late: the others already had the "7 days before" reminder, he has not.
+    await register(playground, playground.group_chat, "user-id-4", rural_project, "Johan Mäkelä",
+                   organisation="vansbro")
+    choice = await playground.reply_to(me, "påminn")
+    if "Vilket lärprojekt" in choice.all_text:
+        before = len(playground.messages(me))
+        await choose(playground, me, choice.message_id, "remind", project_id=rural_project)
+        queued = await playground.expect(me, lambda m: "Påminnelsen om träff" in m.all_text, after=before)
+    else:
+        queued = choice
+    assert "skickas nu till de 1 anmälda" in queued.all_text
+    await bot_hook(stack, "/_test/run-jobs")
+    reminded = await playground.delivered_to("user-id-4", lambda m: "Påminnelse om nästa träff" in m.all_text)
+    assert "Servicepunkter" in reminded.all_text
+    assert not [m for m in playground.delivered_messages()
+                if "Påminnelse om nästa träff" in m.all_text and m is not reminded]
+    # A second `påminn` finds nobody left to remind.
+    again = await playground.reply_to(me, "påminn")
+    if "Vilket lärprojekt" in again.all_text:
+        before = len(playground.messages(me))
+        await choose(playground, me, again.message_id, "remind", project_id=rural_project)
+        again = await playground.expect(me, lambda m: "Påminnelsen om träff" in m.all_text, after=before)
+    assert "till de 0 anmälda" in again.all_text
