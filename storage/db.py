@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -27,19 +30,46 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+            # SQLAlchemy, not the driver, decides when a transaction begins (see _begin_immediate).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            # A deferred transaction that reads and then writes fails at once with "database is
+            # locked" when another connection wrote in between (the busy timeout does not apply to
+            # that upgrade). Write transactions (session_factory(...).begin()) therefore take the
+            # write lock at BEGIN and wait for it; read-only sessions stay deferred.
+            immediate = connection.get_execution_options().get(WRITE_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
 
 
+WRITE_OPTION = "dalalab_write"
+
+
+class Sessions(async_sessionmaker[AsyncSession]):
+    """Sessions; ``begin()`` marks a write transaction (SQLite then takes its write lock at once)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine, expire_on_commit=False)
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        async with self(bind=self._writer) as session, session.begin():
+            yield session
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return Sessions(engine)
 
 
 def alembic_config() -> Config:
