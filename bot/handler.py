@@ -60,6 +60,10 @@ class DalaLabBot(TeamsActivityHandler):
         # Features with a text dialog get plain text before command matching (see continue_active).
         self._dialog_features = [feature for feature in features if hasattr(feature, "continue_active")]
         for feature in features:
+            # One command word or card verb, one action: a second feature claiming it is a bug.
+            clashes = (set(feature.commands) & set(self._commands)) | (set(feature.verbs) & set(self._verbs))
+            if clashes:
+                raise RuntimeError(f"claimed by two features: {sorted(clashes)}")
             self._commands.update(feature.commands)
             self._verbs.update(feature.verbs)
             if getattr(feature, "coordinator_only", False):
