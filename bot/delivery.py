@@ -97,7 +97,8 @@ class Dispatcher:
     async def _send_all(self, deliveries: list[Delivery], report: DispatchReport) -> None:
         waiting = deque(deliveries)
         held = {delivery.id for delivery in deliveries}
-        heartbeat = asyncio.create_task(self._keep_lease(held))
+        finished = asyncio.Event()
+        heartbeat = asyncio.create_task(self._keep_lease(held, finished))
 
         async def worker() -> None:
             while waiting and not self._stopping:
@@ -110,15 +111,19 @@ class Dispatcher:
         try:
             await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(deliveries)))))
         finally:
+            # The event ends the renewals even if the cancellation gets lost inside a database call.
+            finished.set()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             if waiting:
                 await self._durably(lambda: self._outbox.release([(d.id, d.attempts) for d in waiting]))
 
-    async def _keep_lease(self, held: set[int]) -> None:
-        while True:
+    async def _keep_lease(self, held: set[int], finished: asyncio.Event) -> None:
+        while not finished.is_set():
             await self._pause(self._renew_every)
+            if finished.is_set():
+                return
             try:
                 await self._outbox.renew(sorted(held), self._clock())
             except DATABASE_ERRORS as error:

@@ -43,6 +43,7 @@ class LeaderElection:
         self._connection: AsyncConnection | None = None
         self._leader = False
         self._standby_told = False
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -56,6 +57,9 @@ class LeaderElection:
 
     async def stop(self) -> None:
         """Step down (the scheduler stops gracefully) and release the lock for a standby."""
+        # The flag ends the loop even when the cancellation is lost (one arriving just as a database
+        # call completes can be swallowed on its way through the driver).
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -80,13 +84,15 @@ class LeaderElection:
             await self._run_hook(self._on_elected)
 
     async def _keep_checking(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self._retry_every)
-            await self.check()
+            if not self._stopping:
+                await self.check()
 
     async def _acquire(self) -> bool:
         try:
-            connection = await asyncio.wait_for(self._engine.connect().start(), self._retry_every)
+            async with asyncio.timeout(self._retry_every):
+                connection = await self._engine.connect().start()
         except DATABASE_ERRORS as error:  # a timeout is an OSError too
             log.warning("cannot reach the database for the scheduler lock (%s)", type(error).__name__)
             return False
@@ -108,7 +114,8 @@ class LeaderElection:
     async def _still_connected(self) -> bool:
         assert self._connection is not None
         try:
-            await asyncio.wait_for(self._connection.execute(text("SELECT 1")), self._retry_every)
+            async with asyncio.timeout(self._retry_every):
+                await self._connection.execute(text("SELECT 1"))
         except DATABASE_ERRORS:
             return False
         return True
@@ -131,4 +138,5 @@ class LeaderElection:
 
 async def _close(connection: AsyncConnection) -> None:
     with contextlib.suppress(*DATABASE_ERRORS):
-        await asyncio.wait_for(connection.close(), 5)
+        async with asyncio.timeout(5):
+            await connection.close()

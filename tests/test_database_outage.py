@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,8 +120,12 @@ async def test_the_bot_survives_a_database_outage_and_catches_up() -> None:
                 assert broadcasts_received(stub) == 0  # due, but the database is away
 
                 proxy.restore()
+                restored = time.monotonic()
                 await until_health(client, 200)
+                healthy_after = time.monotonic() - restored
                 await stub.wait_for(lambda: broadcasts_received(stub) == 1, seconds=20)
+                print(f"\noutage: healthy {healthy_after:.1f} s and the overdue message delivered "
+                      f"{time.monotonic() - restored:.1f} s after the database came back")
                 assert "attachments" in await ask(client, stub, service_url, "mina anmälningar")
                 await asyncio.sleep(5)  # a few more dispatcher runs: nothing is sent again
                 assert broadcasts_received(stub) == 1
