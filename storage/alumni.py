@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from storage.db import dialect_insert
 from storage.models import AlumniPrompt, AlumniReply, Person, Project, Registration
 
 ALUMNI = "alumni"
@@ -94,7 +94,7 @@ class AlumniRepository:
     async def ensure_prompt(self, channel_id: str, period: str, question: str, asked_at: datetime) -> AlumniPrompt:
         """The channel's prompt for ``period``, created when missing (two planners agree on one)."""
         async with self._sessions.begin() as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             await session.execute(insert(AlumniPrompt).values(
                 channel_id=channel_id, period=period, question=question, asked_at=asked_at,
             ).on_conflict_do_nothing(index_elements=["channel_id", "period"]))

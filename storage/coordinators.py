@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import Coordinator, Person
 
 CACHE_SECONDS = 30.0
@@ -39,7 +39,7 @@ class CoordinatorRepository:
             person = await session.get(Person, person_id)
             if person is None or not person.aad_object_id:
                 return None
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             await session.execute(insert(Coordinator).values(
                 aad_object_id=person.aad_object_id.lower(), tenant_id=person.tenant_id, name=person.name,
                 added_by=added_by,

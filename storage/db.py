@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -101,3 +102,8 @@ def run_migrations(url: str) -> None:
             await engine.dispose()
 
     asyncio.run(_run())
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """The INSERT construct with ON CONFLICT support for the session's database (PostgreSQL or SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

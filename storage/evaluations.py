@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from storage.db import dialect_insert
 from storage.models import Answer, Evaluation, EvaluationInvite, Meeting, Project
 
 
@@ -47,7 +47,7 @@ class EvaluationRepository:
             existing = await session.scalar(select(Evaluation).where(Evaluation.meeting_id == meeting_id))
             if existing is not None:
                 return existing
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             await session.execute(insert(Evaluation).values(
                 meeting_id=meeting_id, questions=questions, opens_at=opens_at, closes_at=closes_at,
                 secret=secrets.token_hex(32), chart_token=secrets.token_urlsafe(24),
@@ -70,7 +70,7 @@ class EvaluationRepository:
 
     async def invite(self, evaluation_id: int, person_id: int) -> None:
         async with self._sessions.begin() as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             await session.execute(insert(EvaluationInvite).values(
                 evaluation_id=evaluation_id, person_id=person_id, answered=False
             ).on_conflict_do_nothing(index_elements=["evaluation_id", "person_id"]))

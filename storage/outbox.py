@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import Delivery
 
 STALE_CLAIM = timedelta(minutes=5)
@@ -67,7 +67,7 @@ class Outbox:
         if not planned:
             return 0
         async with self._sessions.begin() as session:
-            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            insert = dialect_insert(session)
             rows = [_row(p) for p in planned]
             new = 0
             for start in range(0, len(rows), 500):

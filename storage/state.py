@@ -16,9 +16,9 @@ from typing import Any
 import jsonpickle
 from botbuilder.core import Storage
 from sqlalchemy import Select, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.db import dialect_insert
 from storage.models import StateItem, utcnow
 
 
@@ -94,9 +94,8 @@ def _read_statement(keys: list[str]) -> Select[tuple[str, str, str]]:
 
 
 async def _upsert(session: AsyncSession, key: str, e_tag: str, data: str) -> None:
-    dialect = session.get_bind().dialect.name
     values = {"key": key, "e_tag": e_tag, "data": data, "updated_at": utcnow()}
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     statement = insert(StateItem).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[StateItem.key],
