@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from botbuilder.core import BotAdapter, ConversationState, TurnContext, UserState
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -61,7 +61,7 @@ from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-from storage.state import SqlStorage
+from storage.state import LeanConversationState, LeanUserState, SqlStorage
 from storage.triads import TriadRepository
 
 log = logging.getLogger("dalalab")
@@ -176,7 +176,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     service = RegistrationService(projects, registrations, clock)
     registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change)
     storage = SqlStorage(sessions)
-    conversation_state = ConversationState(storage)
+    conversation_state = LeanConversationState(storage)
     text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),
                                                 registration_actions.calendar_url, after_registration_change)
     broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
@@ -198,7 +198,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         TriadActions(triads, lambda: components.scheduler),
         PrivacyActions(privacy, settings.retention_days),
     ]
-    components.bot = DalaLabBot(settings, people, conversation_state, UserState(storage), features, coordinators)
+    components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators)
     return components
 
 

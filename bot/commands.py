@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 
 class Role(Enum):
@@ -92,18 +93,23 @@ def match_command(text: str, commands: tuple[Command, ...] = COMMANDS) -> Match 
     """Full-match a message against the table: the whole text is a command word, or a
     command word followed by an argument for commands that take one. Longest word wins."""
     cleaned = normalise(text)
-    candidates = sorted(
-        ((word, command) for command in commands for word in command.words),
-        key=lambda pair: len(pair[0]),
-        reverse=True,
-    )
-    for word, command in candidates:
-        if cleaned == word:
-            return Match(command, "")
-        if command.argument and cleaned.startswith(word + " "):
+    exact, with_argument = _lookup(commands)
+    if cleaned in exact:
+        return Match(exact[cleaned], "")
+    for word, command in with_argument:
+        if cleaned.startswith(word + " "):
             original = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
             return Match(command, original[len(word) + 1 :].strip())
     return None
+
+
+@cache
+def _lookup(commands: tuple[Command, ...]) -> tuple[dict[str, Command], tuple[tuple[str, Command], ...]]:
+    """Every command word -> its command, and the words taking an argument, longest first."""
+    exact = {word: command for command in reversed(commands) for word in command.words}
+    words = sorted(((word, command) for command in commands for word in command.words if command.argument),
+                   key=lambda pair: len(pair[0]), reverse=True)
+    return exact, tuple(words)
 
 
 def visible_commands(role: Role, commands: tuple[Command, ...] = COMMANDS) -> tuple[Command, ...]:

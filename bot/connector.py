@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import os
 import ssl
@@ -27,8 +28,11 @@ from typing import Any
 
 import aiohttp
 import certifi
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector.aio import ConnectorClient
+from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import (
     AppCredentials,
     AuthenticationConstants,
@@ -37,6 +41,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
 from msrest.pipeline.universal import RawDeserializer
@@ -44,6 +49,8 @@ from msrest.universal_http import AsyncClientResponse, ClientRequest
 from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from yarl import URL
+
+from bot.wire import FastDeserializer, FastSerializer
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +73,46 @@ _CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 def create_fast_adapter(configuration: object) -> CloudAdapter:
-    """A stock CloudAdapter over ``ConfigurationBotFrameworkAuthentication(configuration)`` (app.py's
-    BotFrameworkConfig, the one place settings become SDK configuration) whose outbound calls go
-    through a :class:`ConnectorPool`; close it with :func:`close_adapter`."""
+    """A :class:`LeanCloudAdapter` over ``ConfigurationBotFrameworkAuthentication(configuration)``
+    (app.py's BotFrameworkConfig, the one place settings become SDK configuration) whose outbound
+    calls go through a :class:`ConnectorPool`; close it with :func:`close_adapter`."""
     authentication = ConfigurationBotFrameworkAuthentication(configuration)
-    return CloudAdapter(PooledBotFrameworkAuthentication(authentication))
+    return LeanCloudAdapter(PooledBotFrameworkAuthentication(authentication))
+
+
+class LeanCloudAdapter(CloudAdapter):
+    """The SDK's CloudAdapter; its turns (incoming and proactive) get a :class:`LeanTurnContext`."""
+
+    def _create_turn_context(self, activity: Any, *args: Any) -> TurnContext:
+        made = super()._create_turn_context(activity, *args)  # fills the turn state as the SDK does
+        context = LeanTurnContext(self, activity)
+        context.turn_state.update(made.turn_state)
+        return context
+
+
+class LeanTurnContext(TurnContext):
+    """A TurnContext that copies each outgoing activity once, shallowly. The SDK deep-copies it
+    (for a help card, ~200 objects: a fifth of a turn) only so that filling in the conversation
+    reference does not change the caller's activity; that fills top-level attributes only, and the
+    SDK changes nothing deeper, so a shallow copy protects the caller as well."""
+
+    async def send_activities(self, activities: list[Activity]) -> list[ResourceResponse]:
+        return await super().send_activities([_SentActivity.copy_of(activity) for activity in activities])
+
+
+class _SentActivity(Activity):
+    """A shallow copy of an activity on its way out; the SDK's deepcopy keeps it as it is."""
+
+    @classmethod
+    def copy_of(cls, activity: Activity) -> Activity:
+        if not isinstance(activity, Activity) or isinstance(activity, _SentActivity):
+            return activity
+        clone = cls.__new__(cls)
+        clone.__dict__.update(activity.__dict__)
+        return clone
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SentActivity:
+        return self
 
 
 async def close_adapter(adapter: object) -> None:
@@ -216,7 +258,8 @@ class PooledConnectorFactory(ConnectorFactory):
 
 
 def use_pool(client: ConnectorClient, pool: ConnectorPool) -> ConnectorClient:
-    """Give an SDK-built client a pipeline that sends over ``pool``'s session. Clients with a
+    """Give an SDK-built client a pipeline that sends over ``pool``'s session, and bodies written and
+    read by bot.wire's plans instead of msrest's generic walk. Clients with a
     caller-configured pipeline, or credentials other than the SDK's AppCredentials, are left alone."""
     config = client.config
     if getattr(config, "custom_pipeline", None) is not None or not isinstance(config.credentials, AppCredentials):
@@ -226,7 +269,63 @@ def use_pool(client: ConnectorClient, pool: ConnectorPool) -> ConnectorClient:
          config.http_logger_policy],
         AiohttpSender(pool, config),
     )
+    serializer = FastSerializer(client._serialize.dependencies)
+    deserializer = FastDeserializer(client._deserialize.dependencies)
+    client.attachments._serialize, client.attachments._deserialize = serializer, deserializer
+    client.conversations = PooledConversations(client, serializer, deserializer, AiohttpSender(pool, config))
     return client
+
+
+_REPLY_URL: str = ConversationsOperations.reply_to_activity.metadata["url"]  # type: ignore[attr-defined]
+_SEND_URL: str = ConversationsOperations.send_to_conversation.metadata["url"]  # type: ignore[attr-defined]
+
+
+class PooledConversations(ConversationsOperations):
+    """The SDK's conversation operations; the two every turn and every reminder makes (reply to an
+    activity, send to a conversation) skip msrest's pipeline and go straight to the pool's sender,
+    with the same URL, headers, body, retries and errors (``ErrorResponseException`` on a non-2xx)."""
+
+    def __init__(self, client: ConnectorClient, serializer: FastSerializer, deserializer: FastDeserializer,
+                 sender: AiohttpSender) -> None:
+        super().__init__(client._client, client.config, serializer, deserializer)
+        self._sender = sender
+        self._signer = BearerTokenPolicy(client.config.credentials)
+        self._user_agent = client.config.user_agent_policy.user_agent
+
+    async def reply_to_activity(self, conversation_id: str, activity_id: str, activity: Any, *,
+                                custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().reply_to_activity(conversation_id, activity_id, activity,
+                                                   custom_headers=custom_headers, raw=raw, **operation_config)
+        url = self._client.format_url(
+            _REPLY_URL,
+            conversationId=self._serialize.url("conversation_id", conversation_id, "str"),
+            activityId=self._serialize.url("activity_id", activity_id, "str"),
+        )
+        return await self._post_activity(url, activity, {"x-ms-conversation-id": conversation_id})
+
+    async def send_to_conversation(self, conversation_id: str, activity: Any, *,
+                                   custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().send_to_conversation(conversation_id, activity,
+                                                      custom_headers=custom_headers, raw=raw, **operation_config)
+        url = self._client.format_url(
+            _SEND_URL,
+            conversationId=self._serialize.url("conversation_id", conversation_id, "str"),
+        )
+        return await self._post_activity(url, activity, {})
+
+    async def _post_activity(self, url: str, activity: Any, extra_headers: dict[str, str]) -> Any:
+        request = ClientRequest("POST", url)
+        request.headers.update({"Accept": "application/json", "Content-Type": "application/json; charset=utf-8",
+                                **extra_headers, "User-Agent": self._user_agent})
+        request.data = json.dumps(self._serialize.body(activity, "Activity"))
+        self._signer.on_request(Request(request))
+        response = await self._sender.send(Request(request), timeout=None)
+        answer = response.http_response
+        if answer.status_code not in (200, 201, 202):
+            raise ErrorResponseException(self._deserialize, answer)
+        return self._deserialize("ResourceResponse", answer)
 
 
 class _HeaderCarrier:

@@ -16,10 +16,11 @@ from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.core.bot_framework_adapter import BotFrameworkAdapter
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.wire import activity_from_json
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +39,17 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, requir
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
         try:
-            body = json.loads(await request.read())
+            raw = await request.read()
+            body = json.loads(raw)
         except web.HTTPRequestEntityTooLarge:
             raise
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _problem(400, "the body is not valid JSON")
-        problem = _activity_problem(body)
+        problem = _activity_problem(body, shallow=raw.count(b"{") + raw.count(b"[") <= MAX_JSON_DEPTH)
         if problem:
             return _problem(400, problem)
         try:
-            activity = Activity().deserialize(body)
+            activity = activity_from_json(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return _problem(400, "the body is not a Bot Framework activity")
         try:
@@ -80,10 +82,12 @@ def _looks_like_bearer_jwt(authorization: str) -> bool:
     return scheme == "Bearer" and bool(_JWT.match(token.strip()))
 
 
-def _activity_problem(body: Any) -> str | None:
+def _activity_problem(body: Any, shallow: bool = False) -> str | None:
+    """What is wrong with the parsed body, if anything. ``shallow``: the raw body has no more
+    brackets than MAX_JSON_DEPTH (most activities), so it cannot be nested deeper."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
-    if _depth(body) > MAX_JSON_DEPTH:
+    if not shallow and _depth(body) > MAX_JSON_DEPTH:
         return "the body is nested too deeply"
     if not isinstance(body.get("type"), str) or not body["type"]:
         return "the activity has no type"

@@ -12,10 +12,10 @@ from botbuilder.schema import (
     Activity,
     ChannelAccount,
     ConversationParameters,
-    ConversationReference,
 )
 
 from bot.references import conversation_seen
+from bot.wire import reference_from_json
 from storage.models import Conversation, Person
 from storage.people import PeopleRepository, Visitor
 
@@ -68,7 +68,7 @@ class Messenger:
         return created[0] if created else None
 
     async def _continue(self, conversation: Conversation, activity: Activity) -> str | None:
-        reference = ConversationReference().deserialize(json.loads(conversation.reference))
+        reference = reference_from_json(json.loads(conversation.reference))
         sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:

@@ -7,6 +7,7 @@ import json
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from bot.wire import to_json
 from storage.people import ConversationSeen, Visitor
 
 PEOPLE_ACTIVITIES = ("message", "invoke", "installationUpdate")
@@ -30,7 +31,7 @@ def conversation_seen(activity: Activity) -> ConversationSeen:
         conversation_id=activity.conversation.id,
         kind=conversation_kind(activity),
         service_url=activity.service_url,
-        reference=json.dumps(reference.serialize(), ensure_ascii=False, sort_keys=True),
+        reference=json.dumps(to_json(reference), ensure_ascii=False, sort_keys=True),
         tenant_id=(channel_data.get("tenant") or {}).get("id") or activity.conversation.tenant_id,
         team_id=(channel_data.get("team") or {}).get("id"),
         channel_id=(channel_data.get("channel") or {}).get("id"),

@@ -8,18 +8,55 @@ None or "*" overwrites; any other e_tag must match the stored one or the write f
 from __future__ import annotations
 
 import contextlib
+import pickle
+import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from typing import Any
 
 import jsonpickle
-from botbuilder.core import Storage
+from botbuilder.core import ConversationState, Storage, TurnContext, UserState
+from botbuilder.core.bot_state import CachedBotState
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import dialect_insert
 from storage.models import StateItem, utcnow
+
+
+class _CachedState(CachedBotState):
+    """botbuilder's per-turn copy of a state, telling changes by a pickle of it (~10 µs) rather than
+    by jsonpickle's flattening (~150 µs, twice a turn). Only equality matters: a state that cannot
+    be pickled is compared as botbuilder compares it."""
+
+    def compute_hash(self, obj: object) -> Any:
+        try:
+            return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - pickling fails for some objects: then as botbuilder does
+            return super().compute_hash(obj)
+
+
+class _LeanLoad:
+    """``BotState.load`` with :class:`_CachedState` (the same steps; botbuilder names the class inline)."""
+
+    _storage: Storage
+    _context_service_key: str
+
+    async def load(self, turn_context: TurnContext, force: bool = False) -> None:
+        cached = self.get_cached_state(turn_context)  # type: ignore[attr-defined]
+        if force or not cached or not cached.state:
+            key = self.get_storage_key(turn_context)  # type: ignore[attr-defined]
+            items = await self._storage.read([key])
+            turn_context.turn_state[self._context_service_key] = _CachedState(items.get(key))
+
+
+class LeanConversationState(_LeanLoad, ConversationState):
+    """ConversationState with cheap change detection (see :class:`_CachedState`)."""
+
+
+class LeanUserState(_LeanLoad, UserState):
+    """UserState with cheap change detection (see :class:`_CachedState`)."""
 
 
 class ETagConflict(Exception):
@@ -34,6 +71,7 @@ class SqlStorage(Storage):
         # Reads go straight to a pooled connection: an ORM session adds ~0.3 ms to every turn that
         # loads state, and a read needs neither its identity map nor its unit of work.
         self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
+        self._local = SqliteLocalReader.for_engine(self._engine) if self._engine is not None else None
 
     async def read(self, keys: Sequence[str]) -> dict[str, Any]:
         if keys is None:
@@ -41,14 +79,21 @@ class SqlStorage(Storage):
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        statement = _read_statement(wanted)
+        local = self._local.read(wanted) if self._local is not None else None
+        rows = local if local is not None else await self._read_async(wanted)
+        return {key: _with_etag(jsonpickle.decode(data), e_tag) for key, e_tag, data in rows}
+
+    async def _read_async(self, keys: list[str]) -> Sequence[tuple[str, str, str]]:
+        statement = _read_statement(keys)
         if self._engine is not None:
             async with self._engine.connect() as connection:
-                rows = (await connection.execute(statement)).all()
-        else:
-            async with self._sessions() as session:
-                rows = (await session.execute(statement)).all()
-        return {key: _with_etag(jsonpickle.decode(data), e_tag) for key, e_tag, data in rows}
+                return (await connection.execute(statement)).tuples().all()
+        async with self._sessions() as session:
+            return (await session.execute(statement)).tuples().all()
+
+    def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
 
     async def write(self, changes: Mapping[str, Any]) -> None:
         if changes is None:
@@ -84,6 +129,50 @@ class SqlStorage(Storage):
             if exists is not None:
                 raise ETagConflict(f"e_tag conflict for {key!r}")
         await _upsert(session, key, new_etag, data)
+
+
+class SqliteLocalReader:
+    """State reads from a SQLite file on the event loop's own thread.
+
+    Through SQLAlchemy and aiosqlite one read is three hops to a worker thread (BEGIN, SELECT,
+    ROLLBACK), each waiting for the GIL while the loop is busy with other turns: ~2 ms of latency
+    under load for a primary-key lookup SQLite answers in ~20 µs from its page cache. In WAL mode a
+    reader never waits for a writer, so the lookup is done in place on a connection of its own
+    (autocommit: the SELECT is its own snapshot; query_only). Should SQLite still say "busy"
+    (WAL recovery after a crash), or fail in any way, ``read`` returns None and the caller takes the
+    asynchronous path, which waits properly."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._sql = f'SELECT "key", e_tag, data FROM {StateItem.__tablename__} WHERE "key" IN (%s)'  # noqa: S608
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine) -> SqliteLocalReader | None:
+        url = engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or "mode=memory" in str(url):
+            return None
+        return cls(url.database)
+
+    def read(self, keys: list[str]) -> list[tuple[str, str, str]] | None:
+        try:
+            connection = self._connect()
+            return connection.execute(self._sql % ",".join("?" * len(keys)), keys).fetchall()
+        except sqlite3.Error:
+            self.close()
+            return None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, timeout=0.05, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA query_only=1")
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _read_statement(keys: list[str]) -> Select[tuple[str, str, str]]:

@@ -28,6 +28,7 @@ class TextRegistrationActions:
     ) -> None:
         """``dialog_state`` is a ConversationState property; the handler saves that state every turn.
         ``after_change`` runs after a registration was stored (as in the card flow: re-plan reminders)."""
+        self._dialog_state = dialog_state
         self._dialogs = DialogSet(dialog_state)
         self._after_change = after_change
         self._dialogs.add(TextRegistrationDialog(service, calendar_url))
@@ -51,14 +52,22 @@ class TextRegistrationActions:
 
     async def cancel_active(self, context: TurnContext) -> None:
         """A command typed in the middle of the questions wins: the questions are dropped."""
+        if not await self._has_active(context):
+            return
         dialog_context = await self._dialogs.create_context(context)
         if dialog_context.active_dialog is not None:
             await dialog_context.cancel_all_dialogs()
 
+    async def _has_active(self, context: TurnContext) -> bool:
+        """Whether a dialog waits in this conversation, read without building a DialogContext (and
+        without adding an empty dialog state that would then be written back)."""
+        state = await self._dialog_state.get(context)
+        return bool(getattr(state, "dialog_stack", None))
+
     async def continue_active(self, context: TurnContext, turn: Turn) -> bool:
         """Give a text message to the registration dialog waiting for an answer in this chat;
         True when there was one (the message is its answer, not a command)."""
-        if turn.in_channel:
+        if turn.in_channel or not await self._has_active(context):
             return False
         dialog_context = await self._dialogs.create_context(context)
         if dialog_context.active_dialog is None:

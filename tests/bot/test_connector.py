@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core import BotAdapter, CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import (
     Activity,
@@ -25,8 +25,11 @@ from botframework.connector.auth import AppCredentials, ClaimsIdentity, ServiceC
 from msrest.exceptions import ClientRequestError
 
 import bot.connector as connector
+from bot.cards.help import help_card
+from bot.commands import Role, visible_commands
 from bot.connector import (
     LazyUserTokenClient,
+    LeanTurnContext,
     PooledBotFrameworkAuthentication,
     close_adapter,
     create_fast_adapter,
@@ -167,6 +170,30 @@ async def test_a_reply_is_sent_exactly_as_the_stock_sdk_sends_it(
     for name in ECHOED_HEADERS:
         assert fast_call.headers[name] == stock_call.headers[name], name
     assert "Microsoft-BotFramework/3.1" in fast_call.headers["User-Agent"]
+
+
+async def test_a_card_sent_to_the_conversation_is_sent_exactly_as_the_stock_sdk_sends_it(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId()))
+
+    async def send_card(context: TurnContext) -> None:
+        card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.COORDINATOR), True)))
+        card.reply_to_id = None  # not a reply: POST /v3/conversations/{id}/activities
+        await context.send_activity(card)
+
+    for sender in (adapter, stock):
+        activity = incoming(url)
+        activity.id = None
+        await sender.process_activity("", activity, send_card)
+
+    fast_call, stock_call = connector_stub.calls
+    assert fast_call.path == stock_call.path == "/v3/conversations/c-1/activities"
+    assert fast_call.body == stock_call.body
+    assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    for name in ECHOED_HEADERS:
+        assert fast_call.headers.get(name) == stock_call.headers.get(name), name
 
 
 async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_it(
@@ -398,3 +425,26 @@ async def test_closing_the_adapter_closes_the_session(stub: tuple[StrictConnecto
 
 async def test_closing_a_stock_adapter_is_a_no_op() -> None:
     await close_adapter(CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId())))
+
+
+async def test_an_activity_sent_twice_is_not_changed_by_sending_it(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.PARTICIPANT), False)))
+    content = card.attachments[0].content
+    contexts: list[TurnContext] = []
+
+    async def send_the_same_card(context: TurnContext) -> None:
+        contexts.append(context)
+        await context.send_activity(card)
+
+    await adapter.process_activity("", incoming(url, conversation="c-1"), send_the_same_card)
+    await adapter.process_activity("", incoming(url, conversation="c-2"), send_the_same_card)
+
+    assert all(isinstance(context, LeanTurnContext) for context in contexts)
+    assert [call.path for call in connector_stub.calls] == [
+        "/v3/conversations/c-1/activities/act-1", "/v3/conversations/c-2/activities/act-1"]
+    assert card.conversation is None and card.recipient is None and card.reply_to_id is None
+    assert card.attachments[0].content is content
+    assert connector_stub.calls[0].body["attachments"] == connector_stub.calls[1].body["attachments"]

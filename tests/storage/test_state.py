@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
-from botbuilder.core import StoreItem
+from botbuilder.core import BotState, MemoryStorage, StoreItem, TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from botbuilder.testing import StorageBaseTests
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.state import ETagConflict, SqlStorage
+from storage.db import create_engine
+from storage.state import (
+    ETagConflict,
+    LeanConversationState,
+    LeanUserState,
+    SqliteLocalReader,
+    SqlStorage,
+    _CachedState,
+)
 
 CONFORMANCE = [
     "return_empty_object_when_reading_unknown_key",
@@ -57,3 +71,72 @@ async def test_long_teams_conversation_keys(storage: SqlStorage) -> None:
     key = "msteams/conversations/19:" + "a" * 400 + "@thread.tacv2;messageid=1732579200000"
     await storage.write({key: {"dialog": [1, 2, 3]}})
     assert (await storage.read([key]))[key]["dialog"] == [1, 2, 3]
+
+
+async def test_a_sqlite_file_is_read_on_the_loop_thread(sessions: async_sessionmaker[AsyncSession]) -> None:
+    storage = SqlStorage(sessions)
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        assert storage._local is None  # PostgreSQL: every read goes through the engine
+        return
+    assert storage._local is not None
+    await storage.write({"k": {"n": 1}})
+    assert storage._local.read(["k", "missing"])[0][0] == "k"
+    assert (await storage.read(["k"]))["k"]["n"] == 1
+    storage.close()
+
+
+async def test_a_failing_local_read_falls_back_to_the_engine(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    storage = SqlStorage(sessions)
+    await storage.write({"k": {"n": 2}})
+    storage._local = SqliteLocalReader(str(tmp_path / "no such directory" / "state.db"))
+    assert storage._local.read(["k"]) is None
+    assert (await storage.read(["k"]))["k"]["n"] == 2
+
+
+def test_an_in_memory_database_has_no_local_reader() -> None:
+    assert SqliteLocalReader.for_engine(create_engine("sqlite+aiosqlite:///:memory:")) is None
+
+
+class CountingStorage(MemoryStorage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def write(self, changes: dict[str, Any]) -> None:
+        self.writes += 1
+        await super().write(changes)
+
+
+@pytest.mark.parametrize("state_class", [LeanConversationState, LeanUserState])
+async def test_lean_state_is_written_only_when_it_changed(state_class: type[BotState]) -> None:
+    storage = CountingStorage()
+    state = state_class(storage)
+    dialogs = state.create_property("DialogState")
+    adapter = TestAdapter()
+
+    async def turn(change: Callable[[Any], None] | None) -> Any:
+        context = TurnContext(adapter, Activity(
+            type="message", channel_id="msteams", conversation=ConversationAccount(id="c-1"),
+            from_property=ChannelAccount(id="29:a")))
+        value = await dialogs.get(context, lambda: {"stack": [{"id": "reg", "state": {"step": 1}}]})
+        if change is not None:
+            change(value)
+        await state.save_changes(context)
+        return value
+
+    await turn(None)  # the default was added: a change
+    assert storage.writes == 1
+    await turn(None)
+    assert storage.writes == 1
+    await turn(lambda value: value["stack"][0]["state"].update(step=2))  # a change deep inside
+    assert storage.writes == 2
+    assert (await turn(None))["stack"][0]["state"]["step"] == 2
+    assert storage.writes == 2
+
+
+def test_a_state_pickle_cannot_take_is_compared_as_botbuilder_compares_it() -> None:
+    cached = _CachedState({"callback": lambda: None})
+    assert isinstance(cached.hash, str) and not cached.is_changed
