@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -136,6 +137,7 @@ class Components:
     results: EvaluationResults
     scheduler: Scheduler | None = None
     leader: LeaderElection | None = None
+    storage: SqlStorage | None = None
 
 
 def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter,
@@ -199,6 +201,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         PrivacyActions(privacy, settings.retention_days),
     ]
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators)
+    components.storage = storage
     return components
 
 
@@ -226,6 +229,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
             log.info("demo project loaded: %s", project.slug)
         components.leader = scheduler_leadership(settings, engine, components, clock)
         await components.leader.start()
+        # What start-up built (modules, SDK models, compiled statements) lives as long as the process:
+        # moved out of the collector's reach, the collections during turns only walk new objects.
+        gc.collect()
+        gc.freeze()
         log.info("database migrated; listening for Bot Framework activities")
 
     async def on_shutdown(_app: web.Application) -> None:
@@ -237,6 +244,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
         if components.scheduler is not None:
             components.scheduler.stop()
         await close_adapter(adapter)
+        if components.storage is not None:
+            components.storage.close()
         await engine.dispose()
 
     app.on_startup.append(on_startup)

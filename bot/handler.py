@@ -25,7 +25,7 @@ from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
 from bot.i18n import language_of, t, use_language
-from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, visitor_of
+from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, fingerprint, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
 from storage.coordinators import CoordinatorRepository
@@ -232,9 +232,13 @@ class DalaLabBot(TeamsActivityHandler):
             return None
         if activity.type == "installationUpdate" and activity.action in ("remove", "remove-upgrade"):
             return None
+        key = fingerprint(activity)
+        known = self._people.remembered(key)
+        if known is not None:
+            return known
         seen = conversation_seen(activity)
         visitor = visitor_of(activity, seen.tenant_id) if activity.type in PEOPLE_ACTIVITIES else None
-        return await self._people.remember(visitor, seen)
+        return await self._people.remember(visitor, seen, key)
 
 
 def _without_bot_mention(activity: Activity) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -9,6 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Conversation, Person
+
+MAX_FINGERPRINTS = 20_000
+"""Activity fingerprints kept per process (a few hundred bytes each)."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,25 @@ class PeopleRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._last_seen: dict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = {}
+        self._fingerprints: OrderedDict[Hashable, tuple[int, str]] = OrderedDict()
 
-    async def remember(self, visitor: Visitor | None, conversation: ConversationSeen) -> int | None:
+    def remembered(self, fingerprint: Hashable) -> int | None:
+        """The person id stored for an activity with this fingerprint (see bot.references), if this
+        process stored it: then ``remember`` would change nothing and need not be asked."""
+        known = self._fingerprints.get(fingerprint)
+        if known is None:
+            return None
+        self._fingerprints.move_to_end(fingerprint)
+        return known[0]
+
+    async def remember(self, visitor: Visitor | None, conversation: ConversationSeen,
+                       fingerprint: Hashable | None = None) -> int | None:
         """Store or refresh the person and the conversation reference; returns the person's id.
         A no-op when nothing changed since this process last stored it (most turns)."""
         cache_key = (visitor.teams_id if visitor else "", conversation.conversation_id)
         cached = self._last_seen.get(cache_key)
         if visitor is not None and cached is not None and cached[:2] == (visitor, conversation):
+            self._keep_fingerprint(fingerprint, cached[2], conversation.conversation_id)
             return cached[2]
         person_id: int | None = None
         for attempt in (1, 2):
@@ -61,7 +78,14 @@ class PeopleRepository:
                     raise
         if visitor is not None and person_id is not None:
             self._last_seen[cache_key] = (visitor, conversation, person_id)
+            self._keep_fingerprint(fingerprint, person_id, conversation.conversation_id)
         return person_id
+
+    def _keep_fingerprint(self, fingerprint: Hashable | None, person_id: int, conversation_id: str) -> None:
+        if fingerprint is not None:
+            self._fingerprints[fingerprint] = (person_id, conversation_id)
+            while len(self._fingerprints) > MAX_FINGERPRINTS:
+                self._fingerprints.popitem(last=False)
 
     async def remember_members(self, members: list[Visitor], emails: dict[str, str]) -> int:
         """People found in a team's roster (they may never have written to the bot): stored so the
@@ -82,11 +106,18 @@ class PeopleRepository:
             if row is not None:
                 row.installed = False
         self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] != conversation_id}
+        self._drop_fingerprints(lambda person_id, conversation: conversation == conversation_id)
 
     def forget(self, person_id: int) -> None:
         """Drop what this process remembers about a person (after erasure, so that their next
         message stores a fresh person instead of reusing the erased one)."""
         self._last_seen = {k: v for k, v in self._last_seen.items() if v[2] != person_id}
+        self._drop_fingerprints(lambda person, _conversation: person == person_id)
+
+    def _drop_fingerprints(self, matches: Callable[[int, str], bool]) -> None:
+        dropped = [key for key, (person, conversation) in self._fingerprints.items() if matches(person, conversation)]
+        for key in dropped:
+            del self._fingerprints[key]
 
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
         async with self._sessions() as session:

@@ -22,6 +22,7 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 from botframework.connector.auth import AppCredentials, ClaimsIdentity, ServiceClientCredentialsFactory
+from msrest import Serializer
 from msrest.exceptions import ClientRequestError
 
 import bot.connector as connector
@@ -210,6 +211,23 @@ async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_i
     assert fast_call.raw_path == stock_call.raw_path
     encoded = "19%3Aabc%40thread.tacv2%3Bmessageid%3D1732579200000"
     assert fast_call.raw_path == f"/v3/conversations/{encoded}/activities/1%3A2"
+
+
+@pytest.mark.parametrize("service_url", ["https://smba.example/emea/", "https://smba.example/emea", "http://h:1/"])
+@pytest.mark.parametrize(("conversation", "activity_id"), [
+    ("c-1", "act-1"), ("..", "1"), ("c-1", ".."), ("c-1", "."), ("a b/c", "x?y#z"), ("19:a@thread;messageid=1", "1:2"),
+])
+async def test_reply_urls_are_the_ones_the_sdk_builds(
+    adapter: CloudAdapter, service_url: str, conversation: str, activity_id: str
+) -> None:
+    identity = ClaimsIdentity({}, True)
+    client = await adapter.bot_framework_authentication.create_connector_factory(identity).create(service_url, None)
+    assert isinstance(client.conversations, connector.PooledConversations)
+    msrest = Serializer()
+    for _ in range(2):  # the second time from the URL cache
+        assert client.conversations.reply_url(conversation, activity_id) == client._client.format_url(
+            "/v3/conversations/{conversationId}/activities/{activityId}",
+            conversationId=msrest.url("c", conversation, "str"), activityId=msrest.url("a", activity_id, "str"))
 
 
 async def test_there_is_no_authorization_header_without_an_app_id(

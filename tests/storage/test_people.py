@@ -62,3 +62,22 @@ async def test_uninstall_marks_the_conversation(sessions: async_sessionmaker[Asy
     person = await people.person_by_teams_id("29:anna")
     assert person is not None
     assert await people.personal_conversation(person.id) is None
+
+
+async def test_a_fingerprint_stands_for_the_person_until_they_are_forgotten(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    people = PeopleRepository(sessions)
+    assert people.remembered(("fp", 1)) is None
+    person_id = await people.remember(ANNA, personal(), ("fp", 1))
+    assert person_id is not None and people.remembered(("fp", 1)) == person_id
+    people.forget(person_id)
+    assert people.remembered(("fp", 1)) is None
+
+
+async def test_an_uninstalled_conversation_drops_its_fingerprints(sessions: async_sessionmaker[AsyncSession]) -> None:
+    people = PeopleRepository(sessions)
+    seen = personal()
+    await people.remember(ANNA, seen, ("fp", 2))
+    await people.mark_uninstalled(seen.conversation_id)
+    assert people.remembered(("fp", 2)) is None
