@@ -93,7 +93,7 @@ def match_command(text: str, commands: tuple[Command, ...] = COMMANDS) -> Match 
     """Full-match a message against the table: the whole text is a command word, or a
     command word followed by an argument for commands that take one. Longest word wins."""
     cleaned = normalise(text)
-    exact, with_argument = _lookup(commands)
+    exact, with_argument = _DEFAULT_LOOKUP if commands is COMMANDS else _lookup(commands)
     if cleaned in exact:
         return Match(exact[cleaned], "")
     for word, command in with_argument:
@@ -110,6 +110,9 @@ def _lookup(commands: tuple[Command, ...]) -> tuple[dict[str, Command], tuple[tu
     words = sorted(((word, command) for command in commands for word in command.words if command.argument),
                    key=lambda pair: len(pair[0]), reverse=True)
     return exact, tuple(words)
+
+
+_DEFAULT_LOOKUP = _lookup(COMMANDS)
 
 
 def visible_commands(role: Role, commands: tuple[Command, ...] = COMMANDS) -> tuple[Command, ...]:

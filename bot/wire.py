@@ -25,6 +25,7 @@ from msrest.serialization import Model
 
 M = TypeVar("M", bound=Model)
 _JSON_SCALARS = (str, bool, int, float, type(None))
+_SCALAR_TYPES = frozenset(_JSON_SCALARS)
 _MODELS: dict[str, type[Model]] = {
     name: cls for name, cls in vars(connector_models).items() if isinstance(cls, type) and issubclass(cls, Model)
 }
@@ -141,7 +142,9 @@ def _unsupported(_value: Any) -> Any:
 
 
 def to_json(model: Model, type_name: str | None = None) -> Any:
-    """``Serializer.body(model, type_name)`` (msrest with the connector's models), faster."""
+    """``Serializer.body(model, type_name)`` (msrest with the connector's models), faster. Values of
+    type ``object`` (card content, channelData) that are plain JSON are shared, not copied: the
+    result is for writing out, not for changing."""
     return _fast_body(_SERIALIZER.body, model, type_name or type(model).__name__)
 
 
@@ -243,17 +246,29 @@ def _str_writer(value: Any) -> str:
 
 
 def _plain_json(value: Any) -> Any:
-    """A copy of plain JSON (msrest's serialize_object); anything else goes to msrest."""
+    """Plain JSON as it is (msrest's serialize_object would copy it to the same value); anything
+    else (a tuple, an enum, a model, a key that is not a string) goes to msrest."""
     kind = type(value)
-    if kind is dict:
-        if not all(type(key) is str for key in value):
+    if kind is dict or kind is list:
+        _check_plain(value)
+    elif kind not in _SCALAR_TYPES:
+        raise _Unsupported
+    return value
+
+
+def _check_plain(container: dict[Any, Any] | list[Any]) -> None:
+    if type(container) is dict:
+        if not all(type(key) is str for key in container):
             raise _Unsupported
-        return {key: _plain_json(item) for key, item in value.items()}
-    if kind is list:
-        return [_plain_json(item) for item in value]
-    if kind in (str, bool, int, float) or value is None:
-        return value
-    raise _Unsupported
+        items = container.values()
+    else:
+        items = container
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list:
+            _check_plain(item)
+        elif kind not in _SCALAR_TYPES:
+            raise _Unsupported
 
 
 def _iso_writer(value: Any) -> str:
