@@ -141,8 +141,9 @@ class Components:
 
 
 def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], adapter: BotAdapter,
-              clock: Clock = system_clock) -> Components:
-    """The bot with its features, over the given database and adapter (tests pass a TestAdapter)."""
+              clock: Clock = system_clock, limiter: RateLimiter | None = None) -> Components:
+    """The bot with its features, over the given database and adapter (tests pass a TestAdapter).
+    ``limiter``: the outbound rate limits (Teams' own by default; the fan-out benchmark lifts them)."""
     people = PeopleRepository(sessions)
     projects = ProjectRepository(sessions)
     registrations = RegistrationRepository(sessions)
@@ -161,7 +162,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     privacy, retention = build_privacy(settings, sessions, people, downloads, clock)
     planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
     sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url)
-    dispatcher = Dispatcher(outbox, sender, RateLimiter(time.monotonic), clock,
+    dispatcher = Dispatcher(outbox, sender, limiter or RateLimiter(time.monotonic), clock,
                             lease_seconds=settings.stale_claim_seconds)
     for kind, renderer in followups.renderers.items():
         sender.add_renderer(kind, renderer)

@@ -5,6 +5,10 @@ update, delete, create a conversation), counts activities per conversation and t
 connections they came over, and answers anything else with 404 and counts it as unexpected.
 ``GET /_stats`` returns the counts; ``POST /_reset`` zeroes them.
 
+With ``--rate-limited`` it enforces Teams' bot limits as the service would (per conversation 7 per
+second, 8 per 2 s, 60 per 30 s, 1800 per hour; 50 per second for the whole app), counting what it
+accepted, and answers a message over a limit with 429 and Retry-After (whole seconds, rounded up).
+
 ``python -m bench.stub_connector --port 9000`` runs it on its own (the turn benchmark starts it as a
 subprocess so its CPU is not charged to the load generator or the bot under test).
 """
@@ -13,11 +17,19 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
+import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.ratelimit import RateLimiter  # noqa: E402 - the limits the bot itself keeps to
 
 
 @dataclass
@@ -27,11 +39,17 @@ class StubStats:
     connections: set[tuple[str, int]] = field(default_factory=set)
     unexpected: list[str] = field(default_factory=list)
     authorization: Counter[str] = field(default_factory=Counter)
+    throttled: int = 0
+    first_at: float | None = None
+    last_at: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "replies": self.replies,
             "conversations": len(self.per_conversation),
+            "duplicates": sum(count - 1 for count in self.per_conversation.values() if count > 1),
+            "throttled": self.throttled,
+            "busy_seconds": (self.last_at - self.first_at) if self.first_at and self.last_at else 0.0,
             "connections": len(self.connections),
             "unexpected": self.unexpected[:20],
             "unexpected_count": len(self.unexpected),
@@ -42,9 +60,10 @@ class StubStats:
 class StubConnector:
     """The connector's routes as an aiohttp application; ``stats`` holds what arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate_limited: bool = False) -> None:
         self.stats = StubStats()
         self._ids = itertools.count(1)
+        self._limits: RateLimiter | None = RateLimiter(time.monotonic) if rate_limited else None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -69,8 +88,19 @@ class StubConnector:
         activity = await request.json()
         if not isinstance(activity, dict) or not activity.get("type"):
             return web.json_response({"error": {"code": "BadArgument", "message": "no activity"}}, status=400)
+        conversation = request.match_info["conversation"]
+        if self._limits is not None:
+            wait = self._limits.wait_time(conversation)
+            if wait > 0:
+                self.stats.throttled += 1
+                return web.json_response({"error": {"code": "TooManyRequests", "message": "slow down"}}, status=429,
+                                         headers={"Retry-After": str(math.ceil(wait))})
+            self._limits.record(conversation)
+        now = time.monotonic()
+        self.stats.first_at = self.stats.first_at or now
+        self.stats.last_at = now
         self.stats.replies += 1
-        self.stats.per_conversation[request.match_info["conversation"]] += 1
+        self.stats.per_conversation[conversation] += 1
         return web.json_response({"id": f"reply-{next(self._ids)}"}, status=200)
 
     async def _update(self, request: web.Request) -> web.Response:
@@ -93,6 +123,8 @@ class StubConnector:
 
     async def _reset(self, _request: web.Request) -> web.Response:
         self.stats = StubStats()
+        if self._limits is not None:
+            self._limits = RateLimiter(time.monotonic)
         return web.json_response({"ok": True})
 
     async def _unexpected(self, request: web.Request) -> web.Response:
@@ -103,8 +135,10 @@ class StubConnector:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rate-limited", action="store_true", help="enforce Teams' rate limits with 429s")
     arguments = parser.parse_args()
-    web.run_app(StubConnector().app(), host="127.0.0.1", port=arguments.port, print=None, access_log=None)
+    web.run_app(StubConnector(arguments.rate_limited).app(), host="127.0.0.1", port=arguments.port, print=None,
+                access_log=None)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,29 @@ class LeanCloudAdapter(CloudAdapter):
         return context
 
 
+    async def send_proactive(self, reference: Any, activity: Activity, bot_app_id: str | None) -> str | None:
+        """Send one activity to a stored conversation; returns its id. What continue_conversation
+        does for a callback that only sends (the same client, credentials, addressing and defaults),
+        without running a turn: no continuation activity, TurnContext or middleware, and the message
+        is POSTed to the conversation rather than as a reply to the made-up continuation activity.
+        Errors are the connector client's (``ErrorResponseException``), not the turn error handler's."""
+        claims = self.create_claims_identity(bot_app_id or "")
+        factory = self.bot_framework_authentication.create_connector_factory(claims)
+        client = await factory.create(reference.service_url, None)
+        # Addressed as TurnContext.apply_conversation_reference addresses a reply in a continued
+        # conversation (whose continuation activity carries no locale), minus the reply-to id. The
+        # reference is the caller's to give away: its accounts are used, not copied.
+        outgoing = _SentActivity.copy_of(activity)
+        outgoing.channel_id, outgoing.service_url, outgoing.locale = reference.channel_id, reference.service_url, None
+        outgoing.conversation, outgoing.from_property, outgoing.recipient = (
+            reference.conversation, reference.bot, reference.user)
+        outgoing.type = outgoing.type or "message"
+        outgoing.input_hint = outgoing.input_hint or "acceptingInput"
+        outgoing.id = None
+        response = await client.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
+        return getattr(response, "id", None)
+
+
 class LeanTurnContext(TurnContext):
     """A TurnContext that copies each outgoing activity once, shallowly. The SDK deep-copies it
     (for a help card, ~200 objects: a fifth of a turn) only so that filling in the conversation
@@ -298,6 +321,9 @@ class PooledConversations(ConversationsOperations):
         self._signer = BearerTokenPolicy(client.config.credentials)
         self._user_agent = client.config.user_agent_policy.user_agent
         self._urls: OrderedDict[str, str] = OrderedDict()
+        # format_url joins "v3/conversations/<id>/activities" onto the service URL; with an ordinary
+        # id segment that is this prefix + the segment + "/activities".
+        self._conversations_url: str = client._client.format_url("/v3/conversations/")
 
     async def reply_to_activity(self, conversation_id: str, activity_id: str, activity: Any, *,
                                 custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
@@ -326,7 +352,11 @@ class PooledConversations(ConversationsOperations):
         service URL, ~40 µs), remembered for the conversations seen lately."""
         url = self._urls.get(conversation_id)
         if url is None:
-            url = self._client.format_url(_SEND_URL, conversationId=_segment(conversation_id))
+            segment = _segment(conversation_id)
+            if segment in ("", ".", ".."):  # urljoin would drop or resolve it
+                url = self._client.format_url(_SEND_URL, conversationId=segment)
+            else:
+                url = f"{self._conversations_url}{segment}/activities"
             self._urls[conversation_id] = url
             _trim(self._urls, 4096)
         return url

@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from bot.ratelimit import RateLimiter
 from bot.retry import RetryPolicy
 from storage.models import Delivery
-from storage.outbox import DATABASE_ERRORS, IN_DOUBT, STALE_CLAIM, Outbox
+from storage.outbox import DATABASE_ERRORS, IN_DOUBT, STALE_CLAIM, Outbox, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ class NotRelevant(Exception):
 
 class Sender(Protocol):
     async def send(self, delivery: Delivery) -> str | None:
-        """Send one delivery; returns the activity id. Raises DeliveryError or NotRelevant."""
+        """Send one delivery; returns the activity id. Raises DeliveryError or NotRelevant.
+        A sender may also have ``async prepare(deliveries)``, called with each claimed batch before
+        its sends (to read what the batch needs in a few queries instead of a few per message)."""
 
 
 @dataclass
@@ -61,7 +63,7 @@ class DispatchReport:
 
 class Dispatcher:
     def __init__(self, outbox: Outbox, sender: Sender, limiter: RateLimiter, clock: Clock,
-                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = 8,
+                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = 16,
                  lease_seconds: float = STALE_CLAIM.total_seconds(), pause: Sleep = asyncio.sleep) -> None:
         """``sleep`` waits for the rate limiter (tests pass a fake clock's); ``pause`` is real time
         between lease renewals and between tries of an outbox write while the database is away."""
@@ -95,21 +97,26 @@ class Dispatcher:
         return report
 
     async def _send_all(self, deliveries: list[Delivery], report: DispatchReport) -> None:
+        """Send a claimed batch in waves of up to ``concurrency`` rows: a wave is marked "sending"
+        in one statement, sent at once, and its outcomes are recorded in one transaction. (At most
+        ``concurrency`` rows are ever "sending", as with one row per worker; a wave waits for its
+        slowest send, which the connector's timeout bounds.)"""
         waiting = deque(deliveries)
         held = {delivery.id for delivery in deliveries}
         finished = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep_lease(held, finished))
-
-        async def worker() -> None:
-            while waiting and not self._stopping:
-                delivery = waiting.popleft()
-                try:
-                    await self._send_one(delivery, report)
-                finally:
-                    held.discard(delivery.id)
-
+        prepare = getattr(self._sender, "prepare", None)
         try:
-            await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(deliveries)))))
+            if prepare is not None:
+                await prepare(deliveries)
+            while waiting and not self._stopping:
+                wave, outcomes = await self._next_wave(waiting, report)
+                if wave:
+                    outcomes += await self._send_wave(wave, report)
+                if outcomes:
+                    await self._record(outcomes)
+                held.difference_update(delivery.id for delivery in wave)
+                held.difference_update(outcome.delivery_id for outcome in outcomes)
         finally:
             # The event ends the renewals even if the cancellation gets lost inside a database call.
             finished.set()
@@ -129,45 +136,58 @@ class Dispatcher:
             except DATABASE_ERRORS as error:
                 log.warning("could not renew the lease on claimed deliveries (%s)", type(error).__name__)
 
-    async def _send_one(self, delivery: Delivery, report: DispatchReport) -> None:
-        if delivery.relevant_until is not None and self._clock() >= delivery.relevant_until:
-            await self._durably(lambda: self._outbox.mark_skipped(
-                delivery.id, "too late: the meeting has started", delivery.attempts))
-            report.skipped += 1
-            return
-        await self._wait_for_turn(delivery.recipient)
-        if self._stopping:
-            await self._durably(lambda: self._outbox.release([(delivery.id, delivery.attempts)]))
-            return
-        if not await self._durably(lambda: self._outbox.start_sending(delivery.id, delivery.attempts, self._clock())):
-            report.taken_over += 1
-            return
-        # Checked again: other workers may have sent while this row was being marked "sending".
-        await self._wait_for_turn(delivery.recipient)
-        self._limiter.record(delivery.recipient)
-        await self._send_claimed(delivery, report)
+    async def _next_wave(self, waiting: deque[Delivery],
+                         report: DispatchReport) -> tuple[list[Delivery], list[Outcome]]:
+        """Take rows from the front while the rate limits allow (waiting for the first one), up to
+        ``concurrency``; rows whose moment has passed are skipped on the way."""
+        wave: list[Delivery] = []
+        skipped: list[Outcome] = []
+        while waiting and len(wave) < self._concurrency and not self._stopping:
+            delivery = waiting[0]
+            if delivery.relevant_until is not None and self._clock() >= delivery.relevant_until:
+                waiting.popleft()
+                skipped.append(Outcome.skipped(delivery.id, delivery.attempts, "too late: the meeting has started"))
+                report.skipped += 1
+                continue
+            wait = self._limiter.wait_time(delivery.recipient)
+            if wait > 0:
+                if wave:
+                    break  # send what may go now; this row waits for the next wave
+                await self._sleep(wait)
+                continue
+            waiting.popleft()
+            self._limiter.record(delivery.recipient)
+            wave.append(delivery)
+        if self._stopping and wave:
+            waiting.extendleft(reversed(wave))  # handed back with the rest
+            return [], skipped
+        if not wave:
+            return [], skipped
+        started = await self._durably(
+            lambda: self._outbox.start_sending_many([(d.id, d.attempts) for d in wave], self._clock()))
+        report.taken_over += len(wave) - len(started)
+        return [delivery for delivery in wave if delivery.id in started], skipped
 
-    async def _wait_for_turn(self, recipient: str) -> None:
-        while (wait := self._limiter.wait_time(recipient)) > 0:
-            await self._sleep(wait)
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        await self._durably(lambda: self._outbox.record(outcomes))
 
-    async def _send_claimed(self, delivery: Delivery, report: DispatchReport) -> None:
+    async def _send_wave(self, wave: list[Delivery], report: DispatchReport) -> list[Outcome]:
+        return list(await asyncio.gather(*(self._send_claimed(delivery, report) for delivery in wave)))
+
+    async def _send_claimed(self, delivery: Delivery, report: DispatchReport) -> Outcome:
         try:
             activity_id = await self._sender.send(delivery)
         except NotRelevant as reason:
-            why = str(reason)
-            await self._durably(lambda: self._outbox.mark_skipped(delivery.id, why, delivery.attempts))
             report.skipped += 1
+            return Outcome.skipped(delivery.id, delivery.attempts, str(reason))
         except DeliveryError as error:
-            await self._after_failure(delivery, error, report)
+            return self._after_failure(delivery, error, report)
         except Exception as error:  # noqa: BLE001 - an unexpected bug must not stop the other sends
             log.exception("delivery %s (%s) failed unexpectedly", delivery.id, delivery.kind)
-            await self._after_failure(delivery, DeliveryError(f"{type(error).__name__}: {error}"), report)
-        else:
-            note = IN_DOUBT if delivery.last_error == IN_DOUBT else ""
-            await self._durably(lambda: self._outbox.mark_sent(
-                delivery.id, activity_id, self._clock(), delivery.attempts, note))
-            report.sent += 1
+            return self._after_failure(delivery, DeliveryError(f"{type(error).__name__}: {error}"), report)
+        report.sent += 1
+        note = IN_DOUBT if delivery.last_error == IN_DOUBT else ""
+        return Outcome.sent(delivery.id, delivery.attempts, activity_id, self._clock(), note)
 
     async def _durably(self, write: Callable[[], Awaitable[T]]) -> T:
         """An outbox write retried while the database is unavailable: a message that went out must
@@ -181,18 +201,17 @@ class Dispatcher:
                 await self._pause(pause)
                 pause = min(pause * 2, MAX_WRITE_PAUSE)
 
-    async def _after_failure(self, delivery: Delivery, error: DeliveryError, report: DispatchReport) -> None:
+    def _after_failure(self, delivery: Delivery, error: DeliveryError, report: DispatchReport) -> Outcome:
         report.errors.append(str(error))
         if error.status == 429 and error.retry_after:
             self._limiter.throttle(error.retry_after)
         if self._policy.should_retry(error.status, delivery.attempts):
             due = self._clock() + timedelta(seconds=self._policy.delay(delivery.attempts, error.retry_after))
-            await self._durably(lambda: self._outbox.mark_retry(delivery.id, _describe(error), due, delivery.attempts))
             report.retried += 1
-            return
+            return Outcome.retry(delivery.id, delivery.attempts, _describe(error), due)
         log.warning("delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, _describe(error))
-        await self._durably(lambda: self._outbox.mark_failed(delivery.id, _describe(error), delivery.attempts))
         report.failed += 1
+        return Outcome.failed(delivery.id, delivery.attempts, _describe(error))
 
 
 def _describe(error: DeliveryError) -> str:

@@ -3,9 +3,11 @@ Errors from the Bot Connector become DeliveryError with the HTTP status and Retr
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from botbuilder.schema import Activity
 from msrest.exceptions import ClientRequestError
@@ -18,10 +20,12 @@ from bot.evaluation_rules import questions_from_json
 from bot.proactive import Messenger
 from bot.retry import parse_retry_after
 from storage.evaluations import EvaluationRepository
-from storage.models import Delivery
+from storage.models import Conversation, Delivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 
+K = TypeVar("K")
+V = TypeVar("V")
 Renderer = Callable[[Delivery], Awaitable[Activity]]
 """Renders a feature's own delivery kind (raises NotRelevant when there is nothing to send)."""
 
@@ -36,17 +40,28 @@ class OutboxSender:
         self._broadcasts = broadcasts
         self._public_url = public_url.rstrip("/")
         self._renderers: dict[str, Renderer] = {}
+        self._batch = _Batch()
 
     def add_renderer(self, kind: str, renderer: Renderer) -> None:
         """Let a feature render its own delivery kind (e.g. "triad") instead of the built-in ones."""
         self._renderers[kind] = renderer
+
+    async def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        """Before a claimed batch is sent: read the people's 1:1 conversations in one query, and
+        start a fresh memo of meetings, registrations and rendered cards. (What is read here may be
+        a few seconds old when a message of the batch goes out: the batch is sent at Teams' pace.)"""
+        people = [int(d.recipient.split(":", 1)[1]) for d in deliveries if d.recipient.startswith("person:")]
+        self._batch = _Batch(conversations=await self._messenger.people.personal_conversations(people)
+                             if people else {})
 
     async def send(self, delivery: Delivery) -> str | None:
         activity = await self._render(delivery)
         kind, _, target = delivery.recipient.partition(":")
         try:
             if kind == "person":
-                return await self._messenger.send_to_person(int(target), activity)
+                person_id = int(target)
+                return await self._messenger.send_to_person(person_id, activity,
+                                                            self._batch.conversations.get(person_id))
             if kind == "channel":
                 return await self._messenger.post_to_channel(target, activity)
             return await self._messenger.send_to_conversation(target, activity)
@@ -73,18 +88,31 @@ class OutboxSender:
                 raise NotRelevant("the message was cancelled")
             project = await self._projects.by_id(broadcast.project_id)
             return card_activity(broadcast_card(project.name if project else "", broadcast.text))
-        meeting = await self._projects.meeting(int(payload["meeting_id"]))
+        meeting_id = int(payload["meeting_id"])
+        offset = str(payload.get("offset", ""))
+        activity = await _once(self._batch.cards, (delivery.kind, meeting_id, offset),
+                               lambda: self._meeting_card(delivery.kind, meeting_id, offset))
+        person = delivery.recipient.removeprefix("person:")
+        if person != delivery.recipient and int(person) not in await self._registered(meeting_id):
+            raise NotRelevant("no longer registered for the meeting")
+        return activity
+
+    async def _registered(self, meeting_id: int) -> frozenset[int]:
+        async def read() -> frozenset[int]:
+            return frozenset(await self._registrations.people_for_meeting(meeting_id))
+
+        return await _once(self._batch.registered, meeting_id, read)
+
+    async def _meeting_card(self, kind: str, meeting_id: int, offset: str) -> Activity:
+        """The reminder or change notice of a meeting: the same for everyone, so rendered once a batch."""
+        meeting = await self._projects.meeting(meeting_id)
         project = await self._projects.by_id(meeting.project_id) if meeting else None
         if meeting is None or project is None:
             raise NotRelevant("the meeting no longer exists")
-        if delivery.recipient.startswith("person:"):
-            people = await self._registrations.people_for_meeting(meeting.id)
-            if int(delivery.recipient.split(":", 1)[1]) not in people:
-                raise NotRelevant("no longer registered for the meeting")
         url = f"{self._public_url}/calendar/{project.calendar_token}/traff-{meeting.number}.ics"
-        if delivery.kind == "meeting_update":
+        if kind == "meeting_update":
             return card_activity(update_card(project.name, meeting, url))
-        return card_activity(reminder_card(project.name, meeting, str(payload.get("offset", "")), url))
+        return card_activity(reminder_card(project.name, meeting, offset, url))
 
 
     async def _evaluation(self, delivery: Delivery, evaluation_id: int) -> Activity:
@@ -108,6 +136,24 @@ class OutboxSender:
                                questions_from_json(evaluation.questions), evaluation.closes_at,
                                nudge=delivery.kind == "evaluation_nudge")
         return card_activity(card)
+
+
+@dataclass
+class _Batch:
+    """What one claimed batch has read so far (OutboxSender.prepare starts a new one)."""
+
+    conversations: dict[int, Conversation] = field(default_factory=dict)
+    registered: dict[int, asyncio.Future[frozenset[int]]] = field(default_factory=dict)
+    cards: dict[tuple[str, int, str], asyncio.Future[Activity]] = field(default_factory=dict)
+
+
+async def _once(memo: dict[K, asyncio.Future[V]], key: K, read: Callable[[], Awaitable[V]]) -> V:
+    """``read()`` once per key: the sends of a wave that ask at the same time share one read (and
+    its exception)."""
+    pending = memo.get(key)
+    if pending is None:
+        pending = memo[key] = asyncio.ensure_future(read())
+    return await asyncio.shield(pending)
 
 
 def _http_status(error: Exception) -> tuple[int | None, float | None]:

@@ -14,6 +14,7 @@ from botbuilder.schema import (
     ConversationParameters,
 )
 
+from bot.connector import LeanCloudAdapter
 from bot.references import conversation_seen
 from bot.wire import reference_from_json
 from storage.models import Conversation, Person
@@ -28,9 +29,15 @@ class Messenger:
         self._people = people
         self._app_id = app_id
 
-    async def send_to_person(self, person_id: int, activity: Activity) -> str | None:
-        """Send ``activity`` 1:1 (opening the chat when needed); returns the sent activity's id."""
-        conversation = await self._people.personal_conversation(person_id)
+    @property
+    def people(self) -> PeopleRepository:
+        return self._people
+
+    async def send_to_person(self, person_id: int, activity: Activity,
+                             known: Conversation | None = None) -> str | None:
+        """Send ``activity`` 1:1 (opening the chat when needed); returns the sent activity's id.
+        ``known``: the person's personal conversation, when the caller has read it already."""
+        conversation = known or await self._people.personal_conversation(person_id)
         if conversation is not None:
             return await self._continue(conversation, activity)
         person = await self._people.person_by_id(person_id)
@@ -69,6 +76,8 @@ class Messenger:
 
     async def _continue(self, conversation: Conversation, activity: Activity) -> str | None:
         reference = reference_from_json(json.loads(conversation.reference))
+        if isinstance(self._adapter, LeanCloudAdapter):
+            return await self._adapter.send_proactive(reference, activity, self._app_id)
         sent: list[str | None] = []
 
         async def send(context: TurnContext) -> None:

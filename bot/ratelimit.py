@@ -46,6 +46,7 @@ class RateLimiter:
         self._conversations: dict[str, SlidingWindows] = {}
         self._overall = SlidingWindows(overall)
         self._throttled_until = 0.0
+        self._next_cleanup = 0.0
 
     def wait_time(self, conversation: str) -> float:
         now = self._clock()
@@ -57,8 +58,10 @@ class RateLimiter:
         now = self._clock()
         self._conversations.setdefault(conversation, SlidingWindows(self._per_conversation)).record(now)
         self._overall.record(now)
-        if len(self._conversations) > 10_000:
+        if len(self._conversations) > 10_000 and now >= self._next_cleanup:
+            # A walk over every conversation: at most once a minute, not on every send of a big fan-out.
             self._forget_idle(now)
+            self._next_cleanup = now + 60.0
 
     def throttle(self, seconds: float) -> None:
         """After a 429: nobody sends until ``seconds`` from now."""

@@ -14,7 +14,7 @@ construction. Property tests (tests/bot/test_wire.py) compare both on generated 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -257,12 +257,11 @@ def _plain_json(value: Any) -> Any:
 
 
 def _check_plain(container: dict[Any, Any] | list[Any]) -> None:
+    items: Iterable[Any] = container
     if type(container) is dict:
         if not all(type(key) is str for key in container):
             raise _Unsupported
         items = container.values()
-    else:
-        items = container
     for item in items:
         kind = type(item)
         if kind is dict or kind is list:

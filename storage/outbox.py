@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, case, func, literal_column, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -127,6 +127,45 @@ class Outbox:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def start_sending_many(self, claims: Sequence[tuple[int, int]], now: datetime) -> set[int]:
+        """``start_sending`` for several rows (id, attempts as claimed) in one statement; returns the
+        ids the caller still owned and that are now "sending"."""
+        if not claims:
+            return set()
+        async with self._sessions.begin() as session:
+            started = await session.scalars(
+                update(Delivery)
+                .where(tuple_(Delivery.id, Delivery.attempts).in_(list(claims)), Delivery.state == "claimed")
+                .values(state="sending", claimed_at=now)
+                .returning(Delivery.id)
+            )
+            return set(started.all())
+
+    async def record(self, outcomes: Sequence[Outcome]) -> int:
+        """Record several outcomes in one transaction, each only while the caller still owns the row
+        (as ``mark_sent`` and the others do); the sent ones in one batched statement. Returns how
+        many rows changed."""
+        sent: list[Outcome] = []
+        others: list[Outcome] = []
+        for outcome in outcomes:
+            batched = outcome.values.get("state") == "sent" and outcome.attempts is not None
+            (sent if batched else others).append(outcome)
+        changed = 0
+        async with self._sessions.begin() as session:
+            if sent:
+                result = await session.execute(_RECORD_SENT, [
+                    {"row_id": o.delivery_id, "row_attempts": o.attempts, "new_sent_at": o.values["sent_at"],
+                     "new_activity_id": o.values.get("activity_id"), "new_last_error": o.values.get("last_error", "")}
+                    for o in sent
+                ])
+                changed += result.rowcount or 0  # type: ignore[attr-defined]
+            for outcome in others:
+                result = await session.execute(
+                    update(Delivery).where(*_owned_by(outcome.delivery_id, outcome.attempts)).values(**outcome.values)
+                )
+                changed += result.rowcount or 0  # type: ignore[attr-defined]
+        return changed
+
     async def renew(self, delivery_ids: Sequence[int], now: datetime) -> int:
         """Extend the lease on rows the caller still holds, so a live dispatcher is never taken over."""
         if not delivery_ids:
@@ -199,12 +238,55 @@ class Outbox:
     async def _set(self, delivery_id: int, attempts: int | None, **values: Any) -> bool:
         """Record an outcome. With ``attempts`` (the caller's claim) only while the caller still owns
         the row; returns whether a row changed."""
-        condition = [Delivery.id == delivery_id]
-        if attempts is not None:
-            condition += [Delivery.attempts == attempts, Delivery.state.in_(OWNED)]
         async with self._sessions.begin() as session:
-            result = await session.execute(update(Delivery).where(*condition).values(**values))
+            result = await session.execute(update(Delivery).where(*_owned_by(delivery_id, attempts)).values(**values))
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a send, for ``Outbox.record``: the row, the caller's claim (attempts) and the
+    values to set; the ``sent``, ``retry``, ``failed`` and ``skipped`` constructors say which."""
+
+    delivery_id: int
+    attempts: int | None
+    values: dict[str, Any]
+
+    @classmethod
+    def sent(cls, delivery_id: int, attempts: int | None, activity_id: str | None, now: datetime,
+             note: str = "") -> Outcome:
+        return cls(delivery_id, attempts, {"state": "sent", "sent_at": now, "activity_id": activity_id,
+                                           "last_error": note[:500]})
+
+    @classmethod
+    def retry(cls, delivery_id: int, attempts: int | None, error: str, next_due: datetime) -> Outcome:
+        return cls(delivery_id, attempts, {"state": "pending", "due_at": next_due, "last_error": error[:500]})
+
+    @classmethod
+    def failed(cls, delivery_id: int, attempts: int | None, error: str) -> Outcome:
+        return cls(delivery_id, attempts, {"state": "failed", "last_error": error[:500]})
+
+    @classmethod
+    def skipped(cls, delivery_id: int, attempts: int | None, reason: str) -> Outcome:
+        return cls(delivery_id, attempts, {"state": "skipped", "last_error": reason[:500]})
+
+
+def _owned_by(delivery_id: int, attempts: int | None) -> list[Any]:
+    condition = [Delivery.id == delivery_id]
+    if attempts is not None:
+        condition += [Delivery.attempts == attempts, Delivery.state.in_(OWNED)]
+    return condition
+
+
+_TABLE: Table = Delivery.__table__  # type: ignore[assignment]
+_RECORD_SENT = (  # a Core statement: executed with a list of parameters it is one executemany
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.attempts == bindparam("row_attempts"),
+           # OWNED as literals: an expanding IN cannot be used with executemany
+           _TABLE.c.state.in_([literal_column(f"'{state}'") for state in OWNED]))
+    .values(state="sent", sent_at=bindparam("new_sent_at"), activity_id=bindparam("new_activity_id"),
+            last_error=bindparam("new_last_error"))
+)
 
 
 def _row(planned: PlannedDelivery) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -161,6 +161,22 @@ class PeopleRepository:
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self._sessions() as session:
             return await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))
+
+    async def personal_conversations(self, person_ids: Sequence[int]) -> dict[int, Conversation]:
+        """``personal_conversation`` for many people in one query (a batch of reminders)."""
+        found: dict[int, Conversation] = {}
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Conversation).where(
+                    Conversation.person_id.in_(list(person_ids)),
+                    Conversation.kind == "personal",
+                    Conversation.installed.is_(True),
+                ).order_by(Conversation.id)
+            )
+            for conversation in rows:
+                if conversation.person_id is not None:
+                    found.setdefault(conversation.person_id, conversation)
+        return found
 
     async def personal_conversation(self, person_id: int) -> Conversation | None:
         async with self._sessions() as session:

@@ -30,6 +30,7 @@ from bot.cards.help import help_card
 from bot.commands import Role, visible_commands
 from bot.connector import (
     LazyUserTokenClient,
+    LeanCloudAdapter,
     LeanTurnContext,
     PooledBotFrameworkAuthentication,
     close_adapter,
@@ -216,6 +217,7 @@ async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_i
 @pytest.mark.parametrize("service_url", ["https://smba.example/emea/", "https://smba.example/emea", "http://h:1/"])
 @pytest.mark.parametrize(("conversation", "activity_id"), [
     ("c-1", "act-1"), ("..", "1"), ("c-1", ".."), ("c-1", "."), ("a b/c", "x?y#z"), ("19:a@thread;messageid=1", "1:2"),
+    ("", "1"), (".", "1"), ("%2F", "%"), ("ä ö", "å"),
 ])
 async def test_reply_urls_are_the_ones_the_sdk_builds(
     adapter: CloudAdapter, service_url: str, conversation: str, activity_id: str
@@ -417,6 +419,41 @@ async def test_proactive_messages_carry_the_bots_bearer_token(stub: tuple[Strict
     assert len(credentials.created) == 1, "the SDK's credentials are created once and reused"
     assert credentials.created[0].tokens_handed_out == 3, "asked for the token on every request, as msrest does"
     assert json.dumps(connector_stub.calls[0].body["text"], ensure_ascii=False) == '"påminnelse"'
+
+
+async def test_a_lean_proactive_send_is_the_stock_message_posted_to_the_conversation(
+    stub: tuple[StrictConnector, str],
+) -> None:
+    connector_stub, url = stub
+    adapters = []
+    for adapter_class in (LeanCloudAdapter, CloudAdapter):
+        credentials = FakeCredentialsFactory("app-1")
+        adapters.append(adapter_class(PooledBotFrameworkAuthentication(
+            ConfigurationBotFrameworkAuthentication(_NoSettings(), credentials_factory=credentials))))
+    lean, stock = adapters
+    reference = ConversationReference(
+        channel_id="msteams", service_url=url, locale="sv-SE", conversation=ConversationAccount(id="c-7"),
+        bot=ChannelAccount(id="28:bot"), user=ChannelAccount(id="29:anna"),
+    )
+    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.PARTICIPANT), False)))
+    try:
+        sent_id = await lean.send_proactive(reference, card, "app-1")
+
+        async def send_card(context: TurnContext) -> None:
+            await context.send_activity(card)
+
+        await stock.continue_conversation(reference, send_card, bot_app_id="app-1")
+    finally:
+        for adapter in adapters:
+            await close_adapter(adapter)
+
+    lean_call, stock_call = connector_stub.calls
+    assert sent_id and sent_id.startswith("reply-")
+    assert lean_call.path == "/v3/conversations/c-7/activities"  # stock replies to its made-up continuation id
+    assert stock_call.path.startswith("/v3/conversations/c-7/activities/")
+    assert lean_call.headers["Authorization"] == stock_call.headers["Authorization"] == "Bearer token-for-app-1"
+    assert {key: value for key, value in stock_call.body.items() if key != "replyToId"} == lean_call.body
+    assert card.conversation is None  # the caller's activity is not changed
 
 
 async def test_user_token_clients_are_built_only_when_used(adapter: CloudAdapter) -> None:

@@ -42,11 +42,11 @@ class DatabaseAwayAfterSending(Outbox):
         super().__init__(sessions)
         self.failures = failures
 
-    async def mark_sent(self, *args: Any, **kwargs: Any) -> bool:
+    async def record(self, *args: Any, **kwargs: Any) -> int:
         if self.failures:
             self.failures -= 1
             raise OperationalError("UPDATE delivery", {}, ConnectionRefusedError("database is down"))
-        return await super().mark_sent(*args, **kwargs)
+        return await super().record(*args, **kwargs)
 
 
 async def no_pause(_seconds: float) -> None:
