@@ -28,6 +28,9 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 MAX_WRITE_PAUSE = 30.0
+WAVE = 16
+"""Messages sent at once by default (one wave): also the most rows ever "sending", so the most people
+who can get a message twice when the process dies mid-wave."""
 
 
 class DeliveryError(Exception):
@@ -63,7 +66,7 @@ class DispatchReport:
 
 class Dispatcher:
     def __init__(self, outbox: Outbox, sender: Sender, limiter: RateLimiter, clock: Clock,
-                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = 16,
+                 policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = WAVE,
                  lease_seconds: float = STALE_CLAIM.total_seconds(), pause: Sleep = asyncio.sleep) -> None:
         """``sleep`` waits for the rate limiter (tests pass a fake clock's); ``pause`` is real time
         between lease renewals and between tries of an outbox write while the database is away."""

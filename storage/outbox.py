@@ -141,30 +141,26 @@ class Outbox:
             )
             return set(started.all())
 
-    async def record(self, outcomes: Sequence[Outcome]) -> int:
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
         """Record several outcomes in one transaction, each only while the caller still owns the row
-        (as ``mark_sent`` and the others do); the sent ones in one batched statement. Returns how
-        many rows changed."""
+        (as ``mark_sent`` and the others do); the sent ones in one batched statement (whose row
+        count drivers do not report reliably, so none is returned)."""
         sent: list[Outcome] = []
         others: list[Outcome] = []
         for outcome in outcomes:
             batched = outcome.values.get("state") == "sent" and outcome.attempts is not None
             (sent if batched else others).append(outcome)
-        changed = 0
         async with self._sessions.begin() as session:
             if sent:
-                result = await session.execute(_RECORD_SENT, [
+                await session.execute(_RECORD_SENT, [
                     {"row_id": o.delivery_id, "row_attempts": o.attempts, "new_sent_at": o.values["sent_at"],
                      "new_activity_id": o.values.get("activity_id"), "new_last_error": o.values.get("last_error", "")}
                     for o in sent
                 ])
-                changed += result.rowcount or 0  # type: ignore[attr-defined]
             for outcome in others:
-                result = await session.execute(
+                await session.execute(
                     update(Delivery).where(*_owned_by(outcome.delivery_id, outcome.attempts)).values(**outcome.values)
                 )
-                changed += result.rowcount or 0  # type: ignore[attr-defined]
-        return changed
 
     async def renew(self, delivery_ids: Sequence[int], now: datetime) -> int:
         """Extend the lease on rows the caller still holds, so a live dispatcher is never taken over."""

@@ -23,6 +23,7 @@ import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy import URL, select
 
+from bot.delivery import WAVE
 from bot.registration_rules import RegistrationForm
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Meeting, Project
@@ -36,7 +37,7 @@ from tests.pg_database import as_setting, fresh_database
 pytestmark = pytest.mark.postgres
 
 PEOPLE = 100
-CONCURRENCY = 8
+CONCURRENCY = WAVE
 """The dispatcher's default number of sends at once (bot/delivery.py)."""
 KILL_AFTER = 30
 ENV = {"DALALAB_STALE_CLAIM_SECONDS": "3"}

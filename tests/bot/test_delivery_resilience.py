@@ -42,7 +42,7 @@ class DatabaseAwayAfterSending(Outbox):
         super().__init__(sessions)
         self.failures = failures
 
-    async def record(self, *args: Any, **kwargs: Any) -> int:
+    async def record(self, *args: Any, **kwargs: Any) -> None:
         if self.failures:
             self.failures -= 1
             raise OperationalError("UPDATE delivery", {}, ConnectionRefusedError("database is down"))

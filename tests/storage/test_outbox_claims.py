@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Delivery
-from storage.outbox import IN_DOUBT, Outbox, PlannedDelivery
+from storage.outbox import IN_DOUBT, Outbox, Outcome, PlannedDelivery
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -92,3 +92,38 @@ async def test_released_rows_are_pending_again_and_the_claim_does_not_count(
     assert await outbox.release([(first.id, first.attempts), (second.id, second.attempts)]) == 1  # not "sending"
     assert await states(sessions) == {"person:1": ("sending", 1, ""), "person:2": ("pending", 0, "")}
     assert [d.recipient for d in await outbox.claim_due(NOW)] == ["person:2"]
+
+
+async def test_a_wave_starts_only_the_rows_the_caller_still_owns(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder(f"person:{n}") for n in range(1, 4)])
+    first, second, third = await outbox.claim_due(NOW)
+    assert await outbox.start_sending(third.id, third.attempts, NOW)  # already sending: not "claimed"
+    started = await outbox.start_sending_many(
+        [(first.id, first.attempts), (second.id, second.attempts + 1), (third.id, third.attempts)], NOW)
+    assert started == {first.id}  # the second: a stale claim; the third: not claimed any more
+    assert (await states(sessions))["person:1"] == ("sending", 1, "")
+
+
+async def test_a_waves_outcomes_are_recorded_together_and_only_by_the_owner(
+    outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await outbox.plan([reminder(f"person:{n}") for n in range(1, 6)])
+    rows = await outbox.claim_due(NOW)
+    await outbox.start_sending_many([(row.id, row.attempts) for row in rows], NOW)
+    one, two, three, four, five = rows
+    await outbox.record([
+        Outcome.sent(one.id, one.attempts, "act-1", NOW),
+        Outcome.sent(two.id, two.attempts, "act-2", NOW, note=IN_DOUBT),
+        Outcome.sent(three.id, three.attempts + 1, "act-3", NOW),  # a claim that is no longer theirs
+        Outcome.retry(four.id, four.attempts, "HTTP 429: slow down", NOW + timedelta(seconds=5)),
+        Outcome.failed(five.id, five.attempts, "HTTP 403: Forbidden"),
+    ])
+    assert await states(sessions) == {
+        "person:1": ("sent", 1, ""), "person:2": ("sent", 1, IN_DOUBT), "person:3": ("sending", 1, ""),
+        "person:4": ("pending", 1, "HTTP 429: slow down"), "person:5": ("failed", 1, "HTTP 403: Forbidden"),
+    }
+    async with sessions() as session:
+        activity_ids = dict((await session.execute(select(Delivery.recipient, Delivery.activity_id))).tuples().all())
+    assert activity_ids["person:1"] == "act-1" and activity_ids["person:3"] is None

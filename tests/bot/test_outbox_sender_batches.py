@@ -1,0 +1,95 @@
+"""The outbox sender reads what a claimed batch needs once (the meeting's registrations, the card,
+the people's chats); a person who cancelled before the batch is not sent the reminder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import create_adapter
+from bot.connector import close_adapter
+from bot.delivery import Dispatcher
+from bot.outbox_sender import OutboxSender
+from bot.proactive import Messenger
+from bot.ratelimit import RateLimiter
+from bot.reminder_planner import ReminderPlanner
+from bot.reminders import QuietHours
+from bot.retry import RetryPolicy
+from bot.settings import Settings
+from storage.broadcasts import BroadcastRepository
+from storage.evaluations import EvaluationRepository
+from storage.models import Delivery
+from storage.outbox import Outbox
+from storage.people import PeopleRepository
+from storage.projects import ProjectRepository
+from storage.registrations import RegistrationRepository
+from tests.bot.test_delivery import FakeClock
+from tests.bot.test_fanout_fake_connector import (  # noqa: F401 - fixtures
+    PEOPLE,
+    REMINDER_DUE,
+    STOCKHOLM,
+    FakeConnector,
+    clock,
+    connector,
+    make_project,
+    meet_people,
+    register,
+)
+
+
+class CountingRegistrations(RegistrationRepository):
+    reads = 0
+
+    async def people_for_meeting(self, meeting_id: int) -> list[int]:
+        self.reads += 1
+        return await super().people_for_meeting(meeting_id)
+
+
+class CountingSender(OutboxSender):
+    batches = 0
+
+    async def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        self.batches += 1
+        await super().prepare(deliveries)
+
+
+async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelled(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, connector: tuple[FakeConnector, str]  # noqa: F811
+) -> None:
+    fake, service_url = connector
+    people = PeopleRepository(sessions)
+    projects = ProjectRepository(sessions)
+    registrations = CountingRegistrations(sessions)
+    outbox = Outbox(sessions)
+    person_ids = await meet_people(people, service_url)
+    project_id, _meeting_id = await make_project(sessions)
+    await register(registrations, project_id, person_ids)
+    assert (await ReminderPlanner(projects, registrations, outbox, clock, STOCKHOLM, QuietHours()).plan_all()).planned
+    cancelled = await registrations.find(project_id, person_ids[1])
+    assert cancelled is not None
+    await registrations.cancel(cancelled.id, person_ids[1], clock())
+    registrations.reads = 0
+
+    adapter = create_adapter(Settings())
+    sender = CountingSender(Messenger(adapter, people, ""), projects, registrations, BroadcastRepository(sessions),
+                          EvaluationRepository(sessions), "http://127.0.0.1:3978")
+    dispatcher = Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, sleep=clock.sleep,
+                            policy=RetryPolicy(max_attempts=25))
+    clock.now = REMINDER_DUE
+    sent = skipped = 0
+    for _ in range(50):  # the fake connector refuses every 3rd and 5th request: retries come later
+        report = await dispatcher.run_once()
+        sent, skipped = sent + report.sent, skipped + report.skipped
+        next_due = await outbox.next_due_at()
+        if next_due is None:
+            break
+        clock.now = max(clock.now, next_due)
+    await close_adapter(adapter)
+
+    async with sessions() as session:
+        rows = (await session.execute(select(Delivery.recipient, Delivery.state, Delivery.last_error))).all()
+    assert (sent, skipped) == (PEOPLE - 1, 1), [row for row in rows if row[1] != "sent"]
+    assert registrations.reads == sender.batches  # one per claimed batch (one meeting), not one per message
+    assert len({message.conversation for message in fake.messages}) == len(fake.messages) == PEOPLE - 1
