@@ -46,7 +46,7 @@ from bot.leader import LeaderElection
 from bot.outbox_sender import OutboxSender
 from bot.privacy import RetentionPlanner, build_privacy
 from bot.proactive import Messenger
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import SAFETY_MARGIN, RateLimiter
 from bot.registration import RegistrationService
 from bot.reminder_planner import PlanReport, ReminderPlanner
 from bot.scheduler import Scheduler
@@ -162,7 +162,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     privacy, retention = build_privacy(settings, sessions, people, downloads, clock)
     planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
     sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url)
-    dispatcher = Dispatcher(outbox, sender, limiter or RateLimiter(time.monotonic), clock,
+    dispatcher = Dispatcher(outbox, sender, limiter or RateLimiter(time.monotonic, margin=SAFETY_MARGIN), clock,
                             lease_seconds=settings.stale_claim_seconds)
     for kind, renderer in followups.renderers.items():
         sender.add_renderer(kind, renderer)

@@ -52,7 +52,7 @@ class OutboxSender:
         a few seconds old when a message of the batch goes out: the batch is sent at Teams' pace.)"""
         people = [int(d.recipient.split(":", 1)[1]) for d in deliveries if d.recipient.startswith("person:")]
         self._batch = _Batch(conversations=await self._messenger.people.personal_conversations(people)
-                             if people else {})
+                             if people else {}, people=frozenset(people))
 
     async def send(self, delivery: Delivery) -> str | None:
         activity = await self._render(delivery)
@@ -93,15 +93,20 @@ class OutboxSender:
         activity = await _once(self._batch.cards, (delivery.kind, meeting_id, offset),
                                lambda: self._meeting_card(delivery.kind, meeting_id, offset))
         person = delivery.recipient.removeprefix("person:")
-        if person != delivery.recipient and int(person) not in await self._registered(meeting_id):
+        if person != delivery.recipient and not await self._registered(meeting_id, int(person)):
             raise NotRelevant("no longer registered for the meeting")
         return activity
 
-    async def _registered(self, meeting_id: int) -> frozenset[int]:
-        async def read() -> frozenset[int]:
-            return frozenset(await self._registrations.people_for_meeting(meeting_id))
+    async def _registered(self, meeting_id: int, person_id: int) -> bool:
+        """Whether the person is still registered for the meeting: read once for the whole batch
+        (its own recipients only), or on its own for a send outside a prepared batch."""
+        if person_id not in self._batch.people:
+            return bool(await self._registrations.people_for_meeting(meeting_id, [person_id]))
 
-        return await _once(self._batch.registered, meeting_id, read)
+        async def read() -> frozenset[int]:
+            return frozenset(await self._registrations.people_for_meeting(meeting_id, self._batch.people))
+
+        return person_id in await _once(self._batch.registered, meeting_id, read)
 
     async def _meeting_card(self, kind: str, meeting_id: int, offset: str) -> Activity:
         """The reminder or change notice of a meeting: the same for everyone, so rendered once a batch."""
@@ -143,6 +148,7 @@ class _Batch:
     """What one claimed batch has read so far (OutboxSender.prepare starts a new one)."""
 
     conversations: dict[int, Conversation] = field(default_factory=dict)
+    people: frozenset[int] = frozenset()
     registered: dict[int, asyncio.Future[frozenset[int]]] = field(default_factory=dict)
     cards: dict[tuple[str, int, str], asyncio.Future[Activity]] = field(default_factory=dict)
 

@@ -12,6 +12,8 @@ Clock = Callable[[], float]
 
 PER_CONVERSATION = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 GLOBAL = ((1.0, 50),)
+SAFETY_MARGIN = 0.05
+"""The bot's margin on Teams' windows (see RateLimiter): at most 5% below Teams' rates."""
 
 
 @dataclass
@@ -20,13 +22,15 @@ class SlidingWindows:
 
     limits: tuple[tuple[float, int], ...]
     sent: deque[float] = field(default_factory=deque)
+    margin: float = 0.0
 
     def wait_time(self, now: float) -> float:
-        longest = max(window for window, _ in self.limits)
+        longest = max(window for window, _ in self.limits) + self.margin
         while self.sent and self.sent[0] <= now - longest:
             self.sent.popleft()
         wait = 0.0
         for window, count in self.limits:
+            window += self.margin
             recent = [t for t in self.sent if t > now - window]
             if len(recent) >= count:
                 wait = max(wait, recent[-count] + window - now)
@@ -40,11 +44,15 @@ class RateLimiter:
     """Tells how long to wait before the next send to a conversation; the caller sleeps."""
 
     def __init__(self, clock: Clock, per_conversation: tuple[tuple[float, int], ...] = PER_CONVERSATION,
-                 overall: tuple[tuple[float, int], ...] = GLOBAL) -> None:
+                 overall: tuple[tuple[float, int], ...] = GLOBAL, margin: float = 0.0) -> None:
+        """``margin``: seconds added to every window. Teams counts a message when it arrives, a
+        little after the sender counted it, and by varying amounts (the sends of a wave leave one
+        after the other): without a margin a send timed to the window's edge can arrive inside it."""
         self._clock = clock
         self._per_conversation = per_conversation
+        self._margin = margin
         self._conversations: dict[str, SlidingWindows] = {}
-        self._overall = SlidingWindows(overall)
+        self._overall = SlidingWindows(overall, margin=margin)
         self._throttled_until = 0.0
         self._next_cleanup = 0.0
 
@@ -56,7 +64,10 @@ class RateLimiter:
 
     def record(self, conversation: str) -> None:
         now = self._clock()
-        self._conversations.setdefault(conversation, SlidingWindows(self._per_conversation)).record(now)
+        windows = self._conversations.get(conversation)
+        if windows is None:
+            windows = self._conversations[conversation] = SlidingWindows(self._per_conversation, margin=self._margin)
+        windows.record(now)
         self._overall.record(now)
         if len(self._conversations) > 10_000 and now >= self._next_cleanup:
             # A walk over every conversation: at most once a minute, not on every send of a big fan-out.

@@ -5,7 +5,7 @@ bumps the project's lock_version, so two registrations can never both take the l
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -203,16 +203,19 @@ class RegistrationRepository:
                 await session.flush()
         return [await self._reload(registration_id) for registration_id in promoted_ids]
 
-    async def people_for_meeting(self, meeting_id: int) -> list[int]:
-        """Person ids registered (not waitlisted or cancelled) for a meeting."""
+    async def people_for_meeting(self, meeting_id: int, among: Collection[int] | None = None) -> list[int]:
+        """Person ids registered (not waitlisted or cancelled) for a meeting; with ``among``, only
+        those of these people (a batch of reminders asks about its own recipients, not everyone)."""
+        query = (
+            select(Registration.person_id)
+            .join(RegistrationMeeting, RegistrationMeeting.registration_id == Registration.id)
+            .where(RegistrationMeeting.meeting_id == meeting_id, Registration.status == Status.REGISTERED)
+            .order_by(Registration.person_id)
+        )
+        if among is not None:
+            query = query.where(Registration.person_id.in_(list(among)))
         async with self._sessions() as session:
-            rows = await session.scalars(
-                select(Registration.person_id)
-                .join(RegistrationMeeting, RegistrationMeeting.registration_id == Registration.id)
-                .where(RegistrationMeeting.meeting_id == meeting_id, Registration.status == Status.REGISTERED)
-                .order_by(Registration.person_id)
-            )
-            return list(rows)
+            return list(await session.scalars(query))
 
     async def people_in_project(self, project_id: int, organisation_key: str | None = None) -> list[int]:
         async with self._sessions() as session:

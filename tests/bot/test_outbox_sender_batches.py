@@ -3,7 +3,7 @@ the people's chats); a person who cancelled before the batch is not sent the rem
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,9 +42,9 @@ from tests.bot.test_fanout_fake_connector import (  # noqa: F401 - fixtures
 class CountingRegistrations(RegistrationRepository):
     reads = 0
 
-    async def people_for_meeting(self, meeting_id: int) -> list[int]:
+    async def people_for_meeting(self, meeting_id: int, among: Collection[int] | None = None) -> list[int]:
         self.reads += 1
-        return await super().people_for_meeting(meeting_id)
+        return await super().people_for_meeting(meeting_id, among)
 
 
 class CountingSender(OutboxSender):

@@ -104,3 +104,13 @@ def test_throttle_and_window_take_the_longer_wait(limiter: RateLimiter, clock: F
     limiter.throttle(0.25)
     assert limiter.wait_time("a:1") == pytest.approx(1.0)
     assert limiter.wait_time("a:2") == pytest.approx(0.25)
+
+
+def test_a_margin_keeps_every_window_a_little_longer(clock: FakeMonotonic) -> None:
+    limiter = RateLimiter(clock, margin=0.05)
+    times = send_greedily(limiter, clock, [f"c-{n}" for n in range(101)])
+    assert times[50] - times[0] == pytest.approx(1.05)  # the 51st waits for the first to be 1.05 s old
+    assert most_in_any_window(times, 1.05) == 50
+    # Arrivals up to 50 ms later than the send, in any order, still keep to Teams' 50 per second.
+    late = [moment + (0.05 if n % 2 else 0.0) for n, moment in enumerate(times)]
+    assert most_in_any_window(sorted(late), 1.0) <= 50
