@@ -175,7 +175,10 @@ class Dispatcher:
         await self._durably(lambda: self._outbox.record(outcomes))
 
     async def _send_wave(self, wave: list[Delivery], report: DispatchReport) -> list[Outcome]:
-        return list(await asyncio.gather(*(self._send_claimed(delivery, report) for delivery in wave)))
+        outcomes = list(await asyncio.gather(*(self._send_claimed(delivery, report) for delivery in wave)))
+        # Teams counts a message when it arrives; every message of the wave has arrived by now.
+        self._limiter.restamp([delivery.recipient for delivery in wave])
+        return outcomes
 
     async def _send_claimed(self, delivery: Delivery, report: DispatchReport) -> Outcome:
         try:

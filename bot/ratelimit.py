@@ -12,8 +12,8 @@ Clock = Callable[[], float]
 
 PER_CONVERSATION = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 GLOBAL = ((1.0, 50),)
-SAFETY_MARGIN = 0.05
-"""The bot's margin on Teams' windows (see RateLimiter): at most 5% below Teams' rates."""
+SAFETY_MARGIN = 0.02
+"""The bot's margin on Teams' windows (see RateLimiter): at most 2% below Teams' rates."""
 
 
 @dataclass
@@ -73,6 +73,21 @@ class RateLimiter:
             # A walk over every conversation: at most once a minute, not on every send of a big fan-out.
             self._forget_idle(now)
             self._next_cleanup = now + 60.0
+
+    def restamp(self, conversations: list[str]) -> None:
+        """Move the times of the last sends recorded, one per conversation given (in the order they
+        were recorded, nothing recorded since), to now: a wave recorded when it was put together is
+        counted again once its answers are in, when Teams has certainly counted it (a first send that
+        builds a client, or a slow database write before the wave, would otherwise make the bot's
+        windows start before Teams' do)."""
+        now = self._clock()
+        for conversation in conversations:
+            windows = self._conversations.get(conversation)
+            if windows is not None and windows.sent:
+                windows.sent[-1] = max(windows.sent[-1], now)
+        sent = self._overall.sent
+        for index in range(max(0, len(sent) - len(conversations)), len(sent)):
+            sent[index] = max(sent[index], now)
 
     def throttle(self, seconds: float) -> None:
         """After a 429: nobody sends until ``seconds`` from now."""

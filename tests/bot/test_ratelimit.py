@@ -114,3 +114,13 @@ def test_a_margin_keeps_every_window_a_little_longer(clock: FakeMonotonic) -> No
     # Arrivals up to 50 ms later than the send, in any order, still keep to Teams' 50 per second.
     late = [moment + (0.05 if n % 2 else 0.0) for n, moment in enumerate(times)]
     assert most_in_any_window(sorted(late), 1.0) <= 50
+
+
+def test_a_wave_is_counted_from_when_it_leaves(limiter: RateLimiter, clock: FakeMonotonic) -> None:
+    for n in range(50):
+        limiter.record(f"c-{n}")
+    clock.now += 0.4  # the wave took its time to leave and be answered
+    limiter.restamp([f"c-{n}" for n in range(50)])
+    clock.now += 0.7
+    assert limiter.wait_time("c-99") == pytest.approx(0.3)  # a second after the wave was answered
+    assert limiter.wait_time("c-1") == pytest.approx(0.3)
