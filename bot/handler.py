@@ -24,7 +24,7 @@ from bot.actions import Action, Feature
 from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
-from bot.i18n import language_of, t, use_language
+from bot.i18n import current_language, language_of, t, use_language
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, fingerprint, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
@@ -54,6 +54,7 @@ class DalaLabBot(TeamsActivityHandler):
         self._conversation_state = conversation_state
         self._user_state = user_state
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._help_cards: dict[tuple[Role, bool, str], dict[str, Any]] = {}
         self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
         self._verbs: dict[str, Action] = {"help": self._help}
         self._coordinator_verbs: set[str] = set()
@@ -165,7 +166,12 @@ class DalaLabBot(TeamsActivityHandler):
         )
 
     async def _help(self, turn_context: TurnContext, turn: Turn) -> None:
-        card = help_card(visible_commands(turn.role), turn.in_channel)
+        # The card only depends on the role, the place and the language: built once for each
+        # (a shared dict: nothing changes a card once built).
+        key = (turn.role, turn.in_channel, current_language())
+        card = self._help_cards.get(key)
+        if card is None:
+            card = self._help_cards[key] = help_card(visible_commands(turn.role), turn.in_channel)
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
     async def _about(self, turn_context: TurnContext, turn: Turn) -> None:

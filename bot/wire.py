@@ -14,6 +14,7 @@ construction. Property tests (tests/bot/test_wire.py) compare both on generated 
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, TypeVar
@@ -167,6 +168,30 @@ class FastSerializer(Serializer):  # type: ignore[misc]
         return _fast_body(super().body, data, data_type)
 
 
+_NOT_JSON = object()
+
+
+def _json_body(response: Any) -> Any:
+    """A finished response's JSON body, read as msrest's RawDeserializer reads it (None when
+    empty); _NOT_JSON for anything else (msrest then unpacks it)."""
+    body = getattr(response, "body", None)
+    headers = getattr(response, "headers", None)
+    if not callable(body) or headers is None:
+        return _NOT_JSON
+    content_type = str(headers.get("content-type", "application/json")).split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _NOT_JSON
+    raw = body()
+    if not isinstance(raw, bytes | str):
+        return _NOT_JSON
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:  # msrest reports a bad body in its own way
+        return _NOT_JSON
+
+
 class FastDeserializer(Deserializer):  # type: ignore[misc]
     """msrest's Deserializer with JSON responses read by the plans (a ResourceResponse per reply)."""
 
@@ -174,7 +199,9 @@ class FastDeserializer(Deserializer):  # type: ignore[misc]
         model = _MODELS.get(target_obj) if isinstance(target_obj, str) else None
         if model is None:
             return super().__call__(target_obj, response_data, content_type)
-        data = self._unpack_content(response_data, content_type)
+        data = _json_body(response_data) if content_type is None else _NOT_JSON
+        if data is _NOT_JSON:
+            data = self._unpack_content(response_data, content_type)
         try:
             return _reader(model)(data)
         except _Unsupported:

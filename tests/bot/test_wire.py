@@ -129,3 +129,27 @@ def test_the_fast_serializer_and_deserializer_keep_msrest_behaviour_for_everythi
     assert deserializer("ResourceResponse", b'{"id": "r-1"}', "application/json") == ResourceResponse(id="r-1")
     assert deserializer("ResourceResponse", b'{"id": 5}', "application/json") == Deserializer(CLIENT_MODELS)(
         "ResourceResponse", b'{"id": 5}', "application/json")
+
+
+class FinishedResponse:
+    def __init__(self, body: bytes, content_type: str = "application/json; charset=utf-8") -> None:
+        self._body = body
+        self.headers = {"content-type": content_type}
+
+    def body(self) -> bytes:
+        return self._body
+
+    def text(self) -> str:
+        return self._body.decode()
+
+
+@pytest.mark.parametrize("body", [b'{"id": "r-1"}', b"", b'{"id": 5}', b"not json"])
+def test_a_connector_answer_is_read_as_msrest_reads_it(body: bytes) -> None:
+    fast, msrest = wire.FastDeserializer(CLIENT_MODELS), Deserializer(CLIENT_MODELS)
+    try:
+        expected = msrest("ResourceResponse", FinishedResponse(body))
+    except DeserializationError:
+        with pytest.raises(DeserializationError):
+            fast("ResourceResponse", FinishedResponse(body))
+        return
+    assert fast("ResourceResponse", FinishedResponse(body)) == expected
