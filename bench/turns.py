@@ -199,9 +199,11 @@ def bare_echo_app() -> web.Application:
 
 
 def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Application:
-    """``app.create_app`` as production builds it, with the adapter's authentication wrapped in (or
-    unwrapped from) the connector pool, so both variants run whatever app.py wires by default."""
+    """``app.create_app`` as production builds it ("fast": app.py's adapter), or with the SDK's own
+    ``CloudAdapter`` over the SDK's own authentication in its place ("stock")."""
     from unittest import mock
+
+    from botbuilder.integration.aiohttp import CloudAdapter
 
     import app as app_module
     from bot.connector import PooledBotFrameworkAuthentication, close_adapter
@@ -213,11 +215,11 @@ def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Applicat
     def create_adapter(settings: Settings) -> object:
         adapter = original(settings)
         authentication = adapter.bot_framework_authentication
-        pooled = isinstance(authentication, PooledBotFrameworkAuthentication)
-        if adapter_kind == "stock" and pooled:
-            adapter.bot_framework_authentication = authentication.inner
-        elif adapter_kind == "fast" and not pooled:
-            adapter.bot_framework_authentication = PooledBotFrameworkAuthentication(authentication)
+        if adapter_kind == "stock":  # the SDK's own CloudAdapter over the SDK's own authentication
+            stock = CloudAdapter(authentication.inner if isinstance(authentication, PooledBotFrameworkAuthentication)
+                                 else authentication)
+            stock.on_turn_error = adapter.on_turn_error
+            adapter = stock
         made.append(adapter)
         return adapter
 
@@ -364,7 +366,7 @@ def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions
 def print_report(cells: list[Cell], options: RunOptions) -> None:
     print(f"\nTurns against a stub connector on loopback; {os.cpu_count()} CPUs, Python {sys.version.split()[0]};"
           f" {options.warmup:g} s warm-up + {options.seconds:g} s per cell; text {options.text!r}.")
-    print("fast adapter: bot.connector's pooled clients and aiohttp session; stock adapter: the SDK's.")
+    print("fast adapter: app.py's (bot.connector: pooled clients and session, lean turn context); stock: the SDK's.")
     print("cpu/turn: the target process's CPU ms per turn; load cpu: load generator + stub, per turn.\n")
     print(f"{'target':34} {'conc':>4} {'turns':>7} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'cpu/turn':>8} {'load cpu':>8} {'replies':>7} {'errors':>6}")
