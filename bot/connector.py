@@ -82,14 +82,14 @@ def create_fast_adapter(configuration: object) -> CloudAdapter:
 
 
 class LeanCloudAdapter(CloudAdapter):
-    """The SDK's CloudAdapter; its turns (incoming and proactive) get a :class:`LeanTurnContext`."""
+    """The SDK's CloudAdapter; its turns (incoming and proactive) get a :class:`LeanTurnContext`,
+    and :meth:`send_proactive` sends a stored conversation a message without running a turn."""
 
     def _create_turn_context(self, activity: Any, *args: Any) -> TurnContext:
         made = super()._create_turn_context(activity, *args)  # fills the turn state as the SDK does
         context = LeanTurnContext(self, activity)
         context.turn_state.update(made.turn_state)
         return context
-
 
     async def send_proactive(self, reference: Any, activity: Activity, bot_app_id: str | None) -> str | None:
         """Send one activity to a stored conversation; returns its id. What continue_conversation

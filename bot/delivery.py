@@ -113,13 +113,12 @@ class Dispatcher:
             if prepare is not None:
                 await prepare(deliveries)
             while waiting and not self._stopping:
-                wave, outcomes = await self._next_wave(waiting, report)
+                wave, outcomes = await self._next_wave(waiting, held, report)
                 if wave:
                     outcomes += await self._send_wave(wave, report)
                 if outcomes:
                     await self._record(outcomes)
                 held.difference_update(delivery.id for delivery in wave)
-                held.difference_update(outcome.delivery_id for outcome in outcomes)
         finally:
             # The event ends the renewals even if the cancellation gets lost inside a database call.
             finished.set()
@@ -139,10 +138,11 @@ class Dispatcher:
             except DATABASE_ERRORS as error:
                 log.warning("could not renew the lease on claimed deliveries (%s)", type(error).__name__)
 
-    async def _next_wave(self, waiting: deque[Delivery],
+    async def _next_wave(self, waiting: deque[Delivery], held: set[int],
                          report: DispatchReport) -> tuple[list[Delivery], list[Outcome]]:
         """Take rows from the front while the rate limits allow (waiting for the first one), up to
-        ``concurrency``; rows whose moment has passed are skipped on the way."""
+        ``concurrency``, and mark them "sending"; rows whose moment has passed are skipped on the
+        way. Rows skipped, or no longer ours, leave ``held`` (their lease is not ours to renew)."""
         wave: list[Delivery] = []
         skipped: list[Outcome] = []
         while waiting and len(wave) < self._concurrency and not self._stopping:
@@ -161,6 +161,7 @@ class Dispatcher:
             waiting.popleft()
             self._limiter.record(delivery.recipient)
             wave.append(delivery)
+        held.difference_update(outcome.delivery_id for outcome in skipped)
         if self._stopping and wave:
             waiting.extendleft(reversed(wave))  # handed back with the rest
             return [], skipped
@@ -169,6 +170,7 @@ class Dispatcher:
         started = await self._durably(
             lambda: self._outbox.start_sending_many([(d.id, d.attempts) for d in wave], self._clock()))
         report.taken_over += len(wave) - len(started)
+        held.difference_update(delivery.id for delivery in wave if delivery.id not in started)
         return [delivery for delivery in wave if delivery.id in started], skipped
 
     async def _record(self, outcomes: list[Outcome]) -> None:

@@ -119,7 +119,6 @@ class OutboxSender:
             return card_activity(update_card(project.name, meeting, url))
         return card_activity(reminder_card(project.name, meeting, offset, url))
 
-
     async def _evaluation(self, delivery: Delivery, evaluation_id: int) -> Activity:
         """The questionnaire 1:1. The invite is recorded when the card goes out; the nudge goes
         only to invited people who have not answered while it is still open."""
