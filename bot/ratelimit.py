@@ -13,7 +13,7 @@ Clock = Callable[[], float]
 PER_CONVERSATION = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 GLOBAL = ((1.0, 50),)
 SAFETY_MARGIN = 0.02
-"""The bot's margin on Teams' windows (see RateLimiter): at most 2% below Teams' rates."""
+"""Seconds the bot adds to each of Teams' windows (see RateLimiter): 2% below Teams' 50 per second."""
 
 
 @dataclass
