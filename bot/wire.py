@@ -59,14 +59,21 @@ def reference_from_json(data: dict[str, Any]) -> ConversationReference:
     return from_json(ConversationReference, data)
 
 
-Reader = Callable[[Any], Any]
+Plan = Callable[[Any], Any]
+"""Converts one value: JSON to model (a reader) or model to JSON (a writer)."""
+Reader = Plan
 _READERS: dict[type, Reader] = {}
 
 
 def _reader(cls: type[Model]) -> Reader:
-    plan = _READERS.get(cls)
+    return _plan(_READERS, _compile_reader, cls)
+
+
+def _plan(plans: dict[type, Plan], compile_plan: Callable[[type[Model]], Plan], cls: type[Model]) -> Plan:
+    """A model class's plan (a reader or a writer), compiled the first time it is asked for."""
+    plan = plans.get(cls)
     if plan is None:
-        plan = _READERS[cls] = _compile_reader(cls)
+        plan = plans[cls] = compile_plan(cls)
     return plan
 
 
@@ -96,18 +103,21 @@ def _value_reader(type_name: str) -> Reader:
     if type_name == "iso-8601":
         return _iso_reader
     if type_name.startswith("[") and type_name.endswith("]"):
-        item = _value_reader(type_name[1:-1])
-
-        def read_list(value: Any) -> list[Any]:
-            if type(value) is not list:
-                raise _Unsupported
-            return [None if element is None else item(element) for element in value]
-
-        return read_list
+        return _list_of(_value_reader(type_name[1:-1]))
     model = _MODELS.get(type_name)
     if model is None:
         return _unsupported
     return lambda value: _reader(model)(value)
+
+
+def _list_of(item: Plan) -> Plan:
+    """A list of ``item`` in either direction: None elements kept, anything but a list refused."""
+    def convert(value: Any) -> list[Any]:
+        if type(value) is not list:
+            raise _Unsupported
+        return [None if element is None else item(element) for element in value]
+
+    return convert
 
 
 def _exact(kind: type) -> Reader:
@@ -208,15 +218,12 @@ class FastDeserializer(Deserializer):  # type: ignore[misc]
             return self._deserialize(target_obj, data)
 
 
-Writer = Callable[[Any], Any]
+Writer = Plan
 _WRITERS: dict[type, Writer] = {}
 
 
 def _writer(cls: type[Model]) -> Writer:
-    plan = _WRITERS.get(cls)
-    if plan is None:
-        plan = _WRITERS[cls] = _compile_writer(cls)
-    return plan
+    return _plan(_WRITERS, _compile_writer, cls)
 
 
 def _compile_writer(cls: type[Model]) -> Writer:
@@ -244,14 +251,7 @@ def _value_writer(type_name: str) -> Writer:
     if type_name == "iso-8601":
         return _iso_writer
     if type_name.startswith("[") and type_name.endswith("]"):
-        item = _value_writer(type_name[1:-1])
-
-        def write_list(value: Any) -> list[Any]:
-            if type(value) is not list:
-                raise _Unsupported
-            return [None if element is None else item(element) for element in value]
-
-        return write_list
+        return _list_of(_value_writer(type_name[1:-1]))
     model = _MODELS.get(type_name)
     if model is None:
         return _unsupported
