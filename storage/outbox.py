@@ -119,13 +119,7 @@ class Outbox:
     async def start_sending(self, delivery_id: int, attempts: int, now: datetime) -> bool:
         """Move a row the caller claimed (``attempts`` as claimed) to "sending", right before the
         request goes out. False when the caller no longer owns it (taken over, or cancelled)."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.attempts == attempts, Delivery.state == "claimed")
-                .values(state="sending", claimed_at=now)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        return delivery_id in await self.start_sending_many([(delivery_id, attempts)], now)
 
     async def start_sending_many(self, claims: Sequence[tuple[int, int]], now: datetime) -> set[int]:
         """``start_sending`` for several rows (id, attempts as claimed) in one statement; returns the
@@ -158,9 +152,7 @@ class Outbox:
                     for o in sent
                 ])
             for outcome in others:
-                await session.execute(
-                    update(Delivery).where(*_owned_by(outcome.delivery_id, outcome.attempts)).values(**outcome.values)
-                )
+                await session.execute(_update_for(outcome))
 
     async def renew(self, delivery_ids: Sequence[int], now: datetime) -> int:
         """Extend the lease on rows the caller still holds, so a live dispatcher is never taken over."""
@@ -188,17 +180,16 @@ class Outbox:
 
     async def mark_sent(self, delivery_id: int, activity_id: str | None, now: datetime,
                         attempts: int | None = None, note: str = "") -> bool:
-        return await self._set(delivery_id, attempts, state="sent", sent_at=now, activity_id=activity_id,
-                               last_error=note[:500])
+        return await self._set(Outcome.sent(delivery_id, attempts, activity_id, now, note))
 
     async def mark_retry(self, delivery_id: int, error: str, next_due: datetime, attempts: int | None = None) -> bool:
-        return await self._set(delivery_id, attempts, state="pending", due_at=next_due, last_error=error[:500])
+        return await self._set(Outcome.retry(delivery_id, attempts, error, next_due))
 
     async def mark_failed(self, delivery_id: int, error: str, attempts: int | None = None) -> bool:
-        return await self._set(delivery_id, attempts, state="failed", last_error=error[:500])
+        return await self._set(Outcome.failed(delivery_id, attempts, error))
 
     async def mark_skipped(self, delivery_id: int, reason: str, attempts: int | None = None) -> bool:
-        return await self._set(delivery_id, attempts, state="skipped", last_error=reason[:500])
+        return await self._set(Outcome.skipped(delivery_id, attempts, reason))
 
     async def cancel_pending(self, kind: str, source: str) -> int:
         async with self._sessions.begin() as session:
@@ -231,11 +222,11 @@ class Outbox:
             )
             return set(rows)
 
-    async def _set(self, delivery_id: int, attempts: int | None, **values: Any) -> bool:
-        """Record an outcome. With ``attempts`` (the caller's claim) only while the caller still owns
+    async def _set(self, outcome: Outcome) -> bool:
+        """Record one outcome. With ``attempts`` (the caller's claim) only while the caller still owns
         the row; returns whether a row changed."""
         async with self._sessions.begin() as session:
-            result = await session.execute(update(Delivery).where(*_owned_by(delivery_id, attempts)).values(**values))
+            result = await session.execute(_update_for(outcome))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -267,11 +258,12 @@ class Outcome:
         return cls(delivery_id, attempts, {"state": "skipped", "last_error": reason[:500]})
 
 
-def _owned_by(delivery_id: int, attempts: int | None) -> list[Any]:
-    condition = [Delivery.id == delivery_id]
-    if attempts is not None:
-        condition += [Delivery.attempts == attempts, Delivery.state.in_(OWNED)]
-    return condition
+def _update_for(outcome: Outcome) -> Any:
+    """The UPDATE recording ``outcome``: with a claim (attempts), only while the claimer owns the row."""
+    condition = [Delivery.id == outcome.delivery_id]
+    if outcome.attempts is not None:
+        condition += [Delivery.attempts == outcome.attempts, Delivery.state.in_(OWNED)]
+    return update(Delivery).where(*condition).values(**outcome.values)
 
 
 _TABLE: Table = Delivery.__table__  # type: ignore[assignment]

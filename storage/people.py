@@ -163,7 +163,8 @@ class PeopleRepository:
             return await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))
 
     async def personal_conversations(self, person_ids: Sequence[int]) -> dict[int, Conversation]:
-        """``personal_conversation`` for many people in one query (a batch of reminders)."""
+        """The installed 1:1 chat of each of these people (the oldest if there are several), in one
+        query (a batch of reminders asks for all its recipients at once)."""
         found: dict[int, Conversation] = {}
         async with self._sessions() as session:
             rows = await session.scalars(
@@ -179,14 +180,7 @@ class PeopleRepository:
         return found
 
     async def personal_conversation(self, person_id: int) -> Conversation | None:
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(Conversation).where(
-                    Conversation.person_id == person_id,
-                    Conversation.kind == "personal",
-                    Conversation.installed.is_(True),
-                )
-            )
+        return (await self.personal_conversations([person_id])).get(person_id)
 
 
 async def _upsert_person(session: AsyncSession, visitor: Visitor) -> Person:
