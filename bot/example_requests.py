@@ -19,11 +19,11 @@ from bot.example_rules import (
     split_keys,
 )
 from bot.registration_rules import FormInvalid, Problem
-from bot.reminder_planner import person
-from bot.reminders import QuietHours, next_allowed
+from bot.reminder_planner import ask_then_nudge
+from bot.reminders import QuietHours
 from storage.examples import ExampleRepository
 from storage.models import ExampleRequest, Project
-from storage.outbox import Outbox, PlannedDelivery
+from storage.outbox import Outbox
 from storage.participants import Participant, ParticipantRepository
 
 Clock = Callable[[], datetime]
@@ -73,15 +73,10 @@ class ExamplePlanner:
         now = self._clock()
         audience = request_audience(_members(await self._participants.in_project(request.project_id)),
                                     split_keys(request.organisation_keys))
-        source, payload = f"example_request:{request.id}", {"request_id": request.id}
-        due = next_allowed(now, self._zone, self._quiet)
-        planned = [PlannedDelivery(REQUEST_KIND, source, person(m.person_id), due, request.project_id, payload,
-                                   request.deadline) for m in audience]
-        nudge = nudge_time(request.created_at, request.deadline)
-        if nudge is not None and nudge > now:
-            nudge_due = next_allowed(nudge, self._zone, self._quiet)
-            planned += [PlannedDelivery(NUDGE_KIND, source, person(m.person_id), nudge_due, request.project_id,
-                                        payload, request.deadline) for m in audience]
+        planned = ask_then_nudge((REQUEST_KIND, NUDGE_KIND), f"example_request:{request.id}",
+                                 {"request_id": request.id}, [m.person_id for m in audience], request.project_id,
+                                 request.deadline, nudge_time(request.created_at, request.deadline), now, self._zone,
+                                 self._quiet)
         return await self._outbox.plan(planned)
 
 

@@ -20,8 +20,8 @@ from bot.homework_rules import (
 )
 from bot.input_rules import links_to_text
 from bot.registration_rules import FormInvalid, Problem
-from bot.reminder_planner import person
-from bot.reminders import QuietHours, next_allowed
+from bot.reminder_planner import ask_then_nudge, person
+from bot.reminders import QuietHours
 from storage.homework import HomeworkRepository
 from storage.models import Assignment, Meeting, Project, Submission
 from storage.outbox import Outbox, PlannedDelivery
@@ -106,15 +106,10 @@ class HomeworkPlanner:
     async def plan(self, assignment: Assignment) -> int:
         now = self._clock()
         asked = await audience(self._participants, assignment)
-        source, payload = f"assignment:{assignment.id}", {"assignment_id": assignment.id}
-        due = next_allowed(now, self._zone, self._quiet)
-        planned = [PlannedDelivery(TASK_KIND, source, person(p.person_id), due, assignment.project_id, payload,
-                                   assignment.deadline) for p in asked]
-        nudge = nudge_time(assignment.created_at, assignment.deadline)
-        if nudge is not None and nudge > now:
-            nudge_due = next_allowed(nudge, self._zone, self._quiet)
-            planned += [PlannedDelivery(NUDGE_KIND, source, person(p.person_id), nudge_due, assignment.project_id,
-                                        payload, assignment.deadline) for p in asked]
+        planned = ask_then_nudge((TASK_KIND, NUDGE_KIND), f"assignment:{assignment.id}",
+                                 {"assignment_id": assignment.id}, [p.person_id for p in asked], assignment.project_id,
+                                 assignment.deadline, nudge_time(assignment.created_at, assignment.deadline), now,
+                                 self._zone, self._quiet)
         return await self._outbox.plan(planned)
 
     async def plan_compilation(self, assignment: Assignment, coordinator_id: int, meeting: Meeting | None) -> datetime:

@@ -3,9 +3,10 @@ periodically, and after every registration; the outbox's unique key keeps each m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.reminders import QuietHours, due_time, next_allowed, parse_offsets
@@ -19,6 +20,22 @@ Clock = Callable[[], datetime]
 
 def person(person_id: int) -> str:
     return f"person:{person_id}"
+
+
+def ask_then_nudge(kinds: tuple[str, str], source: str, payload: dict[str, Any], people: Iterable[int],
+                   project_id: int, deadline: datetime, nudge_at: datetime | None, now: datetime, zone: ZoneInfo,
+                   quiet: QuietHours) -> list[PlannedDelivery]:
+    """A question to each person now (after quiet hours), and a nudge at ``nudge_at`` if that is still
+    ahead (the sender sends it only to the silent); both pointless after ``deadline``.
+    ``kinds``: the question's and the nudge's delivery kinds."""
+    ask, nudge = kinds
+    people = list(people)
+    due = next_allowed(now, zone, quiet)
+    planned = [PlannedDelivery(ask, source, person(p), due, project_id, payload, deadline) for p in people]
+    if nudge_at is not None and nudge_at > now:
+        nudge_due = next_allowed(nudge_at, zone, quiet)
+        planned += [PlannedDelivery(nudge, source, person(p), nudge_due, project_id, payload, deadline) for p in people]
+    return planned
 
 
 def channel(conversation_id: str) -> str:
