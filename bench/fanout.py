@@ -151,7 +151,8 @@ async def run_dalalab(people: int, stub_url: str, database: str, teams_limits: b
     result = {"seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu,
               "planned": planned.planned, "outbox": await outbox_states(engine, None)}
     await close_adapter(adapter)
-    components.storage.close() if components.storage else None
+    if components.storage is not None:
+        components.storage.close()
     await engine.dispose()
     return result
 
