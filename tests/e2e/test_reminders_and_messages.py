@@ -33,10 +33,17 @@ async def bot_hook(stack: Stack, path: str, body: dict[str, Any] | None = None) 
 def rural(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, date]]:
     """A project whose first meeting is ten days ahead of the bot's clock."""
     start = (bot_now(stack).astimezone(STOCKHOLM) + timedelta(days=10)).date()
-    later = start + timedelta(days=30)
     path: Path = tmp_path_factory.mktemp("rural") / "rural.yaml"
-    path.write_text(
-        f"""slug: landsbygdsservice
+    path.write_text(rural_yaml(start), encoding="utf-8")
+    import_project(stack, path)
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        project = int(db.execute("SELECT id FROM project WHERE slug = 'landsbygdsservice'").fetchone()[0])
+    yield project, start
+
+
+def rural_yaml(start: date, second_place: str = "Digitalt (Teams)") -> str:
+    later = start + timedelta(days=30)
+    return f"""slug: landsbygdsservice
 name: {NAME}
 description: Samverkan kring service på landsbygden.
 registration_deadline: {later.isoformat()}
@@ -52,14 +59,8 @@ meetings:
     date: {later.isoformat()}
     start: "10:00"
     end: "12:00"
-    place: Digitalt (Teams)
-""",
-        encoding="utf-8",
-    )
-    import_project(stack, path)
-    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
-        project = int(db.execute("SELECT id FROM project WHERE slug = 'landsbygdsservice'").fetchone()[0])
-    yield project, start
+    place: {second_place}
+"""
 
 
 async def choose(playground: Playground, conversation: str, card_message: str, verb: str, **data: Any) -> None:
@@ -191,3 +192,26 @@ async def test_paminn_sends_the_next_meetings_reminder_now_to_those_not_reminded
         await choose(playground, me, again.message_id, "remind", project_id=rural_project)
         again = await playground.expect(me, lambda m: "Påminnelsen om träff" in m.all_text, after=before)
     assert "till de 0 anmälda" in again.all_text
+
+
+async def test_a_moved_meeting_is_announced_once_to_those_registered(
+    playground: Playground, stack: Stack, rural: tuple[int, date], tmp_path: Path
+) -> None:
+    rural_project, start = rural
+    await register(playground, playground.group_chat, "user-id-5", rural_project, "Sara Nilsson",
+                   organisation="falun")
+    await bot_hook(stack, "/_test/run-jobs")  # whatever was due before the change
+
+    moved = tmp_path / "rural.yaml"
+    moved.write_text(rural_yaml(start, second_place="Vansbro bibliotek"), encoding="utf-8")
+    import_project(stack, moved)
+
+    # The change is planned and sent by this run (or by the bot's own scheduler just before it).
+    await bot_hook(stack, "/_test/run-jobs")
+    notice = await playground.delivered_to("user-id-5", lambda m: "Ändring: en träff har flyttats" in m.all_text)
+    assert "Uppföljning" in notice.all_text and "Vansbro bibliotek" in notice.all_text
+    again = await bot_hook(stack, "/_test/run-jobs")
+    assert again["updates"] == 0 and again["sent"] == 0  # announced once
+    notices = [m for m in playground.delivered_messages()
+               if "Ändring: en träff har flyttats" in m.all_text and "Vansbro bibliotek" in m.all_text]
+    assert len({m.conversation_id for m in notices}) == len(notices)  # nobody got it twice
