@@ -3,6 +3,7 @@
     python -m bot.admin import FILE.yaml [--database-url URL]
     python -m bot.admin demo [--database-url URL]
     python -m bot.admin list [--database-url URL]
+    python -m bot.admin export SLUG [--database-url URL]     (the project's YAML file on stdout)
 
 Operator output is Swedish only, so its texts live here rather than in the bot's message catalogs.
 """
@@ -22,11 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import format_when, use_language
+from bot.project_export import project_yaml
 from bot.projects import ProjectFileError, ProjectSpec, parse_project_yaml
 from bot.settings import Settings, SettingsError
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Project
-from storage.projects import ProjectRepository
+from storage.projects import ProjectRepository, spec_of
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STATE_NAMES = {
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         settings = Settings.from_env(env)
         spec = _read_spec(Path(args.file), settings.zone) if args.command == "import" else None
         database_url = args.database_url or settings.database_url
+        if args.command == "export":
+            return asyncio.run(_export(args.slug, database_url, settings.zone))
         return asyncio.run(_run(args.command, spec, database_url, settings.zone))
     except (ProjectFileError, SettingsError) as error:
         return _fail(f"Fel: {error}", EXIT_BAD_INPUT)
@@ -70,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     import_command.add_argument("file", metavar="FIL.yaml")
     commands.add_parser("demo", help="läs in demoprojektet (Planering för hållbarhet och utvecklingskraft)")
     commands.add_parser("list", help="visa projekten")
+    export_command = commands.add_parser("export", help="skriv ut ett projekt som YAML-fil (för import)")
+    export_command.add_argument("slug", metavar="SLUG")
     for command in commands.choices.values():
         command.add_argument("--database-url", help="databasens adress (annars DATABASE_URL)")
     return parser
@@ -104,6 +110,19 @@ async def _run(command: str, spec: ProjectSpec | None, database_url: str, zone: 
             project = await ProjectRepository(sessions).upsert(spec)
         print(f"Projektet {project.slug} är inläst.")
         _print_projects([project], zone)
+        return EXIT_OK
+    finally:
+        await engine.dispose()
+
+
+async def _export(slug: str, database_url: str, zone: ZoneInfo) -> int:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        project = await ProjectRepository(session_factory(engine)).by_slug(slug)
+        if project is None:
+            return _fail(f"Fel: det finns inget projekt med slug {slug!r}.", EXIT_BAD_INPUT)
+        sys.stdout.write(project_yaml(spec_of(project), zone))
         return EXIT_OK
     finally:
         await engine.dispose()

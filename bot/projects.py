@@ -14,6 +14,7 @@ Format::
     registration_deadline: 2027-04-14    # optional; a date means open through the end of that day,
                                          # "2027-04-14 16:00" closes at that local time
     state: open                          # optional: planned, open, running, finished or alumni
+    registration_closed: false           # optional: true when registration was closed by hand
     contact: linnea.hassis@regiondalarna.se, 023-77 70 04
     reminders: 7d,1d,morning             # optional: days before (at the meeting's time) and/or morning
     evaluation_questions:                # optional; the region's default questions when left out
@@ -31,6 +32,7 @@ Format::
         online_link: ""                  # optional
         programme: |                     # optional
           ...
+        cancelled: false                 # optional: true for a cancelled meeting
 
 Unknown keys are errors, so a misspelt optional field is never silently ignored.
 """
@@ -61,12 +63,13 @@ PROJECT_KEYS = (
     "capacity",
     "registration_deadline",
     "state",
+    "registration_closed",
     "contact",
     "reminders",
     "evaluation_questions",
     "meetings",
 )
-MEETING_KEYS = ("number", "title", "date", "start", "end", "place", "online_link", "programme")
+MEETING_KEYS = ("number", "title", "date", "start", "end", "place", "online_link", "programme", "cancelled")
 
 # Column lengths in storage.models: reported here rather than as a database error.
 MAX_LENGTHS = {"slug": 80, "name": 200, "contact": 300, "title": 300, "place": 300, "online_link": 1000}
@@ -88,6 +91,7 @@ class MeetingSpec:
     place: str = ""
     online_link: str = ""
     programme: str = ""
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,7 @@ class ProjectSpec:
     capacity: int | None = None
     registration_deadline: datetime | None = None
     state: str = "open"
+    registration_closed: bool = False
     contact: str = ""
     meetings: tuple[MeetingSpec, ...] = ()
     reminders: str = "7d,1d,morning"
@@ -121,6 +126,7 @@ def parse_project_yaml(text: str, zone: ZoneInfo) -> ProjectSpec:
         capacity=_optional_positive_int(data, "capacity", ""),
         registration_deadline=None if deadline is None else _deadline(deadline, zone),
         state=_optional_text(data, "state", "") or "open",
+        registration_closed=_flag(data, "registration_closed", ""),
         contact=_optional_text(data, "contact", ""),
         meetings=_meetings(data.get("meetings"), zone),
         reminders=_reminders(data.get("reminders")),
@@ -257,6 +263,7 @@ def _meeting(item: object, position: int, zone: ZoneInfo) -> MeetingSpec:
         place=_optional_text(item, "place", where),
         online_link=_optional_text(item, "online_link", where),
         programme=_optional_text(item, "programme", where),
+        cancelled=_flag(item, "cancelled", where),
     )
 
 
@@ -308,6 +315,13 @@ def _required_text(data: Mapping[str, Any], key: str, where: str) -> str:
     if not text:
         raise _error(where, f"fältet '{key}' saknas eller är tomt.")
     return text
+
+
+def _flag(data: Mapping[str, Any], key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise _error(where, f"fältet '{key}' ska vara true eller false.")
+    return value
 
 
 def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str:

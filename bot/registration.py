@@ -56,7 +56,7 @@ class RegistrationService:
         if project is None:
             return None
         existing = await self._active(project_id, person_id)
-        if existing is None and not registration_open(project.registration_deadline, self._clock()):
+        if existing is None and not _accepting(project, self._clock()):
             return Closed(project)
         return FormView(project, await self._projects.organisations(), existing)
 
@@ -102,6 +102,13 @@ class RegistrationService:
     async def _active(self, project_id: int, person_id: int) -> Registration | None:
         existing = await self._registrations.find(project_id, person_id)
         return existing if existing is not None and existing.status != Status.CANCELLED else None
+
+
+def _accepting(project: Project, now: datetime) -> bool:
+    """New registrations: not for a draft ("planned"), nor once closed by hand or past the deadline."""
+    if project.state not in ("open", "running") or project.registration_closed:
+        return False
+    return registration_open(project.registration_deadline, now)
 
 
 def chosen_meetings(registration: Registration, meetings: Sequence[Meeting]) -> list[Meeting]:

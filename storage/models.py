@@ -136,6 +136,13 @@ class Project(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped at the start of every registration change: serialises quota counting on every backend."""
+    edit_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Bumped by every edit a coordinator saves from a card: a card carrying an older version is refused
+    (two coordinators editing at once never overwrite each other silently)."""
+    registration_closed: Mapped[bool] = mapped_column(default=False)
+    """Registration closed by hand, whatever the deadline says."""
+    copied_from_id: Mapped[int | None] = mapped_column(Integer)
+    """The project this one was copied from: its meetings' texts prefill the new meetings."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     meetings: Mapped[list[Meeting]] = relationship(
@@ -164,6 +171,8 @@ class Meeting(Base):
     """Calendar SEQUENCE: bumped on every change."""
     notified_sequence: Mapped[int] = mapped_column(Integer, default=0)
     """The SEQUENCE participants were last told about; lower than ``sequence`` means a change to announce."""
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """Set when the meeting is cancelled: calendars get it as CANCELLED, reminders stop."""
 
     project: Mapped[Project] = relationship(back_populates="meetings")
 

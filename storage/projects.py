@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Final
 
-from sqlalchemy import Select, and_, exists, not_, or_, select
+from sqlalchemy import Select, and_, exists, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.evaluation_rules import questions_to_json
+from bot.evaluation_rules import questions_from_json, questions_to_json
 from bot.projects import MeetingSpec, ProjectSpec
 from storage.models import Meeting, Organisation, Project
 
@@ -24,6 +24,10 @@ ACTIVE_STATES = ("open", "running")
 UID_DOMAIN = "dalalab.regiondalarna.se"
 # The meeting fields a calendar entry shows: a change in any of them is a new SEQUENCE.
 MEETING_FIELDS = ("title", "starts_at", "ends_at", "place", "online_link", "programme")
+
+
+class EditConflict(Exception):
+    """The project was changed by someone else since the card was shown (its edit version moved on)."""
 
 
 class _NotGiven(Enum):
@@ -54,6 +58,42 @@ class ProjectRepository:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    async def save(self, spec: ProjectSpec, expected_version: int, *, copied_from_id: int | None = None,
+                   now: datetime | None = None) -> Project:
+        """Apply a coordinator's edit of the project ``spec.slug`` (created when ``expected_version``
+        is -1 and the slug is free) through the same path as an import: a changed meeting keeps its UID
+        and gets a higher SEQUENCE. Raises EditConflict when someone else saved in between."""
+        async with self._sessions.begin() as session:
+            if expected_version >= 0:
+                # One conditional UPDATE claims the edit: atomic on every backend, so of two coordinators
+                # saving the same version exactly one succeeds and the other is told.
+                claimed = await session.execute(
+                    update(Project)
+                    .where(Project.slug == spec.slug, Project.edit_version == expected_version)
+                    .values(edit_version=expected_version + 1)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    raise EditConflict(spec.slug)
+            elif await session.scalar(select(Project.id).where(Project.slug == spec.slug)) is not None:
+                raise EditConflict(spec.slug)
+            project = await _upsert(session, spec, bump_version=False, now=now)
+            if copied_from_id is not None:
+                project.copied_from_id = copied_from_id
+            # Quota and capacity decide who gets a place: serialise with registrations, as update_settings does.
+            project.lock_version = (project.lock_version or 0) + 1
+            project_id = project.id
+        found = await self.by_id(project_id)
+        assert found is not None
+        return found
+
+    async def free_slug(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``... whichever no project has yet."""
+        async with self._sessions() as session:
+            taken = set(await session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
+        if base not in taken:
+            return base
+        return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
 
     async def by_id(self, project_id: int) -> Project | None:
         return await self._one(_projects().where(Project.id == project_id))
@@ -146,7 +186,8 @@ def _projects() -> Select[tuple[Project]]:
     return select(Project).options(selectinload(Project.meetings))
 
 
-async def _upsert(session: AsyncSession, spec: ProjectSpec) -> Project:
+async def _upsert(session: AsyncSession, spec: ProjectSpec, bump_version: bool = True,
+                  now: datetime | None = None) -> Project:
     project = await session.scalar(_projects().where(Project.slug == spec.slug))
     if project is None:
         project = Project(slug=spec.slug, calendar_token=secrets.token_urlsafe(24), meetings=[])
@@ -157,17 +198,21 @@ async def _upsert(session: AsyncSession, spec: ProjectSpec) -> Project:
     project.capacity = spec.capacity
     project.registration_deadline = spec.registration_deadline
     project.state = spec.state
+    project.registration_closed = spec.registration_closed
     project.contact = spec.contact
     project.reminder_offsets = spec.reminders
     project.evaluation_questions = (
         questions_to_json(spec.evaluation_questions) if spec.evaluation_questions is not None else None
     )
-    _sync_meetings(project, spec.meetings)
+    _sync_meetings(project, spec.meetings, now or datetime.now(UTC))
+    if bump_version:
+        # An import changes what an open editing card shows: that card's save must be refused.
+        project.edit_version = (project.edit_version or 0) + 1
     await session.flush()
     return project
 
 
-def _sync_meetings(project: Project, specs: Sequence[MeetingSpec]) -> None:
+def _sync_meetings(project: Project, specs: Sequence[MeetingSpec], now: datetime) -> None:
     """Match meetings by number: update in place (UID kept), add the new, drop the ones no longer listed."""
     existing = {meeting.number: meeting for meeting in project.meetings}
     meetings: list[Meeting] = []
@@ -175,9 +220,9 @@ def _sync_meetings(project: Project, specs: Sequence[MeetingSpec]) -> None:
         meeting = existing.get(spec.number)
         if meeting is None:
             meeting = Meeting(number=spec.number, uid=meeting_uid(project.slug, spec.number), sequence=0)
-            _copy_fields(meeting, spec)
+            _copy_fields(meeting, spec, now)
         elif _differs(meeting, spec):
-            _copy_fields(meeting, spec)
+            _copy_fields(meeting, spec, now)
             meeting.sequence += 1
         meetings.append(meeting)
     # Replacing the collection lets delete-orphan remove the dropped meetings (and, by cascade, their
@@ -186,12 +231,49 @@ def _sync_meetings(project: Project, specs: Sequence[MeetingSpec]) -> None:
 
 
 def _differs(meeting: Meeting, spec: MeetingSpec) -> bool:
-    return any(getattr(meeting, name) != getattr(spec, name) for name in MEETING_FIELDS)
+    cancelled = meeting.cancelled_at is not None
+    return cancelled != spec.cancelled or any(getattr(meeting, name) != getattr(spec, name) for name in MEETING_FIELDS)
 
 
-def _copy_fields(meeting: Meeting, spec: MeetingSpec) -> None:
+def _copy_fields(meeting: Meeting, spec: MeetingSpec, now: datetime) -> None:
     for name in MEETING_FIELDS:
         setattr(meeting, name, getattr(spec, name))
+    if not spec.cancelled:
+        meeting.cancelled_at = None
+    elif meeting.cancelled_at is None:
+        meeting.cancelled_at = now
+
+
+def spec_of(project: Project) -> ProjectSpec:
+    """The project as a spec (what an import of its exported file gives back)."""
+    questions = questions_from_json(project.evaluation_questions) if project.evaluation_questions else None
+    return ProjectSpec(
+        slug=project.slug,
+        name=project.name,
+        description=project.description,
+        quota_per_organisation=project.quota_per_organisation,
+        capacity=project.capacity,
+        registration_deadline=project.registration_deadline,
+        state=project.state,
+        registration_closed=project.registration_closed,
+        contact=project.contact,
+        meetings=tuple(meeting_spec_of(meeting) for meeting in project.meetings),
+        reminders=project.reminder_offsets,
+        evaluation_questions=questions,
+    )
+
+
+def meeting_spec_of(meeting: Meeting) -> MeetingSpec:
+    return MeetingSpec(
+        number=meeting.number,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        place=meeting.place,
+        online_link=meeting.online_link,
+        programme=meeting.programme,
+        cancelled=meeting.cancelled_at is not None,
+    )
 
 
 def _check_settings(quota: int | None, capacity: int | None | _NotGiven, deadline: datetime | None | _NotGiven) -> None:
