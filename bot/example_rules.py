@@ -4,7 +4,6 @@ how a search matches (case-insensitive, Swedish letters kept). No I/O here."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.input_rules import TextLimit, parse_deadline, parse_links, read_texts
 from bot.registration_rules import FormInvalid, Problem, clean_text
+from bot.text_search import Term, matches, prepare, terms
 
 
 class Sharing(StrEnum):
@@ -202,41 +202,33 @@ class Searchable:
     """challenge, what was done, result and lessons"""
 
 
-def search_terms(query: str) -> list[str]:
-    """Words of the query: NFC, case-folded, at most MAX_TERMS."""
-    return [word for word in _fold_case(query).split() if word][:MAX_TERMS]
+def search_terms(query: str) -> list[Term]:
+    """Words of the query (``bot.text_search``: Snowball stems), at most MAX_TERMS."""
+    return terms(query, MAX_TERMS)
 
 
-def score(example: Searchable, terms: Sequence[str]) -> int:
+def score(example: Searchable, query_terms: Sequence[Term]) -> int:
     """0 when a term is missing; otherwise higher the more terms hit the theme, title or
-    municipality. A term typed without å, ä or ö also matches with them ("borlange" finds
-    Borlänge); one typed with them must match exactly ("får" does not find "far")."""
+    municipality. Terms match word parts and inflections ("bostäder" finds "bostad"); a term typed
+    without å, ä or ö also matches with them ("borlange" finds Borlänge); one typed with them must
+    match as typed ("får" does not find "far")."""
     fields = ((example.theme, 3), (example.title, 3), (example.organisation, 2), (example.body, 1))
-    prepared = [(_fold_case(text), _strip_accents(_fold_case(text)), weight) for text, weight in fields]
+    prepared = [(prepare(text), weight) for text, weight in fields]
     total = 0
-    for term in terms:
-        plain = term.isascii()
-        hits = [weight for text, stripped, weight in prepared if term in (stripped if plain else text)]
+    for term in query_terms:
+        hits = [weight for words, weight in prepared if matches(term, words)]
         if not hits:
             return 0
         total += max(hits)
     return total
 
 
-def rank(items: Sequence[tuple[Searchable, datetime]], terms: Sequence[str]) -> list[int]:
+def rank(items: Sequence[tuple[Searchable, datetime]], query_terms: Sequence[Term]) -> list[int]:
     """Indexes of the matching items, best first, newest first among equals; every item
     (newest first) when there are no terms."""
-    scored = [(score(item, terms) if terms else 1, created, index) for index, (item, created) in enumerate(items)]
+    scored = [(score(item, query_terms) if query_terms else 1, created, index)
+              for index, (item, created) in enumerate(items)]
     return [index for points, _, index in sorted(scored, key=lambda s: (-s[0], -s[1].timestamp())) if points]
-
-
-def _fold_case(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def request_covers(chosen_keys: Sequence[str], member: Member) -> bool:

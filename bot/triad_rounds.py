@@ -98,7 +98,9 @@ class Announcement:
 
 
 def default_question(meeting: Meeting) -> str:
-    return t("triads.default_question", theme=meeting.title)
+    """The theme is named, not quoted (titles may hold quotation marks of their own), and the question
+    speaks of the person's organisation: a triad mixes municipalities with the region and agencies."""
+    return t("triads.default_question", theme=meeting.title.strip().rstrip(" .?!"))
 
 
 class TriadService:

@@ -2,27 +2,23 @@
 beyond their project and the role they registered with. Only people who agreed to be listed are
 ever searched (``storage.expertise`` loads no one else).
 
-Matching is deliberately simple and predictable: every word of the topic must occur in the
-example (title, theme and text) or in the role, ignoring case and common Swedish endings, so
-"tillståndsprocesser" finds "Tillståndsprocess".
+Every word of the topic must occur in the example (title, theme and text) or in the role, as a word
+part or an inflection (``bot.text_search``, Snowball's Swedish stemmer): "planeringsstrategi" finds
+"Planeringsstrategi på tolv månader" and "bostäder" finds "bostad".
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.evaluation_results import swedish_sort_key
 from bot.registration_rules import clean_text
+from bot.text_search import Term, matches_all, terms
 from storage.expertise import ListedPerson, SharedExample
 
 MIN_TOPIC, MAX_TOPIC = 2, 100
 MAX_RESULTS = 10
-STOP_WORDS = frozenset({"om", "i", "och", "att", "för", "med", "på", "av", "till", "det", "den", "en", "ett"})
-ENDINGS = ("erna", "arna", "orna", "ande", "ende", "are", "er", "ar", "or", "en", "et", "na", "a", "e")
-MIN_STEM = 4
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -40,16 +36,8 @@ def clean_topic(raw: str) -> str:
     return topic
 
 
-def topic_words(topic: str) -> list[str]:
-    words = [word for word in _WORD.findall(topic.casefold()) if word not in STOP_WORDS]
-    return [stem(word) for word in words]
-
-
-def stem(word: str) -> str:
-    for ending in ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
-            return word[: -len(ending)]
-    return word
+def topic_words(topic: str) -> list[Term]:
+    return terms(topic)
 
 
 def who_knows(topic: str, people: Sequence[ListedPerson]) -> list[Found]:
@@ -65,6 +53,5 @@ def who_knows(topic: str, people: Sequence[ListedPerson]) -> list[Found]:
     return found[:MAX_RESULTS]
 
 
-def _matches(words: Sequence[str], text: str) -> bool:
-    haystack = text.casefold()
-    return bool(words) and bool(haystack.strip()) and all(word in haystack for word in words)
+def _matches(words: Sequence[Term], text: str) -> bool:
+    return matches_all(words, text)

@@ -312,7 +312,7 @@ MESSAGES: dict[str, str] = {
     "triads.no_meeting": "{project} has no upcoming meeting to form triads for.",
     "triads.too_few": "Only one person is registered for meeting {number}. A conversation needs at least two.",
     "triads.nobody": "Nobody is registered for meeting {number} yet, so there are no triads to form.",
-    "triads.default_question": "How do you work with “{theme}” in your municipality? Describe a challenge of your own and hear how the others would approach it.",
+    "triads.default_question": "The meeting's theme: {theme}. How do you work with it in your organisation? Describe a challenge of your own and hear how the others would approach it.",
     "triads.proposal_title": "Proposed triads – meeting {number}",
     "triads.meeting_line": "{project} · {title} · {when}",
     "triads.summary": "Participants: {count}. Groups: {groups}. The groups mix municipalities and avoid pairs who already met in a triad.",

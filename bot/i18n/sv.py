@@ -324,7 +324,7 @@ MESSAGES: dict[str, str] = {
     "triads.no_meeting": "{project} har ingen kommande träff att bilda triader till.",
     "triads.too_few": "Bara en person är anmäld till träff {number}. Det behövs minst två för ett samtal.",
     "triads.nobody": "Ingen är anmäld till träff {number} än, så det finns inga triader att bilda.",
-    "triads.default_question": "Hur arbetar ni med ”{theme}” i er kommun? Berätta om en egen utmaning och hör hur de andra skulle ta sig an den.",
+    "triads.default_question": "Träffens tema: {theme}. Hur arbetar ni med det i er organisation? Berätta om en egen utmaning och hör hur de andra skulle ta sig an den.",
     "triads.proposal_title": "Förslag till triader – träff {number}",
     "triads.meeting_line": "{project} · {title} · {when}",
     "triads.summary": "Deltagare: {count}. Grupper: {groups}. Grupperna blandar kommuner och undviker par som redan har mötts i en triad.",

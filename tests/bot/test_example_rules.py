@@ -155,3 +155,13 @@ def test_a_theme_hit_ranks_above_a_hit_in_the_text() -> None:
     assert rank([(REUSE, new), (ENERGY, old)], search_terms("energi")) == [1, 0]
     assert rank([(REUSE, old), (ENERGY, new)], []) == [1, 0]
     assert rank([(REUSE, old)], search_terms("vindkraft")) == []
+
+
+def test_search_finds_word_parts_and_inflections() -> None:
+    strategy = Searchable("Översiktsplanering", "Planeringsstrategi på tolv månader", "Mora kommun", "")
+    housing = Searchable("Bostadsförsörjning", "Ny bostad vid stationen", "Orsa kommun", "")
+    assert score(strategy, search_terms("planeringsstrategi")) > 0
+    assert score(strategy, search_terms("planeringsstrategier")) > 0
+    assert score(strategy, search_terms("strategi")) > 0
+    assert score(housing, search_terms("bostäder")) > 0
+    assert score(housing, search_terms("bostäder i Falun")) == 0

@@ -220,3 +220,12 @@ def test_validate_spec_checks_specs_made_in_code() -> None:
         validate_spec(replace(spec, registration_deadline=datetime(2027, 4, 14)))
     with pytest.raises(ProjectFileError, match="Träff 1 finns två gånger"):
         validate_spec(replace(spec, meetings=(meeting, meeting)))
+
+
+def test_the_demo_project_holds_only_what_participants_read() -> None:
+    """Programmes are shown in the schedule, reminders and triad messages: no planning notes."""
+    spec = demo_project_spec(STOCKHOLM)
+    texts = [spec.description, *(m.title for m in spec.meetings), *(m.programme for m in spec.meetings)]
+    for text in texts:
+        lowered = text.lower()
+        assert "preliminärt" not in lowered and "antagande" not in lowered and "inbjudan anger" not in lowered

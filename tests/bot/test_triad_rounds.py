@@ -199,3 +199,15 @@ async def test_the_next_meeting_avoids_pairs_from_the_first(
     for group in second.groups:
         pairs = {frozenset(p) for p in combinations([m.person_id for m in group.members], 2)}
         assert not pairs & met and not group.repeats and not group.same_organisation
+
+
+def test_the_default_question_nests_no_quotes_and_fits_any_organisation() -> None:
+    from types import SimpleNamespace
+
+    from bot.triad_rounds import default_question
+
+    meeting = SimpleNamespace(title='Vad ligger i begreppet "utvecklingsinriktning" i ÖP-modellen?')
+    question = default_question(meeting)  # type: ignore[arg-type]
+    assert '"utvecklingsinriktning"' in question and "”" not in question and "“" not in question
+    assert "i er kommun" not in question and "i er organisation" in question
+    assert "ÖP-modellen." in question and "?." not in question

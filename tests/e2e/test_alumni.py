@@ -156,3 +156,27 @@ async def test_vem_kan_finds_only_people_who_agreed_to_be_listed(playground: Pla
     assert "Johan" not in answer.all_text and f"kontakt-{johan}" not in answer.all_text
     nobody = await playground.reply_to(me, "vem vet om kompetensväxling i vården")
     assert "Jag hittade ingen" in nobody.all_text
+
+
+async def test_search_matches_word_parts_and_inflections(playground: Playground, stack: Stack,
+                                                        alumni_project: int) -> None:
+    """`vem kan` and `exempel` find "Planeringsstrategi på tolv månader" by "planeringsstrategi" and a
+    text about a "bostad" by "bostäder" (Snowball's Swedish stems, word parts)."""
+    me, sara = playground.personal_chat, person_id(stack, "user-id-3")
+    with db(stack) as connection:
+        organisation = connection.execute("SELECT id FROM organisation WHERE key = 'leksand'").fetchone()[0]
+        created = stamp(datetime.now(ZoneInfo("UTC")))
+        connection.execute(
+            "INSERT INTO case_example (project_id, person_id, organisation_id, title, theme, challenge, actions,"
+            " result, lessons, contact, links, sharing, status, review_note, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'Planeringsstrategi på tolv månader', 'Översiktsplanering',"
+            " 'Varje ny bostad skulle ligga nära kollektivtrafik.', '', '', '', '', '', 'alumni', 'approved', '',"
+            " ?, ?)", (alumni_project, sara, organisation, created, created))
+    found = await playground.reply_to(me, "vem kan planeringsstrategi")
+    assert "Sara Öberg" in found.all_text and "Planeringsstrategi på tolv månader" in found.all_text
+    inflected = await playground.reply_to(me, "vem kan bostäder")
+    assert "Sara Öberg" in inflected.all_text
+    examples = await playground.reply_to(me, "exempel bostäder")
+    assert "Planeringsstrategi på tolv månader" in examples.all_text
+    nothing = await playground.reply_to(me, "exempel bostäder i vården")
+    assert "Inga exempel hittades" in nothing.all_text
