@@ -3,7 +3,8 @@
 ``python -m bench.turns`` starts a stub Bot Connector and, one after the other, each target as its own
 process on loopback: the stock echo sample, a bare aiohttp echo (the limit), and dalalab-bot
 (``app.create_app``, answering "hjälp" with its help card) on SQLite and, when it answers, PostgreSQL
-(``BENCH_DATABASE_URL``, default the local test server; a fresh database, dropped afterwards), each with
+(``BENCH_DATABASE_URL``, default the local test server, else a throwaway one; a fresh database, dropped
+afterwards), each with
 the pooled connector (``bot.connector``) and with the stock one. Every target gets the same load:
 activities POSTed to /api/messages by 1 and 16 concurrent conversations, replies going to the stub.
 Separate processes keep the load generator and the stub off the target's event loop and CPU clock.
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
+from scripts.throwaway_postgres import postgres_for_run  # noqa: E402
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TURNS_PER_WORKER_LIMIT = 200_000  # a bound on every load loop besides its deadline
@@ -307,13 +309,13 @@ def database_for(target: Target, workdir: Path) -> Iterator[str | None]:
     if target.database == "sqlite":
         yield f"sqlite+aiosqlite:///{workdir / (target.name.replace(' ', '_').replace(',', '') + '.db')}"
         return
-    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
-    url = asyncio.run(create_postgres_database(base))
-    try:
-        yield url
-    finally:
-        if url is not None:
-            asyncio.run(drop_postgres_database(base, url))
+    with postgres_for_run(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)) as base:
+        url = asyncio.run(create_postgres_database(base))
+        try:
+            yield url
+        finally:
+            if url is not None:
+                asyncio.run(drop_postgres_database(base, url))
 
 
 # --- the run -----------------------------------------------------------------------------------
