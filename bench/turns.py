@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -36,6 +35,8 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loads import LOADS, Ids, Load, activity_bytes, answered, prepare  # noqa: E402
+from bench.turns_report import print_report  # noqa: E402
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
 from scripts.throwaway_postgres import postgres_for_run  # noqa: E402
 
@@ -44,7 +45,6 @@ TURNS_PER_WORKER_LIMIT = 200_000  # a bound on every load loop besides its deadl
 HTTP_SESSION = web.AppKey("http_session", ClientSession)
 STOCK = "stock echo (CloudAdapter)"
 BARE = "bare aiohttp echo"
-GOAL = "dalalab sqlite, fast adapter"
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,27 @@ class Target:
 @dataclass
 class Cell:
     target: Target
+    load: Load
     concurrency: int
-    latencies: list[float] = field(default_factory=list)
+    turns: list[tuple[int, int, float]] = field(default_factory=list)
+    """(worker, turn, seconds) of every turn the bot answered with 2xx."""
+    answered: set[str] = field(default_factory=set)
+    """Activity and card ids the stub got an answer for (not the apology)."""
     errors: int = 0
     seconds: float = 0.0
     cpu_seconds: float | None = None
     load_cpu_seconds: float = 0.0
     replies: int = 0
+    apologies: int = 0
+
+    @property
+    def latencies(self) -> list[float]:
+        """Turns whose answer arrived at the stub; a 2xx without an answer does not count."""
+        return [seconds for worker, turn, seconds in self.turns if answered(worker, turn, self.answered)]
+
+    @property
+    def unanswered(self) -> int:
+        return len(self.turns) - len(self.latencies)
 
     @property
     def turns_per_second(self) -> float:
@@ -76,18 +90,6 @@ class Cell:
 
 
 # --- the load ---------------------------------------------------------------------------------
-
-
-def activity_bytes(stub_url: str, conversation: int, turn: int, text: str) -> bytes:
-    return json.dumps({
-        "type": "message", "id": f"act-{conversation}-{turn}", "text": text, "locale": "sv-SE",
-        "channelId": "msteams", "serviceUrl": stub_url, "textFormat": "plain",
-        "from": {"id": f"29:user-{conversation}", "name": f"Person {conversation}",
-                 "aadObjectId": f"aad-{conversation}"},
-        "recipient": {"id": "28:dalalab", "name": "DalaLab"},
-        "conversation": {"id": f"conv-{conversation}", "conversationType": "personal", "tenantId": "tenant"},
-        "channelData": {"tenant": {"id": "tenant"}},
-    }, ensure_ascii=False).encode()
 
 
 class HttpConnection:
@@ -123,19 +125,26 @@ class HttpConnection:
         await self._writer.wait_closed()
 
 
-async def converse(cell: Cell | None, port: int, stub_url: str, conversation: int, deadline: float,
-                   text: str, first_turn: int) -> int:
+@dataclass(frozen=True)
+class Workload:
+    load: Load
+    ids: Ids
+    stub_url: str
+
+
+async def converse(cell: Cell | None, port: int, work: Workload, worker: int, deadline: float,
+                   first_turn: int) -> int:
     """One conversation's turns, one after the other, until the deadline; returns the turns taken."""
     connection = await HttpConnection.open(port)
     turn = first_turn
     try:
         while time.perf_counter() < deadline and turn - first_turn < TURNS_PER_WORKER_LIMIT:
-            body = activity_bytes(stub_url, conversation, turn, text)
+            body = activity_bytes(work.load, work.ids, work.stub_url, worker, turn)
             started = time.perf_counter()
             status = await connection.post("/api/messages", body)
             if cell is not None:
                 if status in (200, 201):
-                    cell.latencies.append(time.perf_counter() - started)
+                    cell.turns.append((worker, turn, time.perf_counter() - started))
                 else:
                     cell.errors += 1
             turn += 1
@@ -144,20 +153,23 @@ async def converse(cell: Cell | None, port: int, stub_url: str, conversation: in
     return turn - first_turn
 
 
-async def measure(cell: Cell, port: int, pid: int, stub_url: str, warmup: float, seconds: float, text: str) -> None:
+async def measure(cell: Cell, port: int, pid: int, work: Workload, warmup: float, seconds: float) -> None:
     workers = range(cell.concurrency)
     deadline = time.perf_counter() + warmup
-    taken = await asyncio.gather(*(converse(None, port, stub_url, w, deadline, text, 0) for w in workers))
+    taken = await asyncio.gather(*(converse(None, port, work, w, deadline, 0) for w in workers))
     async with ClientSession() as http:
-        await (await http.post(stub_url + "_reset")).release()
+        await (await http.post(work.stub_url + "_reset")).release()
         cpu_before = process_cpu_seconds(pid)
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(*(converse(cell, port, stub_url, w, deadline, text, taken[w]) for w in workers))
+        await asyncio.gather(*(converse(cell, port, work, w, deadline, taken[w]) for w in workers))
         cell.seconds = time.perf_counter() - started
         cpu_after = process_cpu_seconds(pid)
-        async with http.get(stub_url + "_stats") as answer:
-            cell.replies = int((await answer.json())["replies"])
+        async with http.get(work.stub_url + "_stats") as answer:
+            stats = await answer.json()
+            cell.replies, cell.apologies = int(stats["replies"]), int(stats["apologies"])
+        async with http.get(work.stub_url + "_answered") as answer:
+            cell.answered = set(await answer.json())
     if cpu_before is not None and cpu_after is not None:
         cell.cpu_seconds = cpu_after - cpu_before
 
@@ -225,7 +237,9 @@ def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Applicat
         made.append(adapter)
         return adapter
 
-    settings = Settings(database_url=database_url, host="127.0.0.1", port=port, language="sv").validate()
+    # The demo project and the test hooks: loads register for it and move the clock to its evaluation.
+    settings = Settings(database_url=database_url, host="127.0.0.1", port=port, language="sv", demo_project=True,
+                        test_hooks=True, quiet_hours="off").validate()
     with mock.patch.object(app_module, "create_adapter", create_adapter):
         application = app_module.create_app(settings)
 
@@ -326,7 +340,7 @@ class RunOptions:
     seconds: float
     warmup: float
     concurrency: tuple[int, ...]
-    text: str
+    loads: tuple[Load, ...]
     workdir: Path
 
 
@@ -346,6 +360,7 @@ def make_targets(selected: set[str], adapters: list[str]) -> list[Target]:
 
 
 def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions) -> list[Cell]:
+    """Every load against one process of the target, in order (later loads build on earlier ones)."""
     cells = []
     with database_for(target, options.workdir) as database_url:
         if target.database and database_url is None:
@@ -355,68 +370,46 @@ def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions
         log = options.workdir / f"{target.name.replace(' ', '_').replace(',', '')}.log"
         ready = "/healthz" if target.database else "/api/messages"
         with running(target.command, port, ready, log, env) as process:
-            for concurrency in options.concurrency:
-                cell = Cell(target, concurrency)
-                load_before = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0)
-                asyncio.run(measure(cell, port, process.pid, stub_url, options.warmup, options.seconds, options.text))
-                cell.load_cpu_seconds = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0) - load_before
-                cells.append(cell)
-                print(f"  {target.name:34} x{concurrency:<3} {cell.turns_per_second:8.0f} turns/s", file=sys.stderr)
+            for load in options.loads:
+                for concurrency in options.concurrency:
+                    ids = Ids()
+                    if database_url:
+                        ids = asyncio.run(prepare_load(load, database_url, port, stub_url, concurrency))
+                    cell = Cell(target, load, concurrency)
+                    load_before = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0)
+                    asyncio.run(measure(cell, port, process.pid, Workload(load, ids, stub_url), options.warmup,
+                                        options.seconds))
+                    cell.load_cpu_seconds = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0) - load_before
+                    cells.append(cell)
+                    print(f"  {load.name:16} {target.name:34} x{concurrency:<3} {cell.turns_per_second:8.0f} turns/s",
+                          file=sys.stderr)
     return cells
 
 
-def print_report(cells: list[Cell], options: RunOptions) -> None:
-    print(f"\nTurns against a stub connector on loopback; {os.cpu_count()} CPUs, Python {sys.version.split()[0]};"
-          f" {options.warmup:g} s warm-up + {options.seconds:g} s per cell; text {options.text!r}.")
-    print("fast adapter: app.py's (bot.connector: pooled clients and session, lean turn context); stock: the SDK's.")
-    print("cpu/turn: the target process's CPU ms per turn; load cpu: load generator + stub, per turn.\n")
-    print(f"{'target':34} {'conc':>4} {'turns':>7} {'turns/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'cpu/turn':>8} {'load cpu':>8} {'replies':>7} {'errors':>6}")
-    for cell in cells:
-        turns = len(cell.latencies)
-        cpu = f"{cell.cpu_seconds / turns * 1000:.2f}" if cell.cpu_seconds is not None and turns else "-"
-        load = f"{cell.load_cpu_seconds / turns * 1000:.2f}" if turns else "-"
-        print(f"{cell.target.name:34} {cell.concurrency:>4} {turns:>7} {cell.turns_per_second:>8.0f} "
-              f"{cell.percentile(0.50):>7.2f} {cell.percentile(0.99):>7.2f} {cpu:>8} {load:>8} "
-              f"{cell.replies:>7} {cell.errors:>6}")
-    print_ratios(cells)
-
-
-def print_ratios(cells: list[Cell]) -> None:
-    by_key = {(cell.target.name, cell.concurrency): cell for cell in cells}
-    concurrencies = sorted({cell.concurrency for cell in cells})
-    print(f"\n{'turns/s ratio':34} " + " ".join(f"{'bot/stock x' + str(c):>14} {'bot/bare x' + str(c):>13}"
-                                                 for c in concurrencies))
-    for name in dict.fromkeys(cell.target.name for cell in cells if cell.target.database):
-        columns = []
-        for concurrency in concurrencies:
-            bot = by_key.get((name, concurrency))
-            columns.append(f"{_ratio(bot, by_key.get((STOCK, concurrency))):>14}")
-            columns.append(f"{_ratio(bot, by_key.get((BARE, concurrency))):>13}")
-        print(f"{name:34} " + " ".join(columns))
-    goal, stock = by_key.get((GOAL, 16)), by_key.get((STOCK, 16))
-    if goal and stock and stock.turns_per_second:
-        ratio = goal.turns_per_second / stock.turns_per_second
-        met = ratio >= 10 and goal.percentile(0.99) <= 30
-        print(f"\nIssue 8 target ({GOAL} x16 >= 10x stock, p99 <= 30 ms): {ratio:.1f}x, "
-              f"p99 {goal.percentile(0.99):.1f} ms -> {'reached' if met else 'NOT reached'}")
-
-
-def _ratio(bot: Cell | None, base: Cell | None) -> str:
-    if bot is None or base is None or not base.turns_per_second:
-        return "-"
-    return f"{bot.turns_per_second / base.turns_per_second:.2f}"
+async def prepare_load(load: Load, database_url: str, port: int, stub_url: str, workers: int) -> Ids:
+    connection = await HttpConnection.open(port)
+    try:
+        return await prepare(load, database_url, f"http://127.0.0.1:{port}", stub_url, workers,
+                             lambda body: connection.post("/api/messages", body))
+    finally:
+        await connection.close()
 
 
 def run(arguments: argparse.Namespace) -> None:
+    from bot.i18n import CATALOGS
+
+    unknown = set(arguments.loads.split(",")) - LOADS.keys()
+    if unknown:
+        raise SystemExit(f"unknown loads {sorted(unknown)}; known: {', '.join(LOADS)}")
     with tempfile.TemporaryDirectory(prefix="bench-turns-") as workdir:
         options = RunOptions(arguments.seconds, arguments.warmup,
                              tuple(int(part) for part in arguments.concurrency.split(",")),
-                             arguments.text, Path(workdir))
+                             tuple(load for name, load in LOADS.items() if name in arguments.loads.split(",")),
+                             Path(workdir))
         targets = make_targets(set(arguments.targets.split(",")), arguments.adapters.split(","))
         stub_port = free_port()
         cells: list[Cell] = []
-        command = [sys.executable, "-m", "bench.stub_connector"]
+        command = [sys.executable, "-m", "bench.stub_connector", "--apology", CATALOGS["sv"]["error.technical"]]
         with running(command, stub_port, "/_stats", Path(workdir) / "stub.log", dict(os.environ)) as stub:
             for target in targets:
                 cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid, options)
@@ -427,10 +420,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--concurrency", default="1,16")
-    parser.add_argument("--targets", default="stock,bare,sqlite,postgres")
-    parser.add_argument("--adapters", default="fast,stock")
-    parser.add_argument("--text", default="hjälp")
+    parser.add_argument("--concurrency", default="16")
+    parser.add_argument("--targets", default="stock,sqlite,postgres")
+    parser.add_argument("--adapters", default="fast")
+    parser.add_argument("--loads", default=",".join(LOADS))
     commands = parser.add_subparsers(dest="command")
     serve_parser = commands.add_parser("serve", help="run one target (the benchmark starts these)")
     serve_parser.add_argument("kind", choices=["bare", "dalalab"])
