@@ -1,16 +1,15 @@
-"""Turns per second: dalalab-bot against the stock botbuilder echo bot and a bare aiohttp handler (issue 8).
+"""Turns per second: dalalab-bot against the stock botbuilder echo bot (issues 8 and 18).
 
 ``python -m bench.turns`` starts a stub Bot Connector and, one after the other, each target as its own
-process on loopback: the stock echo sample, a bare aiohttp echo (the limit), and dalalab-bot
-(``app.create_app``, answering "hjälp" with its help card) on SQLite and, when it answers, PostgreSQL
-(``BENCH_DATABASE_URL``, default the local test server, else a throwaway one; a fresh database, dropped
-afterwards), each with
-the pooled connector (``bot.connector``) and with the stock one. Every target gets the same load:
-activities POSTed to /api/messages by 1 and 16 concurrent conversations, replies going to the stub.
-Separate processes keep the load generator and the stub off the target's event loop and CPU clock.
+process on loopback: the stock echo sample, optionally a bare aiohttp echo (the limit), and dalalab-bot
+(``app.create_app`` with the demo project) on SQLite and PostgreSQL (``BENCH_DATABASE_URL``, default the local
+test server, else a throwaway one; a fresh database, dropped afterwards). Every target gets the same
+activities: each load of ``bench/loads.py`` in turn, POSTed to /api/messages by 16 concurrent conversations,
+answers going to the stub, which files them per activity so only answered turns count. Separate processes
+keep the load generator and the stub off the target's event loop and CPU clock.
 
-Options: ``--seconds`` per cell (default 4, after ``--warmup`` 1), ``--concurrency 1,16``,
-``--targets stock,bare,sqlite,postgres``, ``--adapters fast,stock``.
+Options: ``--seconds`` per cell (default 4, after ``--warmup`` 1), ``--concurrency 16``, ``--loads`` (all),
+``--targets stock,sqlite,postgres`` (and ``bare``), ``--adapters fast`` (and ``stock``: the SDK's adapter).
 """
 
 from __future__ import annotations

@@ -57,15 +57,25 @@ WRITE_OPTION = "dalalab_write"
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
-    """Sessions; ``begin()`` marks a write transaction (SQLite then takes its write lock at once)."""
+    """Sessions; ``begin()`` marks a write transaction (SQLite then takes its write lock at once).
+
+    SQLite has one writer at a time. Left to the file lock, concurrent writers of this process poll it
+    with growing sleeps (SQLite's busy handler: up to 100 ms a try), and a burst of writes gets a tail of
+    seconds. So this process's SQLite writers queue on an asyncio lock instead, first come first served,
+    and the file lock (with its busy timeout) only arbitrates between processes."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine, expire_on_commit=False)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
-        async with self(bind=self._writer) as session, session.begin():
+        if self._write_turns is None:
+            async with self(bind=self._writer) as session, session.begin():
+                yield session
+            return
+        async with self._write_turns, self(bind=self._writer) as session, session.begin():
             yield session
 
 
