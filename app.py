@@ -29,7 +29,7 @@ from bot.actions.text_registration import TextRegistrationActions
 from bot.actions.triads import TriadActions, TriadAnnouncements
 from bot.admin import load_demo_project
 from bot.broadcasting import Broadcasting
-from bot.calendar import MeetingInfo, calendar_for
+from bot.calendar import MeetingInfo, calendar_for, meetings_in_file
 from bot.checkin import EvaluationAttendance
 from bot.clock import AdjustableClock
 from bot.connector import close_adapter, create_fast_adapter
@@ -41,7 +41,7 @@ from bot.exchange import Exchange, ExchangePlanners
 from bot.followups import FollowUpPlanners, FollowUps
 from bot.handler import DalaLabBot
 from bot.http_files import CalendarLoader, calendar_route, download_route
-from bot.i18n import language_of, t, use_language
+from bot.i18n import language_of, t, use_language, use_now
 from bot.leader import LeaderElection
 from bot.outbox_sender import OutboxSender
 from bot.privacy import RetentionPlanner, build_privacy
@@ -201,7 +201,8 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         TriadActions(triads, lambda: components.scheduler),
         PrivacyActions(privacy, settings.retention_days),
     ]
-    components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators)
+    components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators,
+                                clock)
     components.storage = storage
     return components
 
@@ -290,7 +291,8 @@ def test_routes(clock: AdjustableClock, components: Components) -> list[web.Rout
         return web.json_response({"now": now.isoformat()})
 
     async def run_jobs(_request: web.Request) -> web.Response:
-        plan = await components.planner.plan_all()
+        with use_now(clock()):
+            plan = await components.planner.plan_all()
         report = await components.dispatcher.run_once()
         return web.json_response({"planned": plan.planned, "updates": plan.updates, "sent": report.sent,
                                   "retried": report.retried, "failed": report.failed, "skipped": report.skipped})
@@ -315,9 +317,8 @@ def calendar_loader(projects: ProjectRepository) -> CalendarLoader:
         project = await projects.by_calendar_token(token)
         if project is None:
             return None
-        meetings = [MeetingInfo.from_model(m, project.name) for m in project.meetings]
-        if name != "serie":
-            meetings = [m for m in meetings if f"traff-{m.number}" == name]
+        wanted = meetings_in_file(name, (m.number for m in project.meetings))
+        meetings = [MeetingInfo.from_model(m, project.name) for m in project.meetings if m.number in wanted]
         return calendar_for(project.name, meetings) if meetings else None
 
     return load

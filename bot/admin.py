@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import format_when, use_language
+from bot.i18n import format_deadline, use_language
 from bot.project_export import project_yaml
 from bot.projects import ProjectFileError, ProjectSpec, parse_project_yaml
 from bot.settings import Settings, SettingsError
@@ -141,9 +141,7 @@ def _deadline_text(deadline: datetime | None, zone: ZoneInfo) -> str:
     if deadline is None:
         return "ingen sista anmälningsdag"
     # A date-only deadline is stored as midnight after that day; show the day people read in the invitation.
-    if deadline.astimezone(zone).time() == datetime.min.time():
-        return f"anmälan senast {format_when(deadline - timedelta(minutes=1), zone)}"
-    return f"anmälan stänger {format_when(deadline, zone)}"
+    return f"sista anmälningsdag {format_deadline(deadline, zone)}"
 
 
 def _fail(message: str, code: int) -> int:

@@ -6,7 +6,7 @@ entry they already have instead of adding a second one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -17,6 +17,31 @@ from storage.models import Meeting
 
 PRODID = "-//Region Dalarna//DalaLab//SV"
 METHODS = frozenset({"PUBLISH", "REQUEST", "CANCEL"})
+SERIES = "serie"
+MAX_SERIES_MEETINGS = 60
+
+
+def series_file(numbers: Iterable[int]) -> str:
+    """The calendar file name of a person's own meetings: "serie-1-3-4" (the numbers, not who: the
+    link says nothing about the person, and holds only the meetings they chose)."""
+    chosen = sorted(set(numbers))
+    return "-".join([SERIES, *(str(number) for number in chosen)])
+
+
+def meetings_in_file(name: str, numbers: Iterable[int]) -> set[int]:
+    """The meeting numbers a calendar file name stands for, among ``numbers``: "serie" all of them,
+    "serie-1-3" those two, "traff-2" one; nothing for a name that stands for none."""
+    existing = set(numbers)
+    head, _, rest = name.partition("-")
+    if name == SERIES:
+        return existing
+    parts = rest.split("-") if rest else []
+    if not parts or not all(part.isdigit() for part in parts):
+        return set()
+    wanted = {int(part) for part in parts}
+    if head == "traff" and len(parts) == 1 or head == SERIES:
+        return wanted & existing
+    return set()
 
 
 @dataclass(frozen=True)

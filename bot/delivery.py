@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from bot.i18n import use_now
 from bot.ratelimit import RateLimiter
 from bot.retry import RetryPolicy
 from storage.models import Delivery
@@ -92,12 +93,17 @@ class Dispatcher:
     async def run_once(self, batch: int = 200) -> DispatchReport:
         """Send everything due now (in batches until none is left); one run at a time per process."""
         report = DispatchReport()
+        # Cards rendered in this run show a date's year by the bot's clock, as in a turn.
         async with self._lock:
-            while not self._stopping and (claimed := await self._outbox.claim_due(self._clock(), batch)):
-                await self._send_all(claimed, report)
-                if len(claimed) < batch:
-                    break
+            with use_now(self._clock()):
+                await self._dispatch_due(batch, report)
         return report
+
+    async def _dispatch_due(self, batch: int, report: DispatchReport) -> None:
+        while not self._stopping and (claimed := await self._outbox.claim_due(self._clock(), batch)):
+            await self._send_all(claimed, report)
+            if len(claimed) < batch:
+                break
 
     async def _send_all(self, deliveries: list[Delivery], report: DispatchReport) -> None:
         """Send a claimed batch in waves of up to ``concurrency`` rows: a wave is marked "sending"

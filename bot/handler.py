@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakValueDictionary
 
@@ -24,7 +25,7 @@ from bot.actions import Action, Feature
 from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
-from bot.i18n import current_language, language_of, t, use_language
+from bot.i18n import current_language, language_of, t, use_language, use_now
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, fingerprint, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
@@ -47,8 +48,10 @@ class DalaLabBot(TeamsActivityHandler):
         user_state: UserState,
         features: Sequence[Feature] = (),
         coordinators: CoordinatorRepository | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._coordinators = coordinators
+        self._clock = clock
         self._settings = settings
         self._people = people
         self._conversation_state = conversation_state
@@ -82,7 +85,8 @@ class DalaLabBot(TeamsActivityHandler):
             log.warning("ignored a %s activity from another tenant", activity.type)
             return
         async with lock:
-            with use_language(language_of(activity.locale, self._settings.language)):
+            # The clock decides which dates show their year ("tisdag 22 februari 2028" from 2027).
+            with use_language(language_of(activity.locale, self._settings.language)), use_now(self._clock()):
                 turn_context.turn_state[PERSON_ID] = await self._remember(turn_context)
                 turn_context.turn_state[COORDINATORS] = await self._coordinator_ids()
                 await super().on_turn(turn_context)

@@ -42,7 +42,8 @@ def download_route(downloads: Downloads, clock: Callable[[], datetime]) -> web.R
 
 
 def calendar_route(load_calendar: CalendarLoader) -> web.RouteDef:
-    """GET /calendar/{token}/{name}.ics with name "serie" (all meetings) or "traff-<n>" (one meeting)."""
+    """GET /calendar/{token}/{name}.ics with name "serie" (all meetings), "serie-1-3" (a person's own
+    meetings) or "traff-<n>" (one meeting)."""
 
     async def serve_calendar(request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -51,7 +52,7 @@ def calendar_route(load_calendar: CalendarLoader) -> web.RouteDef:
             return _not_found(t("calendar.not_found"))
         return web.Response(body=data, headers=_file_headers(CALENDAR_CONTENT_TYPE, f"{name}.ics"))
 
-    return web.get(r"/calendar/{token}/{name:serie|traff-[0-9]{1,3}}.ics", serve_calendar)
+    return web.get(r"/calendar/{token}/{name:serie(?:-[0-9]{1,3}){0,60}|traff-[0-9]{1,3}}.ics", serve_calendar)
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:

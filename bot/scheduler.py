@@ -15,6 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.i18n import use_now
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
@@ -43,7 +45,8 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
-            result = await job()
+            with use_now(self._clock()):  # texts planned now show a date's year by the bot's clock
+                result = await job()
             log.debug("job %s done: %s", name, result)
         except Exception as error:  # noqa: BLE001 - the one place job failures are reported
             self.failures += 1

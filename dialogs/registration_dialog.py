@@ -57,10 +57,10 @@ from botbuilder.schema import ActivityTypes
 from bot.cards import Card
 from bot.cards.registration import MeetingLine, confirmation, problem_text
 from bot.commands import normalise
-from bot.i18n import format_when, t
+from bot.i18n import format_deadline, format_span, t
 from bot.registration import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from bot.registration_rules import EMAIL, MAX_LENGTHS, Status, clean_text
-from storage.models import Project
+from storage.models import Project, Registration
 from storage.registrations import RegistrationResult
 
 Outcome = RegistrationResult | Invalid | Closed | None
@@ -222,7 +222,7 @@ class TextRegistrationDialog(ComponentDialog):
     """Asks the registration form's questions one at a time; ends with the service's outcome
     (``RegistrationResult``, ``Invalid``, ``Closed`` or None when nothing was sent)."""
 
-    def __init__(self, service: RegistrationService, calendar_url: Callable[[Project], str]) -> None:
+    def __init__(self, service: RegistrationService, calendar_url: Callable[[Project, Registration], str]) -> None:
         super().__init__(TextRegistrationDialog.__name__)
         self._service = service
         self._calendar_url = calendar_url
@@ -352,8 +352,9 @@ class TextRegistrationDialog(ComponentDialog):
         if project is None:
             return t("project.not_found")
         meetings = chosen_meetings(registration, project.meetings)
-        lines = [MeetingLine(m.number, m.title, m.starts_at, m.place) for m in meetings]
-        status, position, url = Status(registration.status), result.waitlist_position, self._calendar_url(project)
+        lines = [MeetingLine(m.number, m.title, m.starts_at, m.place, m.ends_at) for m in meetings]
+        status, position = Status(registration.status), result.waitlist_position
+        url = self._calendar_url(project, registration)
         return card_as_text(confirmation(project.name, status, position, result.created, lines, url))
 
 
@@ -381,7 +382,8 @@ def _remember_form(step: WaterfallStepContext, view: FormView) -> None:
     step.values[PROJECT_ID] = view.project.id
     step.values[ORGANISATIONS] = [[o.key, o.name, o.kind] for o in view.organisations]
     step.values[MEETING_LINES] = [
-        [m.number, t("meeting.choice", number=m.number, when=format_when(m.starts_at), title=m.title)] for m in meetings
+        [m.number, t("meeting.choice", number=m.number, when=format_span(m.starts_at, m.ends_at), title=m.title)]
+        for m in meetings
     ]
     step.values[FORM] = {}
 
@@ -409,6 +411,6 @@ def _refusal(outcome: Outcome) -> str:
         return problem_text(outcome.problems)
     if isinstance(outcome, Closed):
         project = outcome.project
-        deadline = format_when(project.registration_deadline) if project.registration_deadline else ""
+        deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
         return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
     return t("project.not_found")

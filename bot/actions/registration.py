@@ -11,6 +11,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
 
 from bot.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.calendar import series_file
 from bot.cards.registration import (
     MeetingLine,
     MyRegistration,
@@ -22,7 +23,7 @@ from bot.cards.registration import (
     project_choice,
     registration_form,
 )
-from bot.i18n import format_when, t
+from bot.i18n import format_deadline, t
 from bot.proactive import Messenger
 from bot.registration import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from bot.registration_rules import Status
@@ -190,7 +191,7 @@ class RegistrationActions:
             result.waitlist_position,
             result.created,
             _lines(chosen_meetings(registration, project.meetings)),
-            self.calendar_url(project),
+            self.calendar_url(project, registration),
         )
         # The form is replaced by the confirmation, so a second click has nothing to submit.
         await replace_card(context, card)
@@ -206,7 +207,8 @@ class RegistrationActions:
 
     async def tell_promoted(self, registration: Registration, project: Project) -> None:
         lines = _lines(chosen_meetings(registration, project.meetings))
-        card = confirmation(project.name, Status.REGISTERED, None, True, lines, self.calendar_url(project))
+        card = confirmation(project.name, Status.REGISTERED, None, True, lines,
+                            self.calendar_url(project, registration))
         card["body"].insert(
             0,
             {
@@ -226,12 +228,14 @@ class RegistrationActions:
         except Exception:  # noqa: BLE001 - the change is saved; a failed notice must not undo it
             log.exception("could not notify person %s", person_id)
 
-    def calendar_url(self, project: Project) -> str:
-        return f"{self._public_url}/calendar/{project.calendar_token}/serie.ics"
+    def calendar_url(self, project: Project, registration: Registration) -> str:
+        """The calendar file of the meetings ``registration`` chose (not the project's whole series)."""
+        numbers = (m.number for m in chosen_meetings(registration, project.meetings))
+        return f"{self._public_url}/calendar/{project.calendar_token}/{series_file(numbers)}.ics"
 
 
 def _closed_text(project: Project) -> str:
-    deadline = format_when(project.registration_deadline) if project.registration_deadline else ""
+    deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
     return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
 
 
@@ -240,7 +244,7 @@ def _notice(text: str) -> dict[str, Any]:
 
 
 def _lines(meetings: list[Meeting]) -> list[MeetingLine]:
-    return [MeetingLine(m.number, m.title, m.starts_at, m.place) for m in meetings]
+    return [MeetingLine(m.number, m.title, m.starts_at, m.place, m.ends_at) for m in meetings]
 
 
 def _organisation_name(registration: Registration) -> str:

@@ -9,11 +9,13 @@ from datetime import datetime
 from botbuilder.core import TurnContext
 
 from bot.actions import Action, send_card
+from bot.calendar import SERIES, series_file
 from bot.cards.schedule import schedule_card
 from bot.i18n import t
-from bot.registration import RegistrationService
+from bot.registration import RegistrationService, chosen_meetings
+from bot.registration_rules import Status
 from bot.turn import Turn
-from storage.models import Project
+from storage.models import Project, Registration
 
 
 class ScheduleActions:
@@ -28,27 +30,39 @@ class ScheduleActions:
         projects = await self._projects_for(turn)
         if not projects:
             await context.send_activity(t("register.no_projects"))
-        for project in projects:
-            await send_card(
-                context, schedule_card(project.name, project.meetings, self._base(project), "schedule.title")
-            )
+        for project, registration in projects:
+            await send_card(context, schedule_card(project.name, project.meetings, self._base(project),
+                                                   "schedule.title", *_calendars(project, registration)))
 
     async def next_meeting(self, context: TurnContext, turn: Turn) -> None:
         now = self._clock()
-        upcoming = [(m, p) for p in await self._projects_for(turn) for m in p.meetings if m.ends_at > now]
+        upcoming = [(m, p, r) for p, r in await self._projects_for(turn) for m in p.meetings if m.ends_at > now]
         if not upcoming:
             await context.send_activity(t("schedule.no_next"))
             return
-        meeting, project = min(upcoming, key=lambda pair: pair[0].starts_at)
-        await send_card(context, schedule_card(project.name, [meeting], self._base(project), "schedule.next_title"))
+        meeting, project, registration = min(upcoming, key=lambda found: found[0].starts_at)
+        await send_card(context, schedule_card(project.name, [meeting], self._base(project), "schedule.next_title",
+                                               *_calendars(project, registration)))
 
-    async def _projects_for(self, turn: Turn) -> list[Project]:
-        """The person's own projects when they have registered; otherwise the open ones."""
+    async def _projects_for(self, turn: Turn) -> list[tuple[Project, Registration | None]]:
+        """The person's own projects (with their registration) when they have registered; otherwise
+        the open ones."""
         if turn.person_id is not None:
-            mine = [project for _registration, project in await self._service.mine(turn.person_id)]
+            mine = {project.id: (project, registration) for registration, project in
+                    await self._service.mine(turn.person_id)}
             if mine:
-                return list({project.id: project for project in mine}.values())
-        return await self._service.open_projects()
+                return list(mine.values())
+        return [(project, None) for project in await self._service.open_projects()]
 
     def _base(self, project: Project) -> str:
         return f"{self._public_url}/calendar/{project.calendar_token}"
+
+
+def _calendars(project: Project, registration: Registration | None) -> tuple[str | None, bool]:
+    """Which series file to offer and whether to offer calendars at all: someone browsing gets the
+    whole series, a registered person their own meetings, a person on the waitlist none yet."""
+    if registration is None:
+        return SERIES, True
+    if registration.status != Status.REGISTERED:
+        return None, False
+    return series_file(m.number for m in chosen_meetings(registration, project.meetings)), True

@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.registration import RegistrationService
 from bot.turn import Turn
 from dialogs.registration_dialog import TextRegistrationDialog, TextRegistrationStart
-from storage.models import Project
+from storage.models import Project, Registration
 from storage.registrations import RegistrationResult
 
 
@@ -23,7 +23,7 @@ class TextRegistrationActions:
         self,
         service: RegistrationService,
         dialog_state: StatePropertyAccessor,
-        calendar_url: Callable[[Project], str],
+        calendar_url: Callable[[Project, Registration], str],
         after_change: Callable[[], None] = lambda: None,
     ) -> None:
         """``dialog_state`` is a ConversationState property; the handler saves that state every turn.

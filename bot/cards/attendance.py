@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.checkin import PRESENT_PREFIX, AttendanceSheet
-from bot.i18n import format_time, format_when, t
+from bot.i18n import format_span, format_time, t
 from storage.models import Meeting
 
 
@@ -17,7 +17,7 @@ def checkin_card(project_name: str, meeting: Meeting) -> Card:
     body = [
         heading(t("checkin.title", number=meeting.number)),
         paragraph(f"{project_name} · {meeting.title}", isSubtle=True),
-        paragraph(t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))),
+        paragraph(format_span(meeting.starts_at, meeting.ends_at)),
         paragraph(t("checkin.body")),
     ]
     return card(body, [submit(t("checkin.button"), "checkin", meeting_id=meeting.id)])
@@ -38,7 +38,7 @@ def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card
         heading(t("attendance.title")),
         paragraph(sheet.project.name, weight="Bolder"),
         paragraph(t("attendance.meeting", number=meeting.number, title=meeting.title,
-                    when=format_when(meeting.starts_at))),
+                    when=format_span(meeting.starts_at, meeting.ends_at))),
         paragraph(t("attendance.summary", present=sheet.present_count, registered=len(sheet.participants))),
     ]
     others = [m for m in meetings if m.id != meeting.id]

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards import Card, card, heading, paragraph, submit
-from bot.i18n import format_when, t
+from bot.i18n import format_deadline, format_when, t
 from storage.models import Project, Registration
 from storage.registrations import ProjectOverview
 
@@ -15,7 +15,7 @@ from storage.registrations import ProjectOverview
 def overview_card(project: Project, overview: ProjectOverview) -> Card:
     capacity = t("overview.capacity", capacity=project.capacity) if project.capacity else ""
     deadline = (
-        format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+        format_deadline(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
     )
     body: list[dict[str, Any]] = [
         heading(t("overview.title")),
@@ -121,7 +121,7 @@ def _waiting_line(position: int, registration: Registration) -> str:
 
 def settings_summary(project: Project) -> str:
     deadline = (
-        format_when(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
+        format_deadline(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
     )
     capacity = str(project.capacity) if project.capacity else t("settings.no_capacity")
     return t(

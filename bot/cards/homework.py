@@ -10,7 +10,7 @@ from typing import Any
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.homework import Answered, Compilation, Task
 from bot.homework_rules import ANSWER_TEXTS, TASK_TEXTS
-from bot.i18n import format_when, t
+from bot.i18n import format_span, format_when, t
 from bot.input_rules import links_from_text
 from storage.models import Meeting, Submission
 
@@ -26,8 +26,8 @@ def task_form(project_id: int, project_name: str, meetings: Sequence[Meeting], d
         paragraph(project_name, weight="Bolder"),
         {"type": "Input.ChoiceSet", "id": "meeting_id", "label": t("input.field.meeting_id"), "isRequired": True,
          "errorMessage": t("input.meeting_unknown"), "value": str(meetings[0].id) if meetings else "",
-         "choices": [{"title": t("meeting.choice", number=m.number, when=format_when(m.starts_at), title=m.title),
-                      "value": str(m.id)} for m in meetings]},
+         "choices": [{"title": t("meeting.choice", number=m.number, when=format_span(m.starts_at, m.ends_at),
+                                 title=m.title), "value": str(m.id)} for m in meetings]},
         {"type": "Input.Text", "id": "title", "label": t("input.field.title"), "maxLength": title.limit,
          "isRequired": True, "errorMessage": t("input.missing", field=t("input.field.title"))},
         {"type": "Input.Text", "id": "instructions", "label": t("input.field.instructions"), "isMultiline": True,

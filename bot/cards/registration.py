@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
-from bot.i18n import format_when, t
+from bot.i18n import format_span, format_when, t
 from bot.registration_rules import MAX_LENGTHS, Problem, Status
 
 
@@ -17,6 +17,8 @@ class MeetingLine:
     title: str
     starts_at: Any
     place: str
+    ends_at: Any = None
+    """Shown as "måndag 3 maj kl. 10.00–15.00"; None shows the start only."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,11 @@ def confirmation(
     else:
         title = t("register.confirmed" if created else "register.updated", project=project_name)
     body = [heading(title), *(_meeting_fact(m) for m in meetings)]
+    actions = [submit(t("mine.title"), "my_registrations")]
     if status is Status.WAITLISTED:
         body.append(paragraph(t("register.waitlist_explained")))
-    actions = [
-        {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": calendar_url},
-        submit(t("mine.title"), "my_registrations"),
-    ]
+    else:  # a calendar only with a place: the entries would promise a seat the person may not get
+        actions.insert(0, {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": calendar_url})
     return card(body, actions)
 
 
@@ -203,13 +204,19 @@ def _text(
     return element
 
 
+def _meeting_when(meeting: MeetingLine) -> str:
+    if meeting.ends_at is None:
+        return format_when(meeting.starts_at)
+    return format_span(meeting.starts_at, meeting.ends_at)
+
+
 def _meeting_choice(meeting: MeetingLine) -> str:
-    return t("meeting.choice", number=meeting.number, when=format_when(meeting.starts_at), title=meeting.title)
+    return t("meeting.choice", number=meeting.number, when=_meeting_when(meeting), title=meeting.title)
 
 
 def _meeting_fact(meeting: MeetingLine) -> dict[str, Any]:
     place = f" · {meeting.place}" if meeting.place else ""
     return paragraph(
-        t("meeting.line", number=meeting.number, when=format_when(meeting.starts_at), title=meeting.title) + place,
+        t("meeting.line", number=meeting.number, when=_meeting_when(meeting), title=meeting.title) + place,
         spacing="Small",
     )

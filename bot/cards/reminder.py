@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
-from bot.i18n import format_time, format_when, t
+from bot.i18n import format_span, t
 from storage.models import Meeting
 
 
 def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
     details = [
         paragraph(t("meeting.heading", number=meeting.number, title=meeting.title), weight="Bolder"),
-        paragraph(t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))),
+        paragraph(format_span(meeting.starts_at, meeting.ends_at)),
     ]
     if meeting.place:
         details.append(paragraph(t("meeting.place", place=meeting.place)))
@@ -48,7 +48,8 @@ def broadcast_card(project_name: str, text: str) -> Card:
 
 def rsvp_answer(intent: str, meeting: Meeting, registration_id: int | None) -> Card:
     if intent == "coming":
-        return card([paragraph(t("rsvp.thanks_coming", number=meeting.number, when=format_when(meeting.starts_at)))])
+        return card([paragraph(t("rsvp.thanks_coming", number=meeting.number,
+                                       when=format_span(meeting.starts_at, meeting.ends_at)))])
     actions = [submit(t("mine.transfer"), "transfer", registration_id=registration_id)] if registration_id else []
     return card([paragraph(t("rsvp.thanks_not_coming", number=meeting.number)),
                  paragraph(t("rsvp.send_colleague"))], actions)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.calendar import SERIES
 from bot.cards import Card, card, heading, paragraph
-from bot.i18n import format_time, format_when, t
+from bot.i18n import format_span, t
 from storage.models import Meeting
 
 
-def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base: str, title_key: str) -> Card:
-    """``calendar_base`` is the project's calendar address without the file name."""
+def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base: str, title_key: str,
+                  series: str | None = SERIES, calendars: bool = True) -> Card:
+    """``calendar_base`` is the project's calendar address without the file name; ``series`` the
+    series file to offer (a registered person's own meetings, see ``bot.calendar.series_file``; None
+    for none); ``calendars`` False offers no calendar at all (a person on the waitlist)."""
     body: list[dict[str, Any]] = [heading(t(title_key)), paragraph(project_name, weight="Bolder")]
     if not meetings:
         body.append(paragraph(t("schedule.none")))
@@ -23,18 +27,20 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
                 "spacing": "Medium",
                 "items": [
                     paragraph(t("meeting.heading", number=meeting.number, title=meeting.title), weight="Bolder"),
-                    paragraph(t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))),
+                    paragraph(format_span(meeting.starts_at, meeting.ends_at)),
                     *([paragraph(t("meeting.place", place=meeting.place))] if meeting.place else []),
                     *([paragraph(f"[{t('meeting.online')}]({meeting.online_link})")] if meeting.online_link else []),
                     *([paragraph(meeting.programme, isSubtle=True, size="Small")] if meeting.programme else []),
                 ],
-                "selectAction": {
+                **({"selectAction": {
                     "type": "Action.OpenUrl",
                     "url": f"{calendar_base}/traff-{meeting.number}.ics",
                     "title": t("calendar.add_meeting", number=meeting.number),
-                },
+                }} if calendars else {}),
             }
         )
+    if not calendars:
+        return card(body, [])
     actions = [
         {
             "type": "Action.OpenUrl",
@@ -43,8 +49,8 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
         }
         for m in meetings[:4]
     ]
-    if len(meetings) > 1:
+    if len(meetings) > 1 and series is not None:
         actions.insert(
-            0, {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": f"{calendar_base}/serie.ics"}
+            0, {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": f"{calendar_base}/{series}.ics"}
         )
     return card(body, actions[:5])

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.cards.reminder import meeting_details
-from bot.i18n import format_when, t
+from bot.i18n import format_span, t
 from bot.triad_rounds import QUESTION_MAX, Announcement, Group, Proposal
 from storage.triads import Member
 
@@ -59,7 +59,7 @@ def announcement_card(announcement: Announcement) -> Card:
 def _meeting_line(proposal: Proposal) -> dict[str, Any]:
     meeting = proposal.meeting
     return paragraph(t("triads.meeting_line", project=proposal.project_name, title=meeting.title,
-                       when=format_when(meeting.starts_at)))
+                       when=format_span(meeting.starts_at, meeting.ends_at)))
 
 
 def _group(group: Group, warnings: bool = True) -> dict[str, Any]:

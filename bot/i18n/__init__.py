@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -21,6 +21,7 @@ CATALOGS: dict[str, dict[str, str]] = {"sv": sv.MESSAGES, "en": en.MESSAGES}
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
+_now: ContextVar[datetime | None] = ContextVar("now", default=None)
 
 
 def language_of(teams_locale: str | None, policy: str = "auto") -> str:
@@ -53,20 +54,66 @@ def t(key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+@contextmanager
+def use_now(now: datetime) -> Iterator[None]:
+    """The bot's clock for this turn or dispatch: dates in another year than ``now`` show their year."""
+    token = _now.set(now)
+    try:
+        yield
+    finally:
+        _now.reset(token)
+
+
+def _this_year(zone: ZoneInfo) -> int:
+    now = _now.get() or datetime.now(zone)
+    return now.astimezone(zone).year
+
+
+_DAY_PATTERNS = {"sv": ("EEEE d MMMM", "EEEE d MMMM y"), "en": ("EEEE d MMMM", "EEEE d MMMM y")}
 _DATETIME_PATTERNS = {
-    "sv": "EEEE d MMMM 'kl.' HH.mm",
-    "en": "EEEE d MMMM 'at' HH:mm",
+    "sv": ("EEEE d MMMM 'kl.' HH.mm", "EEEE d MMMM y 'kl.' HH.mm"),
+    "en": ("EEEE d MMMM 'at' HH:mm", "EEEE d MMMM y 'at' HH:mm"),
 }
 _TIME_PATTERNS = {"sv": "HH.mm", "en": "HH:mm"}
 _BABEL_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
+def _pattern(patterns: dict[str, tuple[str, str]], moment: datetime, zone: ZoneInfo) -> str:
+    this_year, other_year = patterns[_locale.get()]
+    return this_year if moment.astimezone(zone).year == _this_year(zone) else other_year
+
+
 def format_when(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
-    """ "tisdag 3 maj kl. 10.00" in Swedish; ``moment`` must be timezone-aware (stored UTC)."""
+    """ "tisdag 3 maj kl. 10.00" in Swedish ("tisdag 22 februari 2028 kl. 10.00" in another year than
+    the clock's); ``moment`` must be timezone-aware (stored UTC)."""
     language = _locale.get()
-    return babel_format_datetime(moment, _DATETIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language])
+    return babel_format_datetime(moment, _pattern(_DATETIME_PATTERNS, moment, zone), tzinfo=zone,
+                                 locale=_BABEL_LOCALES[language])
+
+
+def format_day(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+    """ "onsdag 14 april" (with the year when it is not this year)."""
+    language = _locale.get()
+    return babel_format_datetime(moment, _pattern(_DAY_PATTERNS, moment, zone), tzinfo=zone,
+                                 locale=_BABEL_LOCALES[language])
 
 
 def format_time(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
     language = _locale.get()
     return babel_format_datetime(moment, _TIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language])
+
+
+def format_span(start: datetime, end: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+    """ "måndag 3 maj kl. 10.00–15.00"; an end on another day is written in full."""
+    if start.astimezone(zone).date() == end.astimezone(zone).date():
+        return f"{format_when(start, zone)}–{format_time(end, zone)}"
+    return f"{format_when(start, zone)} – {format_when(end, zone)}"
+
+
+def format_deadline(deadline: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+    """A deadline as people read it: "onsdag 14 april" for one stored as midnight after 14 April
+    (the last day, not "torsdag 15 april kl. 00.00"); one at another time keeps its time."""
+    local = deadline.astimezone(zone)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return format_day(local - timedelta(hours=12), zone)
+    return format_when(deadline, zone)

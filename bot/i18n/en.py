@@ -89,7 +89,7 @@ MESSAGES: dict[str, str] = {
         "Your municipality has filled its places, or the project is full. If someone drops out you move up "
         "automatically and I will tell you."
     ),
-    "register.closed": "Registration for {project} closed {deadline}. Contact the coordinator if you still want to join: {contact}",
+    "register.closed": "Registration for {project} is closed (last day to register: {deadline}). Contact the coordinator if you still want to join: {contact}",
     "form.problems": "The registration was not sent. Please correct this and send again:",
     "form.required": "{field} is required.",
     "form.name_missing": "Enter your name.",
@@ -159,7 +159,7 @@ MESSAGES: dict[str, str] = {
     "settings.capacity_invalid": "Maximum participants must be a whole number from 1 to 10000, or empty.",
     "settings.deadline_invalid": "The last day must be a date (YYYY-MM-DD).",
     "settings.no_capacity": "no limit",
-    "settings.saved": "Saved for {project}: {quota} places per municipality, maximum: {capacity}, registration closes {deadline}.",
+    "settings.saved": "Saved for {project}: {quota} places per municipality, maximum: {capacity}, last day to register: {deadline}.",
     # --- registration by text (dialogs/registration_dialog.py, bot/actions/text_registration.py) ---
     "command.anmäl via text.help": "Register by answering questions here in the chat, without a form",
     "textreg.personal_only": "Registering by text works in your personal chat with me: open the chat with DalaLab and type **register by text** there.",

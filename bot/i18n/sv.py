@@ -97,7 +97,7 @@ MESSAGES: dict[str, str] = {
         "Din kommun har redan fyllt sina platser, eller så är projektet fullt. Får någon förhinder "
         "flyttas du upp automatiskt och får ett meddelande av mig."
     ),
-    "register.closed": "Anmälan till {project} stängde {deadline}. Kontakta samordnaren om du ändå vill vara med: {contact}",
+    "register.closed": "Anmälan till {project} är stängd (sista anmälningsdag: {deadline}). Kontakta samordnaren om du ändå vill vara med: {contact}",
     "form.problems": "Anmälan är inte skickad. Rätta det här och skicka igen:",
     "form.required": "{field} måste fyllas i.",
     "form.name_missing": "Skriv ditt namn.",
@@ -171,7 +171,7 @@ MESSAGES: dict[str, str] = {
     "settings.capacity_invalid": "Max antal deltagare ska vara ett heltal mellan 1 och 10000, eller tomt.",
     "settings.deadline_invalid": "Sista anmälningsdag ska vara ett datum (ÅÅÅÅ-MM-DD).",
     "settings.no_capacity": "ingen gräns",
-    "settings.saved": "Sparat för {project}: {quota} platser per kommun, max deltagare: {capacity}, anmälan stänger {deadline}.",
+    "settings.saved": "Sparat för {project}: {quota} platser per kommun, max deltagare: {capacity}, sista anmälningsdag: {deadline}.",
     # --- registration by text (dialogs/registration_dialog.py, bot/actions/text_registration.py) ---
     "command.anmäl via text.help": "Anmäl dig genom att svara på frågor här i chatten, utan formulär",
     "textreg.personal_only": "Anmälan via text gör du i den personliga chatten med mig: öppna chatten med DalaLab och skriv **anmäl via text** där.",

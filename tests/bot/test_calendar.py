@@ -228,3 +228,24 @@ async def test_from_a_stored_meeting(sessions: async_sessionmaker[AsyncSession])
     event = only_event(calendar_for(info.project_name, [info], stamp=STAMP))
     assert event.sequence == 3
     assert start_of(event).astimezone(STOCKHOLM).hour == 9
+
+
+def test_a_persons_series_file_names_their_meetings() -> None:
+    from bot.calendar import meetings_in_file, series_file
+
+    assert series_file([3, 1, 3]) == "serie-1-3"
+    assert meetings_in_file("serie-1-3", [1, 2, 3, 4]) == {1, 3}
+    assert meetings_in_file("serie", [1, 2, 3, 4]) == {1, 2, 3, 4}
+    assert meetings_in_file("traff-2", [1, 2, 3, 4]) == {2}
+    assert meetings_in_file("serie-9", [1, 2]) == set()
+    assert meetings_in_file("traff-1-2", [1, 2]) == set()
+    assert meetings_in_file("serie-", [1, 2]) == set()
+
+
+def test_a_waitlisted_confirmation_offers_no_calendar() -> None:
+    from bot.cards.registration import confirmation
+    from bot.registration_rules import Status
+
+    waiting = confirmation("P", Status.WAITLISTED, 2, True, [], "https://bot/calendar/t/serie-1.ics")
+    placed = confirmation("P", Status.REGISTERED, None, True, [], "https://bot/calendar/t/serie-1.ics")
+    assert "serie-1.ics" not in str(waiting) and "serie-1.ics" in str(placed)

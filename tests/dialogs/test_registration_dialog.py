@@ -146,8 +146,9 @@ async def make_person(sessions: Sessions) -> int:
         return person.id
 
 
-def calendar_url(project: Project) -> str:
-    return f"https://bot.example/calendar/{project.calendar_token}/serie.ics"
+def calendar_url(project: Project, registration: Registration) -> str:
+    numbers = "-".join(str(m.number) for m in chosen_meetings(registration, project.meetings))
+    return f"https://bot.example/calendar/{project.calendar_token}/serie-{numbers}.ics"
 
 
 @pytest.fixture
@@ -216,7 +217,7 @@ async def test_happy_path_stores_the_registration(
     confirmation = await say(client, "ja")
 
     assert t("register.confirmed", project="Planering") in confirmation
-    assert "https://bot.example/calendar/tok-planering/serie.ics" in confirmation
+    assert "https://bot.example/calendar/tok-planering/serie-1-3.ics" in confirmation
     assert client.dialog_turn_result.status == DialogTurnStatus.Complete
     assert isinstance(client.dialog_turn_result.result, RegistrationResult)
     registration, meetings_chosen = await stored(service, person)
@@ -325,7 +326,7 @@ async def test_closed_project_is_refused(
 ) -> None:
     await make_project(sessions, deadline=NOW - timedelta(days=1))
     reply = await say(client, "hej")
-    assert "Anmälan till Planering stängde" in reply
+    assert "Anmälan till Planering är stängd (sista anmälningsdag: söndag 28 februari" in reply
     assert t("textreg.name", name="Anna Andersson") not in reply
     assert isinstance(client.dialog_turn_result.result, Closed)
 

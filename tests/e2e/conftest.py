@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -58,6 +59,11 @@ def bot_now(stack: Stack) -> datetime:
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         return datetime.fromisoformat(json.loads(response.read())["now"])
+
+
+def year_shown(stack: Stack, year: int) -> str:
+    """" 2027" when the bot's clock is in another year than ``year`` (dates then show it), else ""."""
+    return "" if bot_now(stack).astimezone(ZoneInfo("Europe/Stockholm")).year == year else f" {year}"
 
 
 def import_project(stack: Stack, path: Path) -> None:

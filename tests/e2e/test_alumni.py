@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.alumni_rules import digest_due, prompt_slot
-from bot.i18n import format_when
+from bot.i18n import format_when, use_now
 from scripts.devstack import Stack
 from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import BotMessage, Playground
@@ -109,7 +109,8 @@ async def _monthly_prompt_and_digest(playground: Playground, stack: Stack) -> No
     now = bot_now(stack).astimezone(STOCKHOLM)
     year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
     slot = prompt_slot(year, month, STOCKHOLM)
-    shared_on = f"Svaren samlas och delas här {format_when(digest_due(slot.asked_at))}"
+    with use_now(slot.asked_at):  # the bot's clock when it sends the prompt decides whether a year shows
+        shared_on = f"Svaren samlas och delas här {format_when(digest_due(slot.asked_at))}"
 
     def is_prompt(message: BotMessage) -> bool:
         return "Månadens fråga till alumnerna" in message.all_text and shared_on in message.all_text

@@ -12,6 +12,7 @@ import aiohttp
 from openpyxl import load_workbook
 
 from scripts.devstack import Stack
+from tests.e2e.conftest import year_shown
 from tests.e2e.playground import BotMessage, Playground
 
 DEMO = "Planering för hållbarhet och utvecklingskraft"
@@ -63,7 +64,9 @@ async def test_register_in_personal_chat_with_calendar_link(playground: Playgrou
     form = await open_form(playground, playground.personal_chat, "user-id-0", demo)
     assert "Linnea Hassis" in str(form.cards[0])  # name prefilled from Teams
     assert "Falu kommun" in form.all_text and "Älvdalens kommun" in form.all_text and "Region Dalarna" in form.all_text
-    assert "måndag 3 maj kl. 10.00" in form.all_text  # Swedish dates
+    # Swedish dates with start and end, and the year when the bot's clock is in another one.
+    assert f"måndag 3 maj{year_shown(stack, 2027)} kl. 10.00–15.00" in form.all_text
+    assert f"tisdag 22 februari{year_shown(stack, 2028)} kl. 10.00–15.00" in form.all_text
 
     values = {
         "verb": "register",
@@ -81,11 +84,15 @@ async def test_register_in_personal_chat_with_calendar_link(playground: Playgrou
         playground.personal_chat, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
     )
     assert "Tack! Du är anmäld" in confirmed.all_text
+    assert f"Träff 3, måndag 29 november{year_shown(stack, 2027)} kl. 10.00–15.00" in confirmed.all_text
+    # The series calendar holds the two meetings chosen, not the project's four.
     calendar_url = next(a["url"] for a in confirmed.cards[0]["actions"] if a["type"] == "Action.OpenUrl")
+    assert calendar_url.endswith("/serie-1-3.ics")
     async with aiohttp.ClientSession() as session, session.get(calendar_url) as response:
         assert response.status == 200
         ics = await response.text()
-    assert ics.count("BEGIN:VEVENT") == 4 and "TZID=Europe/Stockholm" in ics
+    assert ics.count("BEGIN:VEVENT") == 2 and "TZID=Europe/Stockholm" in ics
+    assert "planering-2027-traff-1@" in ics and "planering-2027-traff-3@" in ics and "traff-2@" not in ics
 
 
 async def test_a_wrong_card_value_is_explained_and_nothing_is_stored(playground: Playground, stack: Stack) -> None:
@@ -192,8 +199,10 @@ async def test_registration_after_the_deadline_is_refused(playground: Playground
     await playground.submit(
         choice.conversation_id, choice.message_id, {"verb": "register_start", "project_id": closed}, "user-id-5"
     )
-    refused = await playground.expect(choice.conversation_id, lambda m: "stängde" in m.all_text, after=before)
-    assert "torsdag 15 januari" in refused.all_text or "16 januari" in refused.all_text
+    refused = await playground.expect(choice.conversation_id, lambda m: "är stängd" in m.all_text, after=before)
+    # The deadline 2026-01-15 is its last day, not "fredag 16 januari kl. 00.00".
+    assert "sista anmälningsdag: torsdag 15 januari" in refused.all_text
+    assert "16 januari" not in refused.all_text and "kl. 00.00" not in refused.all_text
 
 
 async def test_participants_cannot_export(playground: Playground, stack: Stack) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import aiohttp
 
 from scripts.devstack import Stack
+from tests.e2e.conftest import year_shown
 from tests.e2e.playground import Playground
 from tests.e2e.test_registration import DEMO, _container_for, _find_action, has_card, project_id, register
 
@@ -21,19 +22,23 @@ def registered(stack: Stack, teams_id: str, project: int) -> str | None:
     return row[0] if row else None
 
 
-async def test_schedule_shows_swedish_dates_and_calendar_files(playground: Playground) -> None:
+async def test_schedule_shows_swedish_dates_and_calendar_files(playground: Playground, stack: Stack) -> None:
     reply = await playground.reply_to(playground.personal_chat, "schema")
     await playground.quiet(playground.personal_chat, 0.5)
     cards = [m for m in playground.messages(playground.personal_chat) if "Träffar" in m.all_text]
     demo = next(m for m in cards if DEMO in m.all_text)
-    assert "måndag 3 maj kl. 10.00–15.00" in demo.all_text
-    assert "tisdag 22 februari kl. 10.00–15.00" in demo.all_text
-    series = next(a["url"] for a in demo.cards[0]["actions"] if a["url"].endswith("/serie.ics"))
+    assert f"måndag 3 maj{year_shown(stack, 2027)} kl. 10.00–15.00" in demo.all_text
+    assert f"tisdag 22 februari{year_shown(stack, 2028)} kl. 10.00–15.00" in demo.all_text
+    # The series holds the meetings this person chose (all four for someone browsing the project).
+    series = next(a["url"] for a in demo.cards[0]["actions"] if "/serie" in a["url"])
+    chosen = re.search(r"/serie((?:-\d+)*)\.ics$", series)
+    assert chosen, series
+    count = len(chosen.group(1).split("-")) - 1 or 4
     one = next(a["url"] for a in demo.cards[0]["actions"] if a["url"].endswith("/traff-2.ics"))
     async with aiohttp.ClientSession() as session:
         async with session.get(series) as response:
             assert response.status == 200 and response.content_type == "text/calendar"
-            assert (await response.text()).count("BEGIN:VEVENT") == 4
+            assert (await response.text()).count("BEGIN:VEVENT") == count
         async with session.get(one) as response:
             single = await response.text()
     assert single.count("BEGIN:VEVENT") == 1 and "planering-2027-traff-2@" in single
@@ -95,7 +100,8 @@ async def test_coordinator_changes_quota_and_deadline(playground: Playground, st
     good = {"verb": "project_settings", "project_id": demo, "quota": "4", "capacity": "", "deadline": "2027-04-30"}
     await playground.submit(me, settings.message_id, good)
     saved = await playground.expect(me, lambda m: "Sparat för" in m.all_text, after=before)
-    assert "4 platser per kommun" in saved.all_text and "1 maj" in saved.all_text
+    assert "4 platser per kommun" in saved.all_text
+    assert f"sista anmälningsdag: fredag 30 april{year_shown(stack, 2027)}" in saved.all_text
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
         quota, deadline = db.execute("SELECT quota_per_organisation, registration_deadline FROM project "
                                      "WHERE id = ?", (demo,)).fetchone()
