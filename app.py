@@ -22,6 +22,7 @@ from bot.actions.coordinators import CoordinatorAdminActions
 from bot.actions.evaluation import EvaluationActions
 from bot.actions.messages import AttendanceActions, MessageActions
 from bot.actions.privacy import PrivacyActions
+from bot.actions.questions import QuestionActions, QuestionAnswerActions
 from bot.actions.registration import RegistrationActions
 from bot.actions.results import ResultActions
 from bot.actions.schedule import ScheduleActions
@@ -184,6 +185,10 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
                                                 registration_actions.calendar_url, after_registration_change)
     broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
     coordinators = CoordinatorRepository(sessions)
+
+    async def coordinator_ids() -> frozenset[str]:
+        return settings.coordinator_ids | await coordinators.ids()
+
     features: list[Feature] = [
         CoordinatorAdminActions(coordinators, settings.coordinator_ids),
         registration_actions,
@@ -200,6 +205,8 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         *exchange.features,
         TriadActions(triads, lambda: components.scheduler),
         PrivacyActions(privacy, settings.retention_days),
+        QuestionActions(service, messenger, coordinator_ids),
+        QuestionAnswerActions(messenger),
     ]
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators,
                                 clock)

@@ -59,10 +59,12 @@ class DalaLabBot(TeamsActivityHandler):
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._help_cards: dict[tuple[Role, bool, str], dict[str, Any]] = {}
         self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
-        self._verbs: dict[str, Action] = {"help": self._help}
+        self._verbs: dict[str, Action] = {"help": self._help, "command": self._command_button}
         self._coordinator_verbs: set[str] = set()
         # Features with a text dialog get plain text before command matching (see continue_active).
         self._dialog_features = [feature for feature in features if hasattr(feature, "continue_active")]
+        # Features that answer text no command matched (small talk, questions to the coordinators).
+        self._free_text = [feature for feature in features if hasattr(feature, "answer_free_text")]
         for feature in features:
             # One command word or card verb, one action: a second feature claiming it is a bug.
             clashes = (set(feature.commands) & set(self._commands)) | (set(feature.verbs) & set(self._verbs))
@@ -181,7 +183,22 @@ class DalaLabBot(TeamsActivityHandler):
     async def _about(self, turn_context: TurnContext, turn: Turn) -> None:
         await turn_context.send_activity(t("about.text"))
 
+    async def _command_button(self, turn_context: TurnContext, turn: Turn) -> None:
+        """A button that runs a command ("Schema", "Mina anmälningar"), as if it had been typed."""
+        name = turn.value.get("command")
+        command = next((c for c in COMMANDS if c.name == name), None)
+        if command is None or command.name not in self._commands:
+            await turn_context.send_activity(t("command.button.unknown"))
+            return
+        if command.role is Role.COORDINATOR and turn.role is not Role.COORDINATOR:
+            await turn_context.send_activity(t("error.not_allowed"))
+            return
+        await self._commands[command.name](turn_context, replace(turn, text=command.name, argument="", value={}))
+
     async def _unknown(self, turn_context: TurnContext, turn: Turn) -> None:
+        for feature in self._free_text:
+            if await feature.answer_free_text(turn_context, turn):  # type: ignore[attr-defined]
+                return
         if not turn.text:
             await turn_context.send_activity(t("unknown.empty"))
             return

@@ -4,7 +4,8 @@ JSON rather than Excel: the data is nested (a registration has meetings, an eval
 its questions), GDPR art. 20 asks for a structured, machine-readable format, and any text editor
 shows it. The keys are a file format, fixed and the same whatever language the person reads the
 bot in (so a program reading the file need not know it); the one explanatory text comes from the
-catalog. Dates are ISO 8601 in UTC."""
+catalog. Values the bot chose (a status, an answer to a reminder, a kind of chat) are Swedish words, fixed
+like the keys; a value not listed (a future one) is kept as stored. Dates are ISO 8601 in UTC."""
 
 from __future__ import annotations
 
@@ -16,6 +17,20 @@ from bot.i18n import t
 from storage.models import CaseExample, Project, Registration
 from storage.privacy import PersonalData, registration_meeting_numbers
 
+SWEDISH_VALUES: dict[str, dict[str, str]] = {
+    "registration": {"registered": "anmäld", "waitlisted": "reservlista", "cancelled": "avbokad"},
+    "intent": {"coming": "kommer", "not_coming": "kan inte"},
+    "conversation": {"personal": "personlig chatt", "groupChat": "gruppchatt", "channel": "kanal"},
+    "sharing": {"project": "projektet", "alumni": "alla deltagare och alumner", "public": "alla"},
+    "example": {"submitted": "inskickat", "approved": "godkänt", "changes_requested": "ändringar begärda",
+                "rejected": "avböjt"},
+}
+
+
+def swedish(kind: str, value: str | None) -> str | None:
+    """A stored value as the file shows it ("registered" -> "anmäld")."""
+    return None if value is None else SWEDISH_VALUES[kind].get(value, value)
+
 
 def personal_data_json(data: PersonalData, exported_at: datetime) -> bytes:
     document = {
@@ -24,8 +39,8 @@ def personal_data_json(data: PersonalData, exported_at: datetime) -> bytes:
         "person": _person(data),
         "anmälningar": [_registration(registration, project) for registration, project in data.registrations],
         "närvaro": [
-            {"projekt": project.name, "träff": meeting.number, "svar": row.intent, "svarat": _when(row.answered_at),
-             "incheckad": _when(row.checked_in_at)}
+            {"projekt": project.name, "träff": meeting.number, "svar": swedish("intent", row.intent),
+             "svarat": _when(row.answered_at), "incheckad": _when(row.checked_in_at)}
             for row, meeting, project in data.attendance
         ],
         "utvärderingar": [
@@ -48,8 +63,8 @@ def personal_data_json(data: PersonalData, exported_at: datetime) -> bytes:
             for row, meeting, project in data.triads
         ],
         "samtal": [
-            {"samtals_id": c.conversation_id, "typ": c.kind, "team_id": c.team_id, "kanal_id": c.channel_id,
-             "uppdaterat": _when(c.updated_at)}
+            {"samtals_id": c.conversation_id, "typ": swedish("conversation", c.kind), "team_id": c.team_id,
+             "kanal_id": c.channel_id, "uppdaterat": _when(c.updated_at)}
             for c in data.conversations
         ],
     }
@@ -74,7 +89,7 @@ def _registration(registration: Registration, project: Project) -> dict[str, Any
         "specialkost": registration.dietary,
         "med_i_deltagarlistan": registration.consent_list,
         "vill_inte_ha_alumnmeddelanden": registration.alumni_opt_out,
-        "status": registration.status,
+        "status": swedish("registration", registration.status),
         "träffar": registration_meeting_numbers(registration, project),
         "anmäld": _when(registration.created_at),
         "ändrad": _when(registration.updated_at),
@@ -85,7 +100,8 @@ def _registration(registration: Registration, project: Project) -> dict[str, Any
 def _example(row: CaseExample, project: str) -> dict[str, Any]:
     return {"projekt": project, "rubrik": row.title, "tema": row.theme, "utmaning": row.challenge,
             "vad_vi_gjorde": row.actions, "resultat": row.result, "lärdomar": row.lessons,
-            "kontakt": row.contact, "länkar": row.links, "delas_med": row.sharing, "status": row.status,
+            "kontakt": row.contact, "länkar": row.links, "delas_med": swedish("sharing", row.sharing),
+            "status": swedish("example", row.status),
             "skapat": _when(row.created_at)}
 
 

@@ -44,6 +44,27 @@ def has_room(limits: Limits, occupancy: Occupancy, organisation_kind: str) -> bo
     return not (quota_applies(organisation_kind) and occupancy.organisation >= limits.quota_per_organisation)
 
 
+class WaitReason(StrEnum):
+    """Which limit keeps a person on the waitlist."""
+
+    QUOTA = "quota"
+    """Their municipality (or the region) has filled its places."""
+    FULL = "full"
+    """The project has reached its capacity."""
+    BOTH = "both"
+
+
+def wait_reason(limits: Limits, occupancy: Occupancy, organisation_kind: str) -> WaitReason | None:
+    """Why someone would wait now (``occupancy`` without them); None when they would get a place."""
+    full = limits.capacity is not None and occupancy.total >= limits.capacity
+    quota = quota_applies(organisation_kind) and occupancy.organisation >= limits.quota_per_organisation
+    if full and quota:
+        return WaitReason.BOTH
+    if full:
+        return WaitReason.FULL
+    return WaitReason.QUOTA if quota else None
+
+
 def place_for(limits: Limits, occupancy: Occupancy, organisation_kind: str) -> Status:
     """Registered while the organisation's quota and the project's capacity allow; else the waitlist."""
     return Status.REGISTERED if has_room(limits, occupancy, organisation_kind) else Status.WAITLISTED

@@ -55,7 +55,7 @@ from botbuilder.dialogs.prompts import (
 from botbuilder.schema import ActivityTypes
 
 from bot.cards import Card
-from bot.cards.registration import MeetingLine, confirmation, problem_text
+from bot.cards.registration import MeetingLine, confirmation, problem_text, waitlist_note
 from bot.commands import normalise
 from bot.i18n import format_deadline, format_span, t
 from bot.registration import Closed, FormView, Invalid, RegistrationService, chosen_meetings
@@ -355,7 +355,8 @@ class TextRegistrationDialog(ComponentDialog):
         lines = [MeetingLine(m.number, m.title, m.starts_at, m.place, m.ends_at) for m in meetings]
         status, position = Status(registration.status), result.waitlist_position
         url = self._calendar_url(project, registration)
-        return card_as_text(confirmation(project.name, status, position, result.created, lines, url))
+        note = waitlist_note(result.waitlist_reason, registration, project)
+        return card_as_text(confirmation(project.name, status, position, result.created, lines, url, note))
 
 
 def card_as_text(card: Card) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -122,6 +122,16 @@ class PeopleRepository:
     async def person_by_teams_id(self, teams_id: str) -> Person | None:
         async with self._sessions() as session:
             return await session.scalar(select(Person).where(Person.teams_id == teams_id))
+
+    async def people_with_object_ids(self, aad_object_ids: Collection[str]) -> list[Person]:
+        """The people (not erased) with these Entra ID object ids, e.g. the coordinators."""
+        wanted = sorted({aad.lower() for aad in aad_object_ids})
+        if not wanted:
+            return []
+        async with self._sessions() as session:
+            rows = await session.scalars(select(Person).where(func.lower(Person.aad_object_id).in_(wanted),
+                                                              Person.erased_at.is_(None)).order_by(Person.id))
+            return list(rows)
 
     async def person_by_id(self, person_id: int) -> Person | None:
         async with self._sessions() as session:

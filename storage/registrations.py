@@ -19,9 +19,11 @@ from bot.registration_rules import (
     RegistrationForm,
     Status,
     Waiting,
+    WaitReason,
     next_to_promote,
     place_for,
     registration_open,
+    wait_reason,
 )
 from storage.models import Meeting, Organisation, Project, Registration, RegistrationMeeting
 
@@ -42,6 +44,8 @@ class RegistrationResult:
     created: bool
     previous_status: Status | None
     waitlist_position: int | None
+    waitlist_reason: WaitReason | None = None
+    """For a waitlisted person: the limit that applies (their position counts in that queue)."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,9 @@ class RegistrationRepository:
                 session.add(registration)
             await _set_meetings(session, registration, project_id, form.meeting_numbers)
             await session.flush()
-            position = await _waitlist_position(session, registration)
-        return RegistrationResult(await self._reload(registration.id), not active, previous, position)
+            reason = await _wait_reason(session, project, registration, organisation.kind)
+            position = await _waitlist_position(session, registration, reason)
+        return RegistrationResult(await self._reload(registration.id), not active, previous, position, reason)
 
     async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
         """Cancel a registration; a freed place goes to the first one who can take it."""
@@ -160,7 +165,9 @@ class RegistrationRepository:
         self, code: str, person_id: int, name: str, email: str, now: datetime
     ) -> tuple[Registration, Registration]:
         """Hand the place behind ``code`` to ``person_id``: same organisation, same meetings, same
-        status. Returns (the colleague's new registration, the holder's cancelled one)."""
+        status. A colleague on the project's waitlist takes it over too: their own entry (and what
+        they filled in) becomes the place. Returns (the colleague's registration, the holder's
+        cancelled one)."""
         async with self._sessions.begin() as session:
             holder = await session.scalar(
                 select(Registration)
@@ -177,16 +184,20 @@ class RegistrationRepository:
                     Registration.project_id == holder.project_id, Registration.person_id == person_id
                 )
             )
-            if mine is not None and mine.status != Status.CANCELLED:
+            if mine is not None and mine.status == Status.REGISTERED:
                 raise ValueError("already registered")
+            waiting = mine is not None and mine.status == Status.WAITLISTED
             colleague = mine or Registration(project_id=holder.project_id, person_id=person_id)
             if mine is None:
                 session.add(colleague)
             for field in ("organisation_id", "organisation_other", "status", "queued_at"):
                 setattr(colleague, field, getattr(holder, field))
-            colleague.name, colleague.email = name, email
-            colleague.role_title, colleague.dietary, colleague.consent_list = "", "", False
-            colleague.cancelled_at, colleague.created_at = None, now
+            if not waiting:  # someone new: only what Teams knows about them
+                colleague.name, colleague.email = name, email
+                colleague.role_title, colleague.dietary, colleague.consent_list = "", "", False
+            colleague.cancelled_at = None
+            if not waiting:
+                colleague.created_at = now
             meeting_ids = [link.meeting_id for link in holder.meetings]
             holder.status, holder.cancelled_at, holder.transfer_code = Status.CANCELLED, now, None
             await session.flush()
@@ -330,20 +341,34 @@ async def _set_meeting_ids(session: AsyncSession, registration: Registration, me
     registration.meetings = [RegistrationMeeting(registration_id=registration.id, meeting_id=i) for i in meeting_ids]
 
 
-async def _waitlist_position(session: AsyncSession, registration: Registration) -> int | None:
+async def _wait_reason(session: AsyncSession, project: Project, registration: Registration,
+                       organisation_kind: str) -> WaitReason | None:
     if registration.status != Status.WAITLISTED:
         return None
-    ahead = await session.scalar(
+    occupancy = await _occupancy(session, project.id, registration.organisation_id, exclude=registration.id)
+    # Places may have been freed by hand since the person was queued: the quota then still explains it.
+    return wait_reason(Limits(project.quota_per_organisation, project.capacity), occupancy,
+                       organisation_kind) or WaitReason.QUOTA
+
+
+async def _waitlist_position(session: AsyncSession, registration: Registration,
+                             reason: WaitReason | None = WaitReason.QUOTA) -> int | None:
+    """Place in the queue that applies: the municipality's own when its quota is what keeps the
+    person waiting, the whole project's when the project is full."""
+    if registration.status != Status.WAITLISTED:
+        return None
+    ahead = (
         select(func.count())
         .select_from(Registration)
         .where(
             Registration.project_id == registration.project_id,
             Registration.status == Status.WAITLISTED,
-            Registration.organisation_id == registration.organisation_id,
             Registration.queued_at < registration.queued_at,
         )
     )
-    return (ahead or 0) + 1
+    if reason is not WaitReason.FULL:
+        ahead = ahead.where(Registration.organisation_id == registration.organisation_id)
+    return (await session.scalar(ahead) or 0) + 1
 
 
 async def _promote(session: AsyncSession, project: Project, freed_organisation_id: int) -> int | None:

@@ -22,6 +22,7 @@ from bot.cards.registration import (
     problem_text,
     project_choice,
     registration_form,
+    waitlist_note,
 )
 from bot.i18n import format_deadline, t
 from bot.proactive import Messenger
@@ -141,6 +142,7 @@ class RegistrationActions:
             return
         project = await self._service.project(new.project_id)
         name = project.name if project else ""
+        self._after_change()
         await context.send_activity(t("transfer.taken", project=name, organisation=_organisation_name(new)))
         await self._notify(old.person_id, t("transfer.handed_over", project=name, name=turn.name))
 
@@ -192,6 +194,7 @@ class RegistrationActions:
             result.created,
             _lines(chosen_meetings(registration, project.meetings)),
             self.calendar_url(project, registration),
+            waitlist_note(result.waitlist_reason, registration, project),
         )
         # The form is replaced by the confirmation, so a second click has nothing to submit.
         await replace_card(context, card)

@@ -82,6 +82,7 @@ def settings_card(project: Project, zone: ZoneInfo) -> Card:
             "type": "Input.Date",
             "id": "deadline",
             "label": t("settings.deadline"),
+            "placeholder": t("input.date_placeholder"),
             **({"value": last_day.isoformat()} if last_day else {}),
         },
     ]

@@ -30,10 +30,14 @@ def evaluation_card(evaluation_id: int, project_name: str, meeting_number: int, 
 
 
 def _scale(question: Question, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    # A compact choice (one row each) rather than five radio buttons a question: the whole card then
+    # fits one phone screen (about 340 px wide), where fifteen radio rows took two.
     element: dict[str, Any] = {
-        "type": "Input.ChoiceSet", "id": question.key, "label": question.text, "style": "expanded",
+        "type": "Input.ChoiceSet", "id": question.key, "label": question.text, "style": "compact",
+        "placeholder": t("evaluation.scale_placeholder", steps=SCALE_STEPS),
         "isRequired": question.required, "errorMessage": t("evaluation.scale_missing", question=question.text),
-        "choices": [{"title": t(f"scale.{step}"), "value": str(step)} for step in range(1, SCALE_STEPS + 1)],
+        "choices": [{"title": t("evaluation.scale_choice", step=step, text=t(f"scale.{step}")), "value": str(step)}
+                    for step in range(1, SCALE_STEPS + 1)],
     }
     if previous and question.key in previous:
         element["value"] = str(previous[question.key])
@@ -41,8 +45,10 @@ def _scale(question: Question, previous: Mapping[str, Any] | None) -> dict[str, 
 
 
 def _free_text(question: Question, previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {"type": "Input.Text", "id": question.key, "label": question.text, "isMultiline": True,
-            "maxLength": MAX_FREE_TEXT, "value": str((previous or {}).get(question.key, ""))}
+    # One line each (it still takes long answers): three multi-line boxes would push the card past a screen.
+    return {"type": "Input.Text", "id": question.key, "label": question.text, "maxLength": MAX_FREE_TEXT,
+            "placeholder": t("evaluation.free_text_placeholder"), "spacing": "Small",
+            "value": str((previous or {}).get(question.key, ""))}
 
 
 def thanks_card(evaluation_id: int, closes_at: datetime, first: bool) -> Card:
@@ -56,8 +62,10 @@ def open_list_card(items: Sequence[tuple[int, str, int, bool, datetime]]) -> Car
     """(evaluation id, project name, meeting number, answered, closes at) per open evaluation."""
     if not items:
         return card([heading(t("evaluation.list_title")), paragraph(t("evaluation.none_open"))])
-    actions = [submit(t("evaluation.open_button", number=number, project=project), "evaluation_open",
-                      evaluation_id=evaluation_id) for evaluation_id, project, number, _, _ in items[:5]]
+    # An answered evaluation offers changing the answer, not answering it.
+    actions = [submit(t("evaluation.change_button" if answered else "evaluation.open_button", number=number,
+                        project=project), "evaluation_open", evaluation_id=evaluation_id)
+               for evaluation_id, project, number, answered, _ in items[:5]]
     lines = [paragraph(t("evaluation.list_line", number=number, project=project,
                          state=t("evaluation.answered" if answered else "evaluation.not_answered"),
                          closes=format_when(closes)), spacing="Small")

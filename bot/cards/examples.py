@@ -38,8 +38,10 @@ def request_form(project_id: int, project_name: str, municipalities: Sequence[tu
         _input("theme", t("input.field.theme"), required=True, limit=300,
                placeholder=t("example_request.theme_placeholder")),
         {"type": "Input.Date", "id": "deadline_date", "label": t("input.field.deadline_date"),
+         "placeholder": t("input.date_placeholder"),
          "value": default_day.isoformat(), "isRequired": True, "errorMessage": t("input.deadline_missing")},
-        {"type": "Input.Time", "id": "deadline_time", "label": t("input.field.deadline_time"), "value": "23:59"},
+        {"type": "Input.Time", "id": "deadline_time", "label": t("input.field.deadline_time"),
+         "placeholder": t("input.time_placeholder"), "value": "23:59"},
     ]
     if municipalities:
         body.append({"type": "Input.ChoiceSet", "id": "organisations", "isMultiSelect": True,

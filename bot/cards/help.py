@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph
+from bot.cards import Card, card, heading, paragraph, submit
 from bot.commands import Command, Role
 from bot.i18n import t
+
+MAX_BUTTONS = 6
+"""Teams shows at most six buttons on a card and drops the rest."""
+MAIN_ACTIONS = {
+    Role.PARTICIPANT: ("anmäl", "mina anmälningar", "schema", "utvärdera", "exempel", "hjälp"),
+    Role.COORDINATOR: ("anmälningar", "meddelande", "närvaro", "resultat", "schema", "hjälp"),
+}
+
+
+def main_actions(role: Role, without: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Buttons for the main commands of ``role`` (at most six), each running its command."""
+    names = [name for name in MAIN_ACTIONS[role] if name not in without]
+    return [submit(t(f"button.command.{name}"), "command", command=name) for name in names[:MAX_BUTTONS]]
 
 
 def help_card(commands: tuple[Command, ...], in_channel: bool) -> Card:
@@ -17,7 +30,11 @@ def help_card(commands: tuple[Command, ...], in_channel: bool) -> Card:
         body += [paragraph(t("help.coordinator_title"), weight="Bolder", spacing="Large"), _facts(coordinator)]
     if in_channel:
         body.append(paragraph(t("help.channel_hint"), isSubtle=True))
-    return card(body)
+    role = Role.COORDINATOR if coordinator else Role.PARTICIPANT
+    extra = ("mina uppgifter",) if role is Role.PARTICIPANT and not in_channel else ()
+    buttons = main_actions(role, without=("hjälp",))
+    buttons += [submit(t(f"button.command.{name}"), "command", command=name) for name in extra]
+    return card(body, buttons[:MAX_BUTTONS])
 
 
 def _facts(commands: list[Command]) -> dict[str, Any]:

@@ -33,8 +33,10 @@ def task_form(project_id: int, project_name: str, meetings: Sequence[Meeting], d
         {"type": "Input.Text", "id": "instructions", "label": t("input.field.instructions"), "isMultiline": True,
          "maxLength": instructions.limit},
         {"type": "Input.Date", "id": "deadline_date", "label": t("input.field.deadline_date"),
+         "placeholder": t("input.date_placeholder"),
          "value": default_day.isoformat(), "isRequired": True, "errorMessage": t("input.deadline_missing")},
-        {"type": "Input.Time", "id": "deadline_time", "label": t("input.field.deadline_time"), "value": "12:00"},
+        {"type": "Input.Time", "id": "deadline_time", "label": t("input.field.deadline_time"),
+         "placeholder": t("input.time_placeholder"), "value": "12:00"},
     ]
     return card(body, [submit(t("homework.post"), "homework_create", project_id=project_id)])
 

@@ -30,8 +30,8 @@ def compose_card(project: Project, organisations: Sequence[Organisation], next_m
          "value": "registered", "isRequired": True, "errorMessage": t("compose.audience_missing")},
         {"type": "Input.Text", "id": "text", "label": t("compose.text"), "isMultiline": True,
          "maxLength": MAX_MESSAGE, "isRequired": True, "errorMessage": t("compose.text_missing")},
-        {"type": "Input.Date", "id": "date", "label": t("compose.date")},
-        {"type": "Input.Time", "id": "time", "label": t("compose.time")},
+        {"type": "Input.Date", "id": "date", "label": t("compose.date"), "placeholder": t("input.date_placeholder")},
+        {"type": "Input.Time", "id": "time", "label": t("compose.time"), "placeholder": t("input.time_placeholder")},
     ]
     return card(body, [submit(t("compose.preview"), "broadcast_preview", project_id=project.id)])
 

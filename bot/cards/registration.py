@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.i18n import format_span, format_when, t
-from bot.registration_rules import MAX_LENGTHS, Problem, Status
+from bot.registration_rules import MAX_LENGTHS, Problem, Status, WaitReason
+from storage.models import Project, Registration
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,30 @@ def registration_form(
     return card(body, [action])
 
 
+@dataclass(frozen=True)
+class WaitlistNote:
+    """Why a person waits (which limit applies) and the figures the explanation names."""
+
+    reason: WaitReason
+    organisation: str
+    quota: int
+    capacity: int | None
+
+
+def waitlist_note(reason: WaitReason | None, registration: Registration, project: Project) -> WaitlistNote | None:
+    if reason is None:
+        return None
+    organisation = registration.organisation_other or registration.organisation.name
+    return WaitlistNote(reason, organisation, project.quota_per_organisation, project.capacity)
+
+
+def waitlist_texts(note: WaitlistNote) -> list[str]:
+    """Which limit applies, then what happens next (moving up, no calendar yet, taking over by code)."""
+    reason = t(f"register.waitlist.{note.reason.value}", organisation=note.organisation, quota=note.quota,
+               capacity=note.capacity or 0)
+    return [reason, t("register.waitlist.next")]
+
+
 def confirmation(
     project_name: str,
     status: Status,
@@ -104,6 +129,7 @@ def confirmation(
     created: bool,
     meetings: Sequence[MeetingLine],
     calendar_url: str,
+    waiting: WaitlistNote | None = None,
 ) -> Card:
     if status is Status.WAITLISTED:
         title = t("register.waitlisted", project=project_name, position=position or 1)
@@ -112,7 +138,8 @@ def confirmation(
     body = [heading(title), *(_meeting_fact(m) for m in meetings)]
     actions = [submit(t("mine.title"), "my_registrations")]
     if status is Status.WAITLISTED:
-        body.append(paragraph(t("register.waitlist_explained")))
+        texts = waitlist_texts(waiting) if waiting else [t("register.waitlist_explained")]
+        body += [paragraph(text) for text in texts]
     else:  # a calendar only with a place: the entries would promise a seat the person may not get
         actions.insert(0, {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": calendar_url})
     return card(body, actions)
@@ -130,7 +157,7 @@ class MyRegistration:
 def my_registrations(registrations: Sequence[MyRegistration]) -> Card:
     if not registrations:
         return card(
-            [heading(t("mine.title")), paragraph(t("mine.none"))], [submit(t("register.submit"), "register_start")]
+            [heading(t("mine.title")), paragraph(t("mine.none"))], [submit(t("mine.open_form"), "register_start")]
         )
     body: list[dict[str, Any]] = [heading(t("mine.title"))]
     for item in registrations:

@@ -1,6 +1,13 @@
 """The coordinator's project report as a card: key figures, participants per meeting as a chart
 (with a fact list for clients without charts), attendance per municipality, the evaluation, and
-buttons for the Excel and PDF versions."""
+buttons for the Excel and PDF versions.
+
+Each figure appears once on the card (the workbook and the PDF, read as documents, keep their own
+summary sheet): the sentences say how many municipalities took part, which are missing and the
+participants' range, so the fact list holds only what they do not; before any meeting is held there
+are no municipality figures at all (nothing to contradict "Kommuner som saknas"); municipalities with
+nothing in any column share one row; the evaluation is the summary paragraph, with a line per
+meeting only when there are several."""
 
 from __future__ import annotations
 
@@ -9,24 +16,31 @@ from typing import Any
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.i18n import t
 from bot.report import ProjectReport
-from bot.report_text import evaluation_lines, key_figures, municipality_sentence, participants_sentence
+from bot.report_text import (
+    NONE,
+    evaluation_lines,
+    homework_value,
+    meeting_evaluation_line,
+    municipality_sentence,
+    participants_sentence,
+)
 
 
 def report_card(project_id: int, report: ProjectReport) -> Card:
-    body: list[dict[str, Any]] = [
-        heading(t("report.title")),
-        paragraph(report.project_name, weight="Bolder"),
-        paragraph(municipality_sentence(report)),
-        paragraph(participants_sentence(report)),
-        {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in key_figures(report)]},
-    ]
+    body: list[dict[str, Any]] = [heading(t("report.title")), paragraph(report.project_name, weight="Bolder")]
+    if report.held:
+        body += [paragraph(municipality_sentence(report)), paragraph(participants_sentence(report))]
+    else:
+        body.append(paragraph(t("report.no_meetings_held")))
+    facts = [(t("report.fact.examples"), str(report.examples_received))]
+    if homework_value(report) != NONE:
+        facts.append((t("report.fact.homework"), homework_value(report)))
+    body.append({"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in facts]})
     if report.held:
         body.append(participants_chart(report))
         body.append(_organisation_table(report))
     body.append(paragraph(t("report.evaluation"), weight="Bolder", spacing="Medium"))
-    body += [paragraph(line, spacing="Small") for line in evaluation_lines(report)]
-    if report.evaluation.summary:
-        body.append(paragraph(report.evaluation.summary, isSubtle=True))
+    body += [paragraph(line, spacing="Small") for line in _evaluation(report)]
     actions = [submit(t("report.export_xlsx"), "report_export", project_id=project_id, format="xlsx"),
                submit(t("report.export_pdf"), "report_export", project_id=project_id, format="pdf")]
     return card(body, actions)
@@ -43,10 +57,26 @@ def participants_chart(report: ProjectReport) -> dict[str, Any]:
     }
 
 
+def _evaluation(report: ProjectReport) -> list[str]:
+    """The summary (totals, shares, trends) once; per-meeting lines add something only when there
+    are several meetings."""
+    meetings = report.evaluation.meetings
+    if not report.evaluation.summary or not meetings:
+        return evaluation_lines(report)
+    lines = [report.evaluation.summary]
+    if len(meetings) > 1:
+        lines += [meeting_evaluation_line(result) for result in meetings]
+    return lines
+
+
 def _organisation_table(report: ProjectReport) -> dict[str, Any]:
     headers = [t("report.column.organisation"), t("report.column.registered"),
                *(t("report.meeting_short", number=m.number) for m in report.held)]
-    rows = [[o.name, str(o.registered), *(str(n) for n in o.per_meeting)] for o in report.organisations]
+    active = [o for o in report.organisations if o.registered or any(o.per_meeting)]
+    rows = [[o.name, str(o.registered), *(str(n) for n in o.per_meeting)] for o in active]
+    idle = len(report.organisations) - len(active)
+    if idle:  # one row for every municipality with nothing in any column, not a row of zeros each
+        rows.append([t("report.idle_organisations", count=idle), "0", *("0" for _ in report.held)])
     return {
         "type": "Table", "firstRowAsHeaders": True, "showGridLines": False, "spacing": "Medium",
         "columns": [{"width": 3}] + [{"width": 1}] * (len(headers) - 1),

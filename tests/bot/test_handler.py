@@ -90,13 +90,40 @@ def text_of(activity: Activity) -> str:
 
 
 async def test_swedish_by_default(bot: DalaLabBot) -> None:
-    [reply] = await replies(bot, message("nonsens"))
+    [reply] = await replies(bot, message("nonsens", kind="channel", mention=True))
     assert "Jag förstod inte" in text_of(reply)
 
 
 async def test_english_when_teams_says_english(bot: DalaLabBot) -> None:
-    [reply] = await replies(bot, message("nonsense", locale="en-GB"))
+    [reply] = await replies(bot, message("nonsense", locale="en-GB", kind="channel", mention=True))
     assert "I did not understand" in text_of(reply)
+
+
+async def test_free_text_in_a_personal_chat_is_offered_as_a_question(bot: DalaLabBot) -> None:
+    typed = "Blir det [vegetarisk](http://x) lunch?"
+    [reply] = await replies(bot, message(typed))
+    card = reply.attachments[0].content
+    texts = [block["text"] for block in card["body"]]
+    assert "Skicka som fråga till samordnarna?" in texts
+    assert r"Blir det \[vegetarisk\]\(http://x\) lunch?" in texts  # shown escaped
+    assert card["actions"][0]["data"] == {"verb": "question_send", "question": typed}  # sent on as typed
+
+
+@pytest.mark.parametrize("text", ["hej", "Hej DalaLab!", "tack", "Tack så mycket!"])
+async def test_greetings_and_thanks_get_the_main_actions(bot: DalaLabBot, text: str) -> None:
+    [reply] = await replies(bot, message(text))
+    card = reply.attachments[0].content
+    assert "Jag förstod inte" not in text_of(reply) and "samordnarna?" not in text_of(reply)
+    assert 0 < len(card["actions"]) <= 6 and all(a["data"]["verb"] == "command" for a in card["actions"])
+
+
+async def test_a_command_button_runs_its_command_for_its_role_only(bot: DalaLabBot) -> None:
+    [reply] = await replies(bot, message(value={"verb": "command", "command": "hjälp"}))
+    assert "Det här kan du göra" in text_of(reply)
+    [refused] = await replies(bot, message(value={"verb": "command", "command": "anmälningar"}))
+    assert "bara för samordnare" in text_of(refused)
+    [unknown] = await replies(bot, message(value={"verb": "command", "command": "drop tables"}))
+    assert "hör inte till något kommando" in text_of(unknown)
 
 
 async def test_help_hides_coordinator_section_from_participants(bot: DalaLabBot) -> None:

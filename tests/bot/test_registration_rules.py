@@ -13,11 +13,13 @@ from bot.registration_rules import (
     Occupancy,
     Status,
     Waiting,
+    WaitReason,
     clean_text,
     next_to_promote,
     parse_form,
     place_for,
     registration_open,
+    wait_reason,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -38,6 +40,23 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 )
 def test_place_for_quota_and_capacity(limits: Limits, occupancy: Occupancy, kind: str, expected: Status) -> None:
     assert place_for(limits, occupancy, kind) is expected
+
+
+@pytest.mark.parametrize(
+    ("limits", "occupancy", "kind", "expected"),
+    [
+        (Limits(3, None), Occupancy(2, 40), "municipality", None),
+        (Limits(3, None), Occupancy(3, 40), "municipality", WaitReason.QUOTA),
+        (Limits(3, 40), Occupancy(0, 40), "municipality", WaitReason.FULL),
+        (Limits(3, 40), Occupancy(3, 40), "municipality", WaitReason.BOTH),
+        (Limits(3, 9), Occupancy(9, 9), "other", WaitReason.FULL),  # no quota for "other"
+        (Limits(3, None), Occupancy(9, 9), "other", None),
+    ],
+)
+def test_the_waitlist_names_the_limit_that_applies(limits: Limits, occupancy: Occupancy, kind: str,
+                                                   expected: WaitReason | None) -> None:
+    assert wait_reason(limits, occupancy, kind) is expected
+    assert (expected is None) is (place_for(limits, occupancy, kind) is Status.REGISTERED)
 
 
 def test_deadline_is_an_instant_that_dst_cannot_move() -> None:

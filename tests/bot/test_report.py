@@ -127,3 +127,46 @@ def test_the_pdf_reads_as_text_with_swedish_letters(report: ProjectReport) -> No
     assert "Älvdalens kommun" in text and "Malung-Sälens kommun" in text
     assert "22 % (13 av 58)" in text
     assert reader.metadata is not None and reader.metadata.title == "Stora etableringar – projektrapport"
+
+
+def _card_texts(card: dict) -> list[str]:  # type: ignore[type-arg]
+    texts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(node.get(key), str):
+                    texts.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card["body"])
+    return texts
+
+
+def test_the_card_shows_each_figure_once_and_collapses_empty_rows(report: ProjectReport) -> None:
+    from bot.cards.report import report_card
+
+    card = report_card(1, report)
+    text = "\n".join(_card_texts(card))
+    assert text.count("Orsa kommun") == 1  # in "Saknas: Orsa kommun.", not again as a fact or a row of zeros
+    assert text.count("4–28") == 1 and text.count("22 % (13 av 58)") == 1 and text.count("Sammanfattning.") == 1
+    assert "Kommuner som saknas" not in text and "Utvärderingar, svarsfrekvens" not in text
+    table = next(e for e in card["body"] if e["type"] == "Table")
+    rows = [[c["items"][0]["text"] for c in row["cells"]] for row in table["rows"][1:]]
+    assert ["Övriga (1 st, inga anmälda)", "0", "0", "0", "0"] in rows
+    assert not [row for row in rows[:-1] if all(cell == "0" for cell in row[1:])]
+
+
+def test_before_any_meeting_the_card_has_no_municipality_figures_to_contradict() -> None:
+    from bot.cards.report import report_card
+
+    ahead = [MeetingFacts(1, 1, "Start", NOW + timedelta(days=3), frozenset())]
+    empty = build_report(ReportInput("Nytt", NOW, MUNICIPALITIES, [], ahead, 0, [],
+                                     EvaluationFigures([], [], "")))
+    text = "\n".join(_card_texts(report_card(1, empty)))
+    assert "Ingen träff har hållits ännu." in text
+    assert "0 av 15" not in text and "Kommuner som saknas" not in text and "–" not in text

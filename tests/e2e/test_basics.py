@@ -30,9 +30,26 @@ async def test_install_in_team_channel_welcomes_and_explains_mentions(playground
 
 
 async def test_help_in_personal_chat_lists_commands(playground: Playground) -> None:
-    reply = await playground.reply_to(playground.personal_chat, "hjälp")
+    me = playground.personal_chat
+    reply = await playground.reply_to(me, "hjälp")
     assert "Det här kan du göra" in reply.all_text
     assert "hjälp" in reply.all_text and "om" in reply.all_text
+    # The main actions as buttons (Teams shows six at most), and they run their commands.
+    actions = reply.cards[0]["actions"]
+    assert 0 < len(actions) <= 6 and all(a["data"]["verb"] == "command" for a in actions)
+    registrations = next(a for a in actions if a["data"]["command"] == "anmälningar")
+    before = len(playground.messages(me))
+    await playground.submit(me, reply.message_id, registrations["data"])
+    await playground.expect(me, lambda m: "Anmälningar" in m.all_text or "Vilket lärprojekt" in m.all_text,
+                            after=before)
+
+
+async def test_empty_my_registrations_button_says_what_it_does(playground: Playground) -> None:
+    chat = playground.group_chat
+    reply = await playground.reply_to(chat, "mina anmälningar", user="user-id-5", mention=True)
+    assert "inga anmälningar" in reply.all_text  # Karin registers only in later tests
+    [button] = reply.cards[0]["actions"]
+    assert button["title"] == "Öppna anmälningsformuläret" and button["data"]["verb"] == "register_start"
 
 
 async def test_help_in_channel_with_mention(playground: Playground) -> None:
@@ -48,7 +65,8 @@ async def test_channel_message_without_mention_gets_no_answer(playground: Playgr
 
 
 async def test_unknown_input_gets_a_friendly_hint(playground: Playground) -> None:
-    reply = await playground.reply_to(playground.personal_chat, "vad är klockan?")
+    # In a channel: no question to the coordinators (everyone there would read it), just a hint.
+    reply = await playground.reply_to(playground.channel("Lärprojekt"), "vad är klockan?", mention=True)
     assert "Jag förstod inte" in reply.all_text
     assert "hjälp" in reply.all_text
 

@@ -77,6 +77,10 @@ async def test_questionnaire_after_the_meeting(playground: Playground, stack: St
     await bot_hook(stack, "/_test/run-jobs")
     card = await playground.expect(me, lambda m: "Hur var träff 1?" in m.all_text, after=before)
     assert "I mycket stor utsträckning" in card.all_text
+    # One phone screen: compact choices (one row a question), not fifteen radio rows.
+    choice_sets = [e for e in card.cards[0]["body"] if e["type"] == "Input.ChoiceSet"]
+    assert choice_sets and all(e["style"] == "compact" and e["placeholder"] == "Välj 1–5" for e in choice_sets)
+    assert len(card.cards[0]["body"]) <= 10 and not any(e.get("isMultiline") for e in card.cards[0]["body"])
     for user in ("user-id-1", "user-id-2", "user-id-3"):
         await playground.delivered_to(user, lambda m: "Hur var träff 1?" in m.all_text)
 
@@ -120,6 +124,10 @@ async def test_utvardera_lists_open_evaluations(playground: Playground, stack: S
     reply = await playground.reply_to(playground.personal_chat, "utvärdera")
     assert "Utvärderingar" in reply.all_text
     assert "Energiplanering i kommunerna: besvarad" in reply.all_text
+    # Answered: the button offers changing the answer, not answering.
+    titles = [a["title"] for a in reply.cards[0]["actions"]]
+    assert "Ändra svaret: träff 1" in titles
+    assert len([x for x in titles if x.startswith("Svara")]) == reply.all_text.count("inte besvarad")
 
 
 def _ids(card: BotMessage) -> dict[str, Any]:

@@ -24,7 +24,8 @@ async def test_my_data_card_and_file(playground: Playground) -> None:
         assert response.headers["Cache-Control"] == "no-store"
         document = json.loads(await response.read())
     assert document["person"]["namn"] == "Linnea Hassis"
-    assert any(c["typ"] == "personal" for c in document["samtal"])
+    assert any(c["typ"] == "personlig chatt" for c in document["samtal"])  # values in Swedish
+    assert all(r["status"] in {"anmäld", "reservlista", "avbokad"} for r in document["anmälningar"])
 
     before = len(playground.messages(me))
     await playground.submit(me, reply.message_id, _find_action(reply.cards[0], "privacy_erase_ask")["data"])

@@ -130,6 +130,8 @@ async def test_quota_waitlist_promotion_and_export(playground: Playground, stack
         assert "Du är anmäld" in confirmations[user].all_text
     assert "reservlistan" in confirmations["user-id-4"].all_text
     assert "plats 1" in confirmations["user-id-4"].all_text
+    assert "Falu kommun har redan sina 3 platser i projektet" in confirmations["user-id-4"].all_text
+    assert not [a for a in confirmations["user-id-4"].cards[0]["actions"] if a["type"] == "Action.OpenUrl"]
 
     # Anna cancels from "mina anmälningar"; Johan (same municipality, first in line) moves up.
     mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-1", mention=True)

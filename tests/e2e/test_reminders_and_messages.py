@@ -80,6 +80,9 @@ async def test_message_scheduled_a_minute_ahead_reaches_participants(
     before = len(playground.messages(me))
     await choose(playground, me, choice.message_id, "compose", project_id=rural_project)
     compose = await playground.expect(me, has_card("Nytt meddelande"), after=before)
+    placeholders = {e["type"]: e.get("placeholder") for e in compose.cards[0]["body"]
+                    if e["type"] in ("Input.Date", "Input.Time")}
+    assert placeholders == {"Input.Date": "ÅÅÅÅ-MM-DD, t.ex. 2027-05-03", "Input.Time": "TT:MM, t.ex. 09:30"}
 
     now = datetime.fromisoformat((await bot_hook(stack, "/_test/clock", {"seconds": 0}))["now"])
     send_at = (now + timedelta(minutes=1)).astimezone(STOCKHOLM)

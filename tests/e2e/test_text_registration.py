@@ -46,7 +46,7 @@ async def test_a_command_in_the_middle_of_the_questions_wins(playground: Playgro
     reply = await playground.reply_to(me, "hjälp")
     assert "Det här kan du göra" in reply.all_text
     after = await playground.reply_to(me, "ok")
-    assert "Jag förstod inte" in after.all_text  # the questions were dropped
+    assert "Säg till om du behöver något" in after.all_text  # the questions were dropped: "ok" is small talk
 
 
 async def test_avbryt_cancels(playground: Playground) -> None:

@@ -65,7 +65,10 @@ async def test_own_copy_holds_everything_about_the_person_and_nothing_about_othe
     [registration] = document["anmälningar"]
     assert (registration["e_post"], registration["specialkost"], registration["träffar"]) == (
         ASA_EMAIL, "Glutenfri utan laktos", [1, 2, 3])
-    assert [row["svar"] for row in document["närvaro"]] == ["coming"]
+    assert [row["svar"] for row in document["närvaro"]] == ["kommer"]  # values in Swedish, like the keys
+    assert registration["status"] == "anmäld"
+    assert document["kommunexempel"][0]["status"] in {"inskickat", "godkänt", "ändringar begärda", "avböjt"}
+    assert {row["typ"] for row in document["samtal"]} <= {"personlig chatt", "gruppchatt", "kanal"}
     closed, still_open = document["utvärderingar"]
     assert closed["mitt_svar"] is None and closed["öppen"] is False  # nobody can link it any more
     assert still_open["mitt_svar"]["valuable"] == "Åsas hemliga svar"

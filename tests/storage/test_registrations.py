@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import RegistrationForm, Status
+from bot.registration_rules import RegistrationForm, Status, WaitReason
 from storage.models import Meeting, Person, Project
 from storage.registrations import NotFound, RegistrationClosed, RegistrationRepository
 
@@ -156,6 +156,46 @@ async def test_hand_place_to_colleague(
     assert old.status == Status.CANCELLED
     with pytest.raises(NotFound):  # a code works once
         await repo.take_over(code, colleague, "Erik", "", NOW)
+
+
+async def test_the_waitlist_says_which_limit_applies_and_counts_in_that_queue(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
+    project = await make_project(sessions, capacity=4)
+    people = await make_people(sessions, 6)
+    for i, person in enumerate(people[:3]):
+        await repo.register(project, person, form(), NOW + timedelta(minutes=i))
+    quota = await repo.register(project, people[3], form(), NOW + timedelta(minutes=3))
+    assert (quota.registration.status, quota.waitlist_reason, quota.waitlist_position) == (
+        Status.WAITLISTED, WaitReason.QUOTA, 1)
+    await repo.register(project, people[4], form("mora"), NOW + timedelta(minutes=4))  # the 4th place
+    full = await repo.register(project, people[5], form("orsa"), NOW + timedelta(minutes=5))
+    # The project is full: Orsa's person is second in the project's common queue (after Falun's).
+    assert (full.waitlist_reason, full.waitlist_position) == (WaitReason.FULL, 2)
+    registered = await repo.register(project, people[4], form("mora"), NOW + timedelta(minutes=6))  # an edit
+    assert registered.waitlist_reason is None and registered.waitlist_position is None
+
+
+async def test_someone_on_the_waitlist_takes_over_a_place_by_code(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 4)
+    holders = [(await repo.register(project, p, form(), NOW + timedelta(minutes=i))).registration
+               for i, p in enumerate(people[:3])]
+    waiting = await repo.register(project, people[3], form(name="Karin", meetings=frozenset({2})),
+                                  NOW + timedelta(minutes=5))
+    assert waiting.registration.status == Status.WAITLISTED
+    code = await repo.offer_transfer(holders[0].id, people[0], NOW + timedelta(hours=1))
+    new, old = await repo.take_over(code, people[3], "Teams-namn", "", NOW + timedelta(hours=2))
+    assert new.id == waiting.registration.id and new.status == Status.REGISTERED
+    assert new.name == "Karin" and new.role_title == "Planerare" and new.consent_list  # what they filled in
+    assert sorted(link.meeting_id for link in new.meetings) == sorted(link.meeting_id for link in holders[0].meetings)
+    assert old.status == Status.CANCELLED
+    overview = await repo.overview(project)
+    assert overview.registered_total == 3 and overview.waitlist == []
+    with pytest.raises(ValueError):  # with a place, a second code is refused as before
+        await repo.take_over(await repo.offer_transfer(holders[1].id, people[1], NOW), people[3], "K", "", NOW)
 
 
 async def test_expired_transfer_code(sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository) -> None:
