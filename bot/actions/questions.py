@@ -8,8 +8,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from bot.actions import Action, card_activity, int_value, replace_card, send_card
 from bot.cards.questions import (
@@ -102,7 +104,7 @@ class QuestionActions:
         reached = 0
         for coordinator in await self._coordinators(turn.person_id):
             try:
-                await self._messenger.send_to_person(coordinator, card_activity(card, t("question.title")))
+                await self._messenger.send_to_person(coordinator, _with_summary(card, t("question.title")))
                 reached += 1
             except Exception:  # noqa: BLE001 - one unreachable coordinator must not stop the others
                 log.warning("could not pass a question to coordinator %s", coordinator, exc_info=True)
@@ -151,10 +153,17 @@ class QuestionAnswerActions:
             return
         card = answer_for_participant(turn.name, question, answer)
         try:
-            await self._messenger.send_to_person(person_id, card_activity(card, t("question.answer_title")))
+            await self._messenger.send_to_person(person_id, _with_summary(card, t("question.answer_title")))
         except Exception:  # noqa: BLE001 - the coordinator is told and can press again
             log.warning("could not deliver an answer to person %s", person_id, exc_info=True)
             self._handled.forget(context)
             await context.send_activity(t("question.answer_failed", name=asker))
             return
         await replace_card(context, answered(asker, question, answer))
+
+
+def _with_summary(card: dict[str, Any], summary: str) -> Activity:
+    """A card with the line Teams shows in the activity feed (instead of "Sent a card")."""
+    activity = card_activity(card)
+    activity.summary = summary
+    return activity
