@@ -72,6 +72,9 @@ class SqlStorage(Storage):
         # loads state, and a read needs neither its identity map nor its unit of work.
         self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
         self._local = SqliteLocalReader.for_engine(self._engine) if self._engine is not None else None
+        if self._engine is not None and self._engine.dialect.name == "postgresql":
+            # One SELECT needs no transaction: without BEGIN and ROLLBACK it is one round trip, not three.
+            self._engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def read(self, keys: Sequence[str]) -> dict[str, Any]:
         if keys is None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg.transaction
 import pytest
 from botbuilder.core import BotState, MemoryStorage, StoreItem, TurnContext
 from botbuilder.core.adapters import TestAdapter
@@ -140,3 +141,22 @@ async def test_lean_state_is_written_only_when_it_changed(state_class: type[BotS
 def test_a_state_pickle_cannot_take_is_compared_as_botbuilder_compares_it() -> None:
     cached = _CachedState({"callback": lambda: None})
     assert isinstance(cached.hash, str) and not cached.is_changed
+
+
+async def test_a_postgresql_read_opens_no_transaction(sessions: async_sessionmaker[AsyncSession],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """One SELECT, one round trip: no BEGIN before it and no ROLLBACK after."""
+    storage = SqlStorage(sessions)
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite reads on the loop thread (see above)")
+    await storage.write({"k": {"v": 1}})
+    begun: list[object] = []
+    original = asyncpg.transaction.Transaction.start
+
+    async def counting(self: asyncpg.transaction.Transaction) -> None:
+        begun.append(self)
+        await original(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counting)
+    assert (await storage.read(["k"]))["k"]["v"] == 1
+    assert begun == []
