@@ -10,6 +10,8 @@ keep the load generator and the stub off the target's event loop and CPU clock.
 
 Options: ``--seconds`` per cell (default 4, after ``--warmup`` 1), ``--concurrency 16``, ``--loads`` (all),
 ``--targets stock,sqlite,postgres`` (and ``bare``), ``--adapters fast`` (and ``stock``: the SDK's adapter).
+``--stored 100,100000`` runs dalalab-bot with that many people and answers stored first (bench/growth.py)
+and prints each load's CPU per turn at both ends.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,8 +36,9 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.growth import seed_stored  # noqa: E402
 from bench.loads import LOADS, Ids, Load, activity_bytes, answered, prepare  # noqa: E402
-from bench.turns_report import print_report  # noqa: E402
+from bench.turns_report import print_growth, print_report  # noqa: E402
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
 from scripts.throwaway_postgres import postgres_for_run  # noqa: E402
 
@@ -69,6 +72,7 @@ class Cell:
     load_cpu_seconds: float = 0.0
     replies: int = 0
     apologies: int = 0
+    stored: int = 0
 
     @property
     def latencies(self) -> list[float]:
@@ -320,7 +324,8 @@ def database_for(target: Target, workdir: Path) -> Iterator[str | None]:
         yield None
         return
     if target.database == "sqlite":
-        yield f"sqlite+aiosqlite:///{workdir / (target.name.replace(' ', '_').replace(',', '') + '.db')}"
+        name = f"{target.name.replace(' ', '_').replace(',', '')}-{uuid.uuid4().hex[:8]}.db"
+        yield f"sqlite+aiosqlite:///{workdir / name}"
         return
     with postgres_for_run(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)) as base:
         url = asyncio.run(create_postgres_database(base))
@@ -341,6 +346,8 @@ class RunOptions:
     concurrency: tuple[int, ...]
     loads: tuple[Load, ...]
     workdir: Path
+    stored: int = 0
+    """People and answers stored before the bot starts (bench/growth.py); 0: none."""
 
 
 def make_targets(selected: set[str], adapters: list[str]) -> list[Target]:
@@ -364,6 +371,8 @@ def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions
     with database_for(target, options.workdir) as database_url:
         if target.database and database_url is None:
             return []
+        if database_url and options.stored:
+            asyncio.run(seed_stored(database_url, options.stored))
         env = {**os.environ, "BENCH_SERVE_DATABASE": database_url or ""}  # not on the command line: passwords
         port = free_port()
         log = options.workdir / f"{target.name.replace(' ', '_').replace(',', '')}.log"
@@ -374,7 +383,7 @@ def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions
                     ids = Ids()
                     if database_url:
                         ids = asyncio.run(prepare_load(load, database_url, port, stub_url, concurrency))
-                    cell = Cell(target, load, concurrency)
+                    cell = Cell(target, load, concurrency, stored=options.stored)
                     load_before = time.process_time() + (process_cpu_seconds(stub_pid) or 0.0)
                     asyncio.run(measure(cell, port, process.pid, Workload(load, ids, stub_url), options.warmup,
                                         options.seconds))
@@ -410,9 +419,18 @@ def run(arguments: argparse.Namespace) -> None:
         cells: list[Cell] = []
         command = [sys.executable, "-m", "bench.stub_connector", "--apology", CATALOGS["sv"]["error.technical"]]
         with running(command, stub_port, "/_stats", Path(workdir) / "stub.log", dict(os.environ)) as stub:
-            for target in targets:
-                cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid, options)
-        print_report(cells, options)
+            if arguments.stored:
+                for stored in (int(part) for part in arguments.stored.split(",")):
+                    for target in (t for t in targets if t.database):
+                        cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid,
+                                            replace(options, stored=stored))
+            else:
+                for target in targets:
+                    cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid, options)
+        if arguments.stored:
+            print_growth(cells, options)
+        else:
+            print_report(cells, options)
 
 
 def main() -> None:
@@ -423,6 +441,7 @@ def main() -> None:
     parser.add_argument("--targets", default="stock,sqlite,postgres")
     parser.add_argument("--adapters", default="fast")
     parser.add_argument("--loads", default=",".join(LOADS))
+    parser.add_argument("--stored", help="e.g. 100,100000: people and answers stored first; prints cost growth")
     commands = parser.add_subparsers(dest="command")
     serve_parser = commands.add_parser("serve", help="run one target (the benchmark starts these)")
     serve_parser.add_argument("kind", choices=["bare", "dalalab"])

@@ -53,3 +53,32 @@ def verdicts(cells: list[Cell], stock: dict[tuple[str, int], Cell]) -> list[str]
         lines.append(f"{cell.load.name:16} {cell.target.name:30} >= {times:g}x stock, p99 <= {p99_limit:g} ms: "
                      f"{ratio:.1f}x, p99 {p99:.1f} ms -> {'reached' if met else 'NOT reached'}")
     return lines
+
+
+GROWTH_LIMIT = 1.25
+"""Flat: CPU per turn at the largest store at most 25% above the smallest (machine noise is ~10%)."""
+
+
+def print_growth(cells: list[Cell], options: RunOptions) -> None:
+    sizes = sorted({cell.stored for cell in cells})
+    smallest, largest = sizes[0], sizes[-1]
+    print(f"\nCPU per turn with {smallest:,} and {largest:,} people (registrations, 1:1 chats) and answers stored;"
+          f" {','.join(map(str, options.concurrency))} conversations, {options.seconds:g} s per cell.\n")
+    print(f"{'load':16} {'target':30} {'ms @' + format(smallest, ','):>12} {'ms @' + format(largest, ','):>12} "
+          f"{'ratio':>6}  verdict (<= {GROWTH_LIMIT:g}x)")
+    by_key = {(c.load.name, c.target.name, c.stored): c for c in cells}
+    for load in options.loads:
+        for target in dict.fromkeys(c.target.name for c in cells):
+            low, high = by_key.get((load.name, target, smallest)), by_key.get((load.name, target, largest))
+            if low is None or high is None:
+                continue
+            low_ms, high_ms = _cpu_ms(low), _cpu_ms(high)
+            ratio = high_ms / low_ms if low_ms and high_ms else float("inf")
+            flat = ratio <= GROWTH_LIMIT and not low.unanswered and not high.unanswered
+            print(f"{load.name:16} {target[:30]:30} {low_ms:>12.2f} {high_ms:>12.2f} {ratio:>6.2f}  "
+                  f"{'flat' if flat else 'NOT flat'}")
+
+
+def _cpu_ms(cell: Cell) -> float:
+    turns = len(cell.latencies)
+    return cell.cpu_seconds / turns * 1000 if cell.cpu_seconds is not None and turns else 0.0
