@@ -22,6 +22,8 @@ from bot.actions.coordinators import CoordinatorAdminActions
 from bot.actions.evaluation import EvaluationActions
 from bot.actions.messages import AttendanceActions, MessageActions
 from bot.actions.privacy import PrivacyActions
+from bot.actions.project_editor import ProjectDesk, ProjectEditorActions
+from bot.actions.project_list import ProjectListActions
 from bot.actions.questions import QuestionActions, QuestionAnswerActions
 from bot.actions.registration import RegistrationActions
 from bot.actions.results import ResultActions
@@ -189,6 +191,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     async def coordinator_ids() -> frozenset[str]:
         return settings.coordinator_ids | await coordinators.ids()
 
+    project_desk = ProjectDesk(projects, registrations, settings.zone, clock, after_registration_change)
     features: list[Feature] = [
         CoordinatorAdminActions(coordinators, settings.coordinator_ids),
         registration_actions,
@@ -207,6 +210,8 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         PrivacyActions(privacy, settings.retention_days),
         QuestionActions(service, messenger, coordinator_ids),
         QuestionAnswerActions(messenger),
+        ProjectEditorActions(project_desk, registration_actions),
+        ProjectListActions(project_desk),
     ]
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators,
                                 clock)
@@ -326,7 +331,11 @@ def calendar_loader(projects: ProjectRepository) -> CalendarLoader:
             return None
         wanted = meetings_in_file(name, (m.number for m in project.meetings))
         meetings = [MeetingInfo.from_model(m, project.name) for m in project.meetings if m.number in wanted]
-        return calendar_for(project.name, meetings) if meetings else None
+        if not meetings:
+            return None
+        # One cancelled meeting's own file is a cancellation (METHOD:CANCEL) of the entry it added.
+        method = "CANCEL" if name.startswith("traff-") and meetings[0].cancelled else "PUBLISH"
+        return calendar_for(project.name, meetings, method)
 
     return load
 

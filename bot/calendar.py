@@ -58,6 +58,7 @@ class MeetingInfo:
     online_link: str
     programme: str
     project_name: str
+    cancelled: bool = False
 
     def __post_init__(self) -> None:
         # A naive time would silently land in whatever zone the calendar app guesses.
@@ -77,6 +78,7 @@ class MeetingInfo:
             online_link=meeting.online_link,
             programme=meeting.programme,
             project_name=project_name,
+            cancelled=meeting.cancelled_at is not None,
         )
 
 
@@ -127,7 +129,8 @@ def calendar_for(
     calendar.add("x-wr-timezone", STOCKHOLM.key)
     for meeting in meetings:
         event = meeting_event(meeting, stamp=stamp)
-        event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        # A cancelled meeting stays in the series as CANCELLED (same UID, higher SEQUENCE): calendars drop it.
+        event.add("status", "CANCELLED" if method == "CANCEL" or meeting.cancelled else "CONFIRMED")
         calendar.add_component(event)
     if meetings:
         _add_stockholm_timezone(calendar, *_years_covered(meetings))

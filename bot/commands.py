@@ -78,6 +78,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("hemuppgifter", ("homework",), Role.COORDINATOR, in_manifest=False),
     # Privacy (issue 9): a person's own data and erasure; the manifest's list is full, so help card only.
     Command("mina uppgifter", ("mina data", "my data"), Role.PARTICIPANT, in_manifest=False),
+    # Projects run from Teams (issue 17); the manifest's list is full, so help card only.
+    Command("projekt", ("mina projekt", "projects"), Role.COORDINATOR, in_manifest=False),
+    Command("nytt projekt", ("nytt lärprojekt", "new project"), Role.COORDINATOR, in_manifest=False),
+    Command("kopiera projekt", ("copy project",), Role.COORDINATOR, in_manifest=False),
+    Command("ändra projekt", ("andra projekt", "edit project"), Role.COORDINATOR, in_manifest=False),
 )
 
 _SPACES = re.compile(r"\s+")

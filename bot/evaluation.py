@@ -51,7 +51,7 @@ class EvaluationPlanner:
             if project.state not in ("open", "running"):
                 continue
             for meeting in project.meetings:
-                if meeting.starts_at <= now < meeting.ends_at + RECENT:
+                if meeting.cancelled_at is None and meeting.starts_at <= now < meeting.ends_at + RECENT:
                     planned += await self._plan_meeting(project, meeting)
         return planned
 

@@ -117,6 +117,8 @@ class OutboxSender:
         url = f"{self._public_url}/calendar/{project.calendar_token}/traff-{meeting.number}.ics"
         if kind == "meeting_update":
             return card_activity(update_card(project.name, meeting, url))
+        if meeting.cancelled_at is not None:
+            raise NotRelevant("the meeting is cancelled")
         return card_activity(reminder_card(project.name, meeting, offset, url))
 
     async def _evaluation(self, delivery: Delivery, evaluation_id: int) -> Activity:

@@ -66,7 +66,8 @@ class ReminderPlanner:
                 if meeting.starts_at <= now:
                     continue
                 updates += await self._announce_change(project, meeting)
-                planned += await self._outbox.plan(await self._reminders(project, meeting))
+                if meeting.cancelled_at is None:
+                    planned += await self._outbox.plan(await self._reminders(project, meeting))
         return PlanReport(planned, updates)
 
     async def _reminders(self, project: Project, meeting: Meeting) -> list[PlannedDelivery]:
@@ -90,13 +91,17 @@ class ReminderPlanner:
 
     async def _announce_change(self, project: Project, meeting: Meeting) -> int:
         """A meeting whose calendar SEQUENCE went up: one update message per participant, and the
-        pending reminders move with the new time."""
+        pending reminders move with the new time (or are dropped, for a cancelled meeting)."""
         if meeting.sequence <= meeting.notified_sequence:
             return 0
         now = self._clock()
         for offset in parse_offsets(project.reminder_offsets):
+            source = f"meeting:{meeting.id}:{offset.label}"
+            if meeting.cancelled_at is not None:
+                await self._outbox.cancel_pending("reminder", source)
+                continue
             due = due_time(meeting.starts_at, offset, self._zone, self._quiet)
-            await self._outbox.reschedule("reminder", f"meeting:{meeting.id}:{offset.label}", due, meeting.starts_at)
+            await self._outbox.reschedule("reminder", source, due, meeting.starts_at)
         people = await self._registrations.people_for_meeting(meeting.id)
         source = f"meeting:{meeting.id}:v{meeting.sequence}"
         due = next_allowed(now, self._zone, self._quiet)

@@ -36,8 +36,10 @@ def reminder_card(project_name: str, meeting: Meeting, offset: str, calendar_url
 
 
 def update_card(project_name: str, meeting: Meeting, calendar_url: str) -> Card:
-    body = [heading(t("meeting.changed")), paragraph(project_name, isSubtle=True), *meeting_details(meeting),
-            paragraph(t("meeting.changed_calendar"), size="Small")]
+    cancelled = meeting.cancelled_at is not None
+    body = [heading(t("meeting.cancelled_notice" if cancelled else "meeting.changed")),
+            paragraph(project_name, isSubtle=True), *meeting_details(meeting),
+            paragraph(t("meeting.cancelled_calendar" if cancelled else "meeting.changed_calendar"), size="Small")]
     return card(body, [{"type": "Action.OpenUrl", "title": t("calendar.update"), "url": calendar_url}])
 
 

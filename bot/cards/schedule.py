@@ -26,7 +26,7 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
                 "separator": True,
                 "spacing": "Medium",
                 "items": [
-                    paragraph(t("meeting.heading", number=meeting.number, title=meeting.title), weight="Bolder"),
+                    paragraph(_heading(meeting), weight="Bolder"),
                     paragraph(format_span(meeting.starts_at, meeting.ends_at)),
                     *([paragraph(t("meeting.place", place=meeting.place))] if meeting.place else []),
                     *([paragraph(f"[{t('meeting.online')}]({meeting.online_link})")] if meeting.online_link else []),
@@ -54,3 +54,8 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
             0, {"type": "Action.OpenUrl", "title": t("calendar.add_series"), "url": f"{calendar_base}/{series}.ics"}
         )
     return card(body, actions[:5])
+
+
+def _heading(meeting: Meeting) -> str:
+    text = t("meeting.heading", number=meeting.number, title=meeting.title)
+    return f"{text} – {t('pe.meeting_cancelled')}" if meeting.cancelled_at is not None else text

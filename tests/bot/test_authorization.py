@@ -80,6 +80,10 @@ async def test_every_coordinator_command_is_refused_for_participants(
 async def test_every_coordinator_button_is_refused_for_participants(components: tuple[Components, Any]) -> None:
     verbs = coordinator_verbs(components[0])
     assert {"export", "broadcast_confirm", "project_settings", "coordinator_add", "results_export"} <= set(verbs)
+    # Projects run from Teams (issue 17): every card verb of the editor, the list, the copy and the questions.
+    assert {"project_save", "project_show", "project_meeting_save", "project_meeting_cancel", "project_open",
+            "project_close", "project_preview", "project_copy", "project_questions_save",
+            "project_questions_default"} <= set(verbs)
     for verb in verbs:
         sent = await replies(components[0], message(value={"verb": verb, "project_id": 1, "format": "xlsx"}))
         assert sent == ["Det kommandot är bara för samordnare."], verb

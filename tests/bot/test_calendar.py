@@ -11,9 +11,12 @@ import icalendar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import calendar_loader
 from bot.calendar import PRODID, MeetingInfo, calendar_for, eu_summer_time_holds, meeting_event, stockholm_timezone
+from bot.cards.reminder import update_card
 from bot.i18n import use_language
 from storage.models import Meeting, Project
+from storage.projects import ProjectRepository
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 STAMP = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
@@ -249,3 +252,40 @@ def test_a_waitlisted_confirmation_offers_no_calendar() -> None:
     waiting = confirmation("P", Status.WAITLISTED, 2, True, [], "https://bot/calendar/t/serie-1.ics")
     placed = confirmation("P", Status.REGISTERED, None, True, [], "https://bot/calendar/t/serie-1.ics")
     assert "serie-1.ics" not in str(waiting) and "serie-1.ics" in str(placed)
+
+
+def test_a_cancelled_meeting_stays_in_the_series_as_cancelled() -> None:
+    data = calendar_for("Hållbar upphandling", [meeting(1), meeting(2, sequence=1, cancelled=True)],
+                        stamp=STAMP)
+    statuses = {int(str(e["uid"]).split("-")[1].split("@")[0]): str(e["status"]) for e in parse(data).events}
+    assert statuses == {1: "CONFIRMED", 2: "CANCELLED"}
+    assert str(parse(data)["method"]) == "PUBLISH"
+
+
+async def test_the_file_of_one_cancelled_meeting_is_a_cancel(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        project = Project(slug="p", name="P", calendar_token="tok-cancel", state="open")
+        project.meetings = [
+            Meeting(number=n, title=f"T{n}", uid=f"p-{n}", sequence=n - 1, starts_at=STAMP + timedelta(days=n),
+                    ends_at=STAMP + timedelta(days=n, hours=2), cancelled_at=STAMP if n == 2 else None)
+            for n in (1, 2)]
+        session.add(project)
+    load = calendar_loader(ProjectRepository(sessions))
+    cancelled = await load("tok-cancel", "traff-2")
+    kept = await load("tok-cancel", "traff-1")
+    assert cancelled is not None and kept is not None
+    assert str(parse(cancelled)["method"]) == "CANCEL" and str(only_event(cancelled)["status"]) == "CANCELLED"
+    assert int(only_event(cancelled)["sequence"]) == 1
+    assert str(parse(kept)["method"]) == "PUBLISH" and str(only_event(kept)["status"]) == "CONFIRMED"
+
+
+def test_the_notice_of_a_cancelled_meeting_says_so() -> None:
+    row = Meeting(number=2, title="Uppföljning", uid="u", sequence=1, starts_at=STAMP,
+                  ends_at=STAMP + timedelta(hours=2),
+                  place="", online_link="", programme="")
+    with use_language("sv"):
+        moved = str(update_card("P", row, "https://x/traff-2.ics"))
+        row.cancelled_at = STAMP
+        cancelled = str(update_card("P", row, "https://x/traff-2.ics"))
+    assert "har flyttats" in moved and "Inställd" not in moved
+    assert "Inställd: en träff blir inte av" in cancelled and "tas posten bort" in cancelled

@@ -279,3 +279,24 @@ async def test_an_update_planned_in_quiet_hours_waits_for_the_morning(
 
     [update] = await deliveries(sessions, "meeting_update")
     assert update.due_at == datetime(2027, 3, 2, 6, 0, tzinfo=UTC)  # 07.00 CET
+
+
+async def test_a_cancelled_meeting_is_announced_once_and_its_reminders_stop(
+    sessions: async_sessionmaker[AsyncSession], planner: ReminderPlanner
+) -> None:
+    project = await make_project(sessions)
+    registered = await register(sessions, project, 2, meetings=frozenset({1}))
+    await planner.plan_all()
+    meeting = (await meeting_ids(sessions))[1]
+    async with sessions.begin() as session:  # what a coordinator's "Ställ in träffen" does to the row
+        row = await session.get(Meeting, meeting)
+        assert row is not None
+        row.cancelled_at, row.sequence = NOW, row.sequence + 1
+
+    report = await planner.plan_all()
+
+    assert report == PlanReport(planned=0, updates=2)
+    assert sorted(d.recipient for d in await deliveries(sessions, "meeting_update")) == sorted(
+        f"person:{p}" for p in registered)
+    assert {d.state for d in await deliveries(sessions) if d.source.startswith(f"meeting:{meeting}:")} == {"cancelled"}
+    assert await planner.plan_all() == PlanReport(planned=0, updates=0)
