@@ -68,7 +68,9 @@ class RegistrationService:
             return view
         kinds = {organisation.key: organisation.kind for organisation in view.organisations}
         try:
-            form: RegistrationForm = parse_form(values, kinds, [m.number for m in view.project.meetings])
+            # A cancelled meeting cannot be chosen (the card no longer offers it; the server checks too).
+            open_meetings = [m.number for m in view.project.meetings if m.cancelled_at is None]
+            form: RegistrationForm = parse_form(values, kinds, open_meetings)
         except FormInvalid as invalid:
             return Invalid(view, invalid.problems, values)
         return await self._registrations.register(project_id, person_id, form, self._clock())

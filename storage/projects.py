@@ -170,7 +170,8 @@ class ProjectRepository:
             return list(rows)
 
     async def next_meeting(self, project_id: int, now: datetime) -> Meeting | None:
-        upcoming = await self.upcoming_meetings(project_id, now)
+        """The next meeting that takes place (a cancelled one is skipped)."""
+        upcoming = [m for m in await self.upcoming_meetings(project_id, now) if m.cancelled_at is None]
         return upcoming[0] if upcoming else None
 
     async def _one(self, query: Select[tuple[Project]]) -> Project | None:

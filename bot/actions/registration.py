@@ -177,7 +177,7 @@ class RegistrationActions:
         return registration_form(
             view.project.id,
             view.project.name,
-            _lines(view.project.meetings),
+            _lines([m for m in view.project.meetings if m.cancelled_at is None]),
             organisations,
             prefill,
             editing=existing is not None,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.projects import MeetingSpec, ProjectSpec
-from bot.registration import Closed, FormView, RegistrationService
+from bot.registration import Closed, FormView, Invalid, RegistrationService
 from storage.models import Person
 from storage.projects import EditConflict, ProjectRepository, spec_of
 from storage.registrations import RegistrationRepository
@@ -119,3 +119,25 @@ async def test_registration_form_only_while_open_and_not_closed_by_hand(
         person_id = person.id
     view = await service.form(project.id, person_id)
     assert isinstance(view, FormView if accepting else Closed)
+
+
+async def test_a_cancelled_meeting_is_not_next_and_cannot_be_chosen(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    projects = ProjectRepository(sessions)
+    spec = replace(SPEC, state="open", meetings=(replace(SPEC.meetings[0], cancelled=True), SPEC.meetings[1]))
+    project = await projects.save(spec, -1, now=NOW)
+    following = await projects.next_meeting(project.id, NOW)
+    assert following is not None and following.number == 2
+    async with sessions.begin() as session:
+        person = Person(teams_id="29:y", name="Y")
+        session.add(person)
+        await session.flush()
+        person_id = person.id
+    service = RegistrationService(projects, RegistrationRepository(sessions), lambda: NOW)
+    values = {"name": "Y", "organisation": "falun", "role_title": "", "email": "", "dietary": "",
+              "consent_list": "false"}
+    refused = await service.submit(project.id, person_id, {**values, "meetings": "1"})
+    assert isinstance(refused, Invalid) and [p.field for p in refused.problems] == ["meetings"]
+    accepted = await service.submit(project.id, person_id, {**values, "meetings": "2"})
+    assert not isinstance(accepted, Invalid | Closed) and accepted is not None
