@@ -15,12 +15,14 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.absence import AbsenceService
 from bot.access_log import PrivateAccessLogger
 from bot.actions import Feature
+from bot.actions.absence import AbsenceActions
 from bot.actions.coordinator import CoordinatorActions
 from bot.actions.coordinators import CoordinatorAdminActions
 from bot.actions.evaluation import EvaluationActions
-from bot.actions.messages import AttendanceActions, MessageActions
+from bot.actions.messages import MessageActions
 from bot.actions.privacy import PrivacyActions
 from bot.actions.project_editor import ProjectDesk, ProjectEditorActions
 from bot.actions.project_list import ProjectListActions
@@ -33,7 +35,6 @@ from bot.actions.triads import TriadActions, TriadAnnouncements
 from bot.admin import load_demo_project
 from bot.broadcasting import Broadcasting
 from bot.calendar import MeetingInfo, calendar_for, meetings_in_file
-from bot.checkin import EvaluationAttendance
 from bot.clock import AdjustableClock
 from bot.connector import close_adapter, create_fast_adapter
 from bot.delivery import Dispatcher
@@ -46,6 +47,7 @@ from bot.handler import DalaLabBot
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language, use_now
 from bot.leader import LeaderElection
+from bot.meeting_messages import LocalDay
 from bot.outbox_sender import OutboxSender
 from bot.privacy import RetentionPlanner, build_privacy
 from bot.proactive import Messenger
@@ -57,7 +59,6 @@ from bot.settings import Settings, SettingsError
 from bot.triad_rounds import TriadService
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
-from storage.checkins import CheckInRepository
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.evaluations import EvaluationRepository
@@ -66,6 +67,7 @@ from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.state import LeanConversationState, LeanUserState, SqlStorage
+from storage.substitutes import SubstituteRepository
 from storage.triads import TriadRepository
 
 log = logging.getLogger("dalalab")
@@ -157,14 +159,14 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     messenger = Messenger(adapter, people, settings.app_id)
     evaluations = EvaluationRepository(sessions)
     reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
-    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock,
-                                           EvaluationAttendance(CheckInRepository(sessions)))
+    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock)
     results = EvaluationResults(evaluations, projects, clock, settings.anonymity_threshold)
     followups = FollowUps.build(settings, sessions, results, downloads, lambda: components.scheduler, clock)
     exchange = Exchange.build(settings, sessions, downloads, lambda: components.scheduler, clock)
     privacy, retention = build_privacy(settings, sessions, people, downloads, clock)
     planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
-    sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url)
+    sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url, outbox,
+                          LocalDay(clock, settings.zone, settings.quiet))
     dispatcher = Dispatcher(outbox, sender, limiter or RateLimiter(time.monotonic, margin=SAFETY_MARGIN), clock,
                             lease_seconds=settings.stale_claim_seconds)
     for kind, renderer in followups.renderers.items():
@@ -180,7 +182,10 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
             components.scheduler.plan_soon()
 
     service = RegistrationService(projects, registrations, clock)
-    registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change)
+    absence = AbsenceActions(AbsenceService(projects, registrations, attendance, SubstituteRepository(sessions), clock),
+                             projects, messenger, settings.base_url)
+    registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change,
+                                               absence.claim)
     storage = SqlStorage(sessions)
     conversation_state = LeanConversationState(storage)
     text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),
@@ -201,7 +206,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
                            settings.zone, clock),
         MessageActions(projects, broadcasts, broadcasting, outbox, people, lambda: components.scheduler,
                        settings.zone, clock),
-        AttendanceActions(attendance, projects, registrations, clock),
+        absence,
         EvaluationActions(EvaluationService(evaluations, registrations, projects, clock), evaluations),
         ResultActions(results, projects, downloads, settings.base_url, settings.zone, clock),
         *followups.features,

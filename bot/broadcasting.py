@@ -54,7 +54,7 @@ class Broadcasting:
             return [person(p) for p in await self._registrations.people_in_project(project.id, audience.value)]
         meeting_id = int(audience.value)
         answered = await self._attendance.answers(meeting_id)
-        return [person(p) for p in await self._registrations.people_for_meeting(meeting_id) if p not in answered]
+        return [person(p) for p in await self._registrations.expected_at_meeting(meeting_id) if p not in answered]
 
     async def schedule(self, broadcast: Broadcast, project: Project) -> int:
         """Put a confirmed message into the outbox; returns how many recipients it goes to."""
@@ -65,12 +65,18 @@ class Broadcasting:
         await self._outbox.plan(planned)
         return len(planned)
 
-    async def remind_now(self, project: Project, meeting_id: int) -> int:
-        """`påminn`: the meeting's reminder now, to registered people not yet reminded of it."""
+    async def remind_audience(self, meeting_id: int) -> list[str]:
+        """Who a `påminn` would reach now: those expected at the meeting (not away; substitutes
+        included) who have had no reminder of it yet."""
         reminded = await self._outbox.sent_recipients("reminder", f"meeting:{meeting_id}:")
-        recipients = [person(p) for p in await self._registrations.people_for_meeting(meeting_id)]
+        return [r for r in (person(p) for p in await self._registrations.expected_at_meeting(meeting_id))
+                if r not in reminded]
+
+    async def remind_now(self, project: Project, meeting_id: int) -> int:
+        """`påminn`, confirmed: the meeting's reminder now to ``remind_audience``; returns how many
+        were new (a second confirmation plans nothing)."""
         due = next_allowed(self._clock(), self._zone, self._quiet)
         planned = [PlannedDelivery("reminder", f"meeting:{meeting_id}:now", r, due, project.id,
-                                   {"meeting_id": meeting_id, "offset": "now"}) for r in recipients
-                   if r not in reminded]
+                                   {"meeting_id": meeting_id, "offset": "now"})
+                   for r in await self.remind_audience(meeting_id)]
         return await self._outbox.plan(planned)

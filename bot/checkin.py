@@ -1,6 +1,7 @@
-"""Attendance at meetings as use cases: the check-in card planned for the meeting's start (to the
-project channel and 1:1), a participant's "Jag är här", the coordinator's attendance list, and who
-gets the evaluation once attendance is known. Plain Python over repositories and a clock."""
+"""Attendance at meetings as use cases: the check-in card planned for the meeting's start (one post in
+the project channel), a participant's "Jag är här" and the coordinator's attendance list with
+absences and substitutes. Check-ins are recorded for the report; they never decide who gets the
+evaluation. Plain Python over repositories and a clock."""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.reminder_planner import channel, person
+from bot.reminder_planner import channel
 from storage.checkins import CheckInRepository, PresenceChange
-from storage.models import Meeting, Project
+from storage.models import Meeting, Project, Registration
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ACTIVE_STATES, ProjectRepository
 from storage.registrations import RegistrationRepository
+from storage.substitutes import SubstituteRepository
 
 Clock = Callable[[], datetime]
 KIND = "checkin"
 OPENS_BEFORE = timedelta(minutes=30)
 """People arriving early can check in half an hour before the start; check-in closes at the end."""
 PLAN_AHEAD = timedelta(days=2)
-EVALUATION_KINDS = ("evaluation", "evaluation_nudge")
 PRESENT_PREFIX = "present_"
 
 
@@ -73,16 +74,16 @@ class CheckInPlanner:
         return planned
 
     async def _plan_meeting(self, project: Project, meeting: Meeting) -> int:
+        """One post in the project channel per meeting; nothing 1:1 (people had their reminders,
+        and the evaluation does not depend on checking in)."""
+        if not project.channel_conversation_id:
+            return 0
         source = f"{KIND}:{meeting.id}"
         # A meeting that moved takes its planned check-in along.
         await self._outbox.reschedule(KIND, source, meeting.starts_at, meeting.ends_at)
-        recipients = [person(p) for p in await self._registrations.people_for_meeting(meeting.id)]
-        if project.channel_conversation_id:
-            recipients.append(channel(project.channel_conversation_id))
         return await self._outbox.plan([
-            PlannedDelivery(KIND, source, recipient, meeting.starts_at, project.id, {"meeting_id": meeting.id},
-                            meeting.ends_at)
-            for recipient in recipients
+            PlannedDelivery(KIND, source, channel(project.channel_conversation_id), meeting.starts_at, project.id,
+                            {"meeting_id": meeting.id}, meeting.ends_at)
         ])
 
 
@@ -118,7 +119,9 @@ class CheckInService:
         if meeting is None:
             return None
         now = self._clock()
-        if person_id not in await self._registrations.people_for_meeting(meeting.id):
+        # Someone who said they could not come and came anyway may check in too.
+        if (person_id not in await self._registrations.people_for_meeting(meeting.id, [person_id])
+                and person_id not in await self._registrations.expected_at_meeting(meeting.id, [person_id])):
             return NotRegistered(meeting)
         if not checkin_open(meeting, now):
             return NotOpen(meeting, now < meeting.starts_at)
@@ -132,6 +135,10 @@ class ListedParticipant:
     name: str
     organisation: str
     present: bool
+    absent: bool = False
+    """Said they cannot come (a reminder's "Jag kan inte")."""
+    stands_in_for: str = ""
+    """For a colleague sent to this meeting only: the name of the person whose place it is."""
 
 
 @dataclass(frozen=True)
@@ -144,42 +151,50 @@ class AttendanceSheet:
     def present_count(self) -> int:
         return sum(1 for p in self.participants if p.present)
 
+    @property
+    def absent_count(self) -> int:
+        return sum(1 for p in self.participants if p.absent)
+
+    @property
+    def substitute_count(self) -> int:
+        return sum(1 for p in self.participants if p.stands_in_for)
+
 
 class AttendanceList:
-    """The coordinator marks who was there, from the list of people registered for the meeting."""
+    """The coordinator marks who was there, from the list of people registered for the meeting
+    (those who said they cannot come marked so) and the colleagues sent in their place."""
 
-    def __init__(self, registrations: RegistrationRepository, checkins: CheckInRepository, clock: Clock) -> None:
+    def __init__(self, registrations: RegistrationRepository, checkins: CheckInRepository,
+                 substitutes: SubstituteRepository, clock: Clock) -> None:
         self._registrations = registrations
         self._checkins = checkins
+        self._substitutes = substitutes
         self._clock = clock
 
     async def sheet(self, project: Project, meeting: Meeting) -> AttendanceSheet:
         present = await self._checkins.present(meeting.id)
+        away = (await self._substitutes.absence([meeting.id]))[meeting.id]
+        registered = [r for r in await self._registrations.for_export(project.id)
+                      if r.status == "registered" and meeting.id in {link.meeting_id for link in r.meetings}]
         people = [
-            ListedParticipant(r.person_id, r.name, r.organisation_other or r.organisation.name,
-                              r.person_id in present)
-            for r in await self._registrations.for_export(project.id)
-            if r.status == "registered" and meeting.id in {link.meeting_id for link in r.meetings}
+            ListedParticipant(r.person_id, r.name, _organisation(r), r.person_id in present, r.person_id in away.absent)
+            for r in registered
+        ]
+        holders = {r.person_id: r for r in registered}
+        names = await self._substitutes.names(away.substitutes)
+        people += [
+            ListedParticipant(colleague, names.get(colleague, ""), _organisation(holders[holder]),
+                              colleague in present, stands_in_for=holders[holder].name)
+            for colleague, holder in sorted(away.substitutes.items()) if holder in holders
         ]
         return AttendanceSheet(project, meeting, people)
 
     async def save(self, meeting: Meeting, values: Mapping[str, Any]) -> PresenceChange:
         """Raises ValueError for a tampered card (nothing is stored then)."""
         allowed = set(await self._registrations.people_for_meeting(meeting.id))
+        allowed |= set((await self._substitutes.absence([meeting.id]))[meeting.id].substitutes)
         return await self._checkins.set_presence(meeting.id, parse_presence(values, allowed), self._clock())
 
 
-class EvaluationAttendance:
-    """Who is asked to evaluate a meeting: everyone registered, or, once anyone has checked in,
-    only those marked present (cards already planned for the others are withdrawn)."""
-
-    def __init__(self, checkins: CheckInRepository) -> None:
-        self._checkins = checkins
-
-    async def invitees(self, meeting_id: int, registered: Sequence[int], source: str) -> list[int]:
-        present = await self._checkins.present(meeting_id)
-        if not present:
-            return list(registered)
-        invited = [p for p in registered if p in present]
-        await self._checkins.keep_only(EVALUATION_KINDS, source, [person(p) for p in invited])
-        return invited
+def _organisation(registration: Registration) -> str:
+    return registration.organisation_other or registration.organisation.name

@@ -47,6 +47,14 @@ class NotRelevant(Exception):
     """Nothing to send any more (the person cancelled, the meeting is gone)."""
 
 
+class Deferred(Exception):
+    """Not now: the row waits until ``until`` (a claim that does not count as an attempt)."""
+
+    def __init__(self, reason: str, until: datetime) -> None:
+        super().__init__(reason)
+        self.until = until
+
+
 class Sender(Protocol):
     async def send(self, delivery: Delivery) -> str | None:
         """Send one delivery; returns the activity id. Raises DeliveryError or NotRelevant.
@@ -60,6 +68,8 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    deferred: int = 0
+    """Rows put back for later by the sender (e.g. a second message about a meeting on one day)."""
     taken_over: int = 0
     """Rows this dispatcher had claimed but no longer owned when it came to them (lease ran out)."""
     errors: list[str] = field(default_factory=list)
@@ -194,6 +204,9 @@ class Dispatcher:
         except NotRelevant as reason:
             report.skipped += 1
             return Outcome.skipped(delivery.id, delivery.attempts, str(reason))
+        except Deferred as later:
+            report.deferred += 1
+            return Outcome.deferred(delivery.id, delivery.attempts, str(later), later.until)
         except DeliveryError as error:
             return self._after_failure(delivery, error, report)
         except Exception as error:  # noqa: BLE001 - an unexpected bug must not stop the other sends

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.checkin import EvaluationAttendance
 from bot.evaluation_rules import (
     DEFAULT_NUDGE_AFTER,
     AnswerInvalid,
@@ -32,14 +31,12 @@ RECENT = timedelta(days=14)
 
 class EvaluationPlanner:
     def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository,
-                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock,
-                 attendance: EvaluationAttendance | None = None) -> None:
+                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock) -> None:
         self._projects = projects
         self._registrations = registrations
         self._evaluations = evaluations
         self._outbox = outbox
         self._clock = clock
-        self._attendance = attendance
 
     async def plan_all(self) -> int:
         """Evaluations for meetings that have started; cards due when they end (+ delay), one
@@ -61,11 +58,10 @@ class EvaluationPlanner:
         evaluation = await self._evaluations.ensure(meeting.id, questions, opens, closes)
         if evaluation.closed_at is not None:
             return 0
-        people = await self._registrations.people_for_meeting(meeting.id)
+        # Everyone expected at the meeting: registered for it and not away, plus substitutes.
+        # Checking in is not asked for (people forget to tap it).
+        people = await self._registrations.expected_at_meeting(meeting.id)
         source = f"evaluation:{evaluation.id}"
-        if self._attendance is not None:
-            # Once anyone has checked in, only those marked present are asked (bot/checkin.py).
-            people = await self._attendance.invitees(meeting.id, people, source)
         payload = {"evaluation_id": evaluation.id}
         nudge_at = evaluation.opens_at + DEFAULT_NUDGE_AFTER
         return await self._outbox.plan(
@@ -134,6 +130,8 @@ class EvaluationService:
     async def _organisation(self, evaluation: Evaluation, person_id: int) -> str:
         meeting = await self._projects.meeting(evaluation.meeting_id)
         registration = await self._registrations.find(meeting.project_id, person_id) if meeting else None
+        if registration is None and meeting is not None:
+            registration = await self._registrations.stood_in_for(meeting.id, person_id)
         if registration is None:
             return ""
         return registration.organisation_other or registration.organisation.name

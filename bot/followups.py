@@ -31,6 +31,7 @@ from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.reports import ReportRepository
+from storage.substitutes import SubstituteRepository
 
 Clock = Callable[[], datetime]
 
@@ -63,10 +64,12 @@ class FollowUps:
         checkins, alumni, outbox = CheckInRepository(sessions), AlumniRepository(sessions), Outbox(sessions)
         broadcasts = BroadcastRepository(sessions)
         alumni_service = AlumniService(alumni, broadcasts, outbox, clock, settings.zone, settings.quiet)
+        attendance = AttendanceList(registrations, checkins, SubstituteRepository(sessions), clock)
         features: list[Feature] = [
             CheckInActions(CheckInService(projects, registrations, checkins, clock)),
-            AttendanceListActions(projects, AttendanceList(registrations, checkins, clock), clock),
-            ReportActions(ReportService(ReportRepository(sessions), checkins, results, clock), projects, downloads,
+            AttendanceListActions(projects, attendance, clock),
+            ReportActions(ReportService(ReportRepository(sessions), checkins, results, clock,
+                                        SubstituteRepository(sessions)), projects, downloads,
                           settings.base_url, settings.zone, clock),
             AlumniCoordinatorActions(alumni_service, projects, broadcasts, scheduler),
             AlumniParticipantActions(alumni_service, projects, registrations, ExpertiseRepository(sessions)),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from botbuilder.schema import Activity
@@ -15,12 +16,14 @@ from msrest.exceptions import ClientRequestError
 from bot.actions import card_activity
 from bot.cards.evaluation import evaluation_card
 from bot.cards.reminder import broadcast_card, reminder_card, update_card
-from bot.delivery import DeliveryError, NotRelevant
+from bot.delivery import Deferred, DeliveryError, NotRelevant
 from bot.evaluation_rules import questions_from_json
+from bot.meeting_messages import Defer, LocalDay, Skip, day_start, same_day_decision
 from bot.proactive import Messenger
 from bot.retry import parse_retry_after
 from storage.evaluations import EvaluationRepository
 from storage.models import Conversation, Delivery
+from storage.outbox import Outbox
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 
@@ -32,8 +35,12 @@ Renderer = Callable[[Delivery], Awaitable[Activity]]
 
 class OutboxSender:
     def __init__(self, messenger: Messenger, projects: ProjectRepository, registrations: RegistrationRepository,
-                 broadcasts: Any, evaluations: EvaluationRepository, public_url: str) -> None:
+                 broadcasts: Any, evaluations: EvaluationRepository, public_url: str, outbox: Outbox,
+                 day: LocalDay) -> None:
+        """``outbox`` and ``day``: what people were sent today, for the one-message-a-day rule."""
         self._evaluations = evaluations
+        self._outbox = outbox
+        self._day = day
         self._messenger = messenger
         self._projects = projects
         self._registrations = registrations
@@ -93,20 +100,51 @@ class OutboxSender:
         activity = await _once(self._batch.cards, (delivery.kind, meeting_id, offset),
                                lambda: self._meeting_card(delivery.kind, meeting_id, offset))
         person = delivery.recipient.removeprefix("person:")
-        if person != delivery.recipient and not await self._registered(meeting_id, int(person)):
-            raise NotRelevant("no longer registered for the meeting")
+        if person != delivery.recipient:
+            if not await self._expected(meeting_id, int(person)):
+                raise NotRelevant("not expected at the meeting (cannot come, or no longer registered)")
+            await self._one_a_day(delivery, int(person), meeting_id)
         return activity
 
-    async def _registered(self, meeting_id: int, person_id: int) -> bool:
-        """Whether the person is still registered for the meeting: read once for the whole batch
-        (its own recipients only), or on its own for a send outside a prepared batch."""
+    async def _expected(self, meeting_id: int, person_id: int) -> bool:
+        """Whether the person is still expected at the meeting (registered and not away, or sent in
+        someone's place): read once for the whole batch (its own recipients only), or on its own
+        for a send outside a prepared batch."""
         if person_id not in self._batch.people:
-            return bool(await self._registrations.people_for_meeting(meeting_id, [person_id]))
+            return bool(await self._registrations.expected_at_meeting(meeting_id, [person_id]))
 
         async def read() -> frozenset[int]:
-            return frozenset(await self._registrations.people_for_meeting(meeting_id, self._batch.people))
+            return frozenset(await self._registrations.expected_at_meeting(meeting_id, self._batch.people))
 
         return person_id in await _once(self._batch.registered, meeting_id, read)
+
+    async def _one_a_day(self, delivery: Delivery, person_id: int, meeting_id: int,
+                         evaluation_id: int | None = None) -> None:
+        """Nobody hears twice about a meeting on one day (bot/meeting_messages.py): raises NotRelevant
+        or Deferred when this message would be the second. What the batch has already chosen to
+        send counts as sent."""
+        now = self._day.clock()
+        since = day_start(now, self._day.zone)
+        sources = [f"evaluation:{evaluation_id}"] if evaluation_id is not None else []
+        recipient = delivery.recipient
+
+        async def read(recipients: Collection[str]) -> dict[str, list[datetime]]:
+            return await self._outbox.sent_about(recipients, sources, [f"meeting:{meeting_id}:"], since)
+
+        chosen: list[datetime] = []
+        if person_id in self._batch.people:
+            people = [f"person:{p}" for p in self._batch.people]
+            sent = await _once(self._batch.sent_today, (meeting_id, evaluation_id, since), lambda: read(people))
+            chosen = self._batch.chosen.setdefault((meeting_id, recipient), [])
+        else:
+            sent = await read([recipient])
+        decision = same_day_decision(delivery.kind, now, [*sent.get(recipient, []), *chosen], self._day.zone,
+                                     self._day.quiet)
+        if isinstance(decision, Skip):
+            raise NotRelevant(decision.reason)
+        if isinstance(decision, Defer):
+            raise Deferred("a message about the meeting went to this person today", decision.until)
+        chosen.append(now)
 
     async def _meeting_card(self, kind: str, meeting_id: int, offset: str) -> Activity:
         """The reminder or change notice of a meeting: the same for everyone, so rendered once a batch."""
@@ -133,11 +171,14 @@ class OutboxSender:
             raise NotRelevant("the meeting no longer exists")
         person_id = int(delivery.recipient.split(":", 1)[1])
         if delivery.kind == "evaluation":
-            if person_id not in await self._registrations.people_for_meeting(meeting.id):
-                raise NotRelevant("no longer registered for the meeting")
+            if person_id not in await self._registrations.expected_at_meeting(meeting.id, [person_id]):
+                raise NotRelevant("not expected at the meeting (cannot come, or no longer registered)")
+            await self._one_a_day(delivery, person_id, meeting.id, evaluation.id)
             await self._evaluations.invite(evaluation.id, person_id)
         elif await self._evaluations.invite_state(evaluation.id, person_id) is not False:
             raise NotRelevant("answered already, or never asked")
+        else:
+            await self._one_a_day(delivery, person_id, meeting.id, evaluation.id)
         card = evaluation_card(evaluation.id, project.name, meeting.number, meeting.title,
                                questions_from_json(evaluation.questions), evaluation.closes_at,
                                nudge=delivery.kind == "evaluation_nudge")
@@ -152,6 +193,11 @@ class _Batch:
     people: frozenset[int] = frozenset()
     registered: dict[int, asyncio.Future[frozenset[int]]] = field(default_factory=dict)
     cards: dict[tuple[str, int, str], asyncio.Future[Activity]] = field(default_factory=dict)
+    sent_today: dict[tuple[int, int | None, datetime], asyncio.Future[dict[str, list[datetime]]]] = field(
+        default_factory=dict)
+    """(meeting, evaluation, day) -> recipient -> when the batch's people were sent something about it today."""
+    chosen: dict[tuple[int, str], list[datetime]] = field(default_factory=dict)
+    """(meeting, recipient) -> messages about it this batch has let through (not yet recorded as sent)."""
 
 
 async def _once(memo: dict[K, asyncio.Future[V]], key: K, read: Callable[[], Awaitable[V]]) -> V:

@@ -16,7 +16,7 @@ Format::
     state: open                          # optional: planned, open, running, finished or alumni
     registration_closed: false           # optional: true when registration was closed by hand
     contact: linnea.hassis@regiondalarna.se, 023-77 70 04
-    reminders: 7d,1d,morning             # optional: days before (at the meeting's time) and/or morning
+    reminders: 7d,1d                     # optional, the default: days before (at the meeting's time), "morning"
     evaluation_questions:                # optional; the region's default questions when left out
       - key: knowledge                   # [a-z_], unique
         text: Träffen gav mig nya kunskaper
@@ -108,7 +108,7 @@ class ProjectSpec:
     registration_closed: bool = False
     contact: str = ""
     meetings: tuple[MeetingSpec, ...] = ()
-    reminders: str = "7d,1d,morning"
+    reminders: str = "7d,1d"
     evaluation_questions: tuple[Question, ...] | None = None
     """None: the region's default questions."""
 
@@ -269,7 +269,7 @@ def _meeting(item: object, position: int, zone: ZoneInfo) -> MeetingSpec:
 
 def _reminders(raw: object) -> str:
     if raw is None:
-        return "7d,1d,morning"
+        return "7d,1d"
     text = str(raw).strip()
     try:
         parse_offsets(text)

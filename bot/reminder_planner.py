@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.meeting_messages import one_a_day
 from bot.reminders import QuietHours, due_time, next_allowed, parse_offsets
 from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
@@ -72,12 +73,12 @@ class ReminderPlanner:
 
     async def _reminders(self, project: Project, meeting: Meeting) -> list[PlannedDelivery]:
         now = self._clock()
-        recipients = [person(p) for p in await self._registrations.people_for_meeting(meeting.id)]
-        if project.channel_conversation_id:
-            recipients.append(channel(project.channel_conversation_id))
+        # 1:1 only: the channel gets one post per meeting, the check-in card (bot/checkin.py).
+        recipients = [person(p) for p in await self._registrations.expected_at_meeting(meeting.id)]
         planned = []
-        for offset in parse_offsets(project.reminder_offsets):
-            due = due_time(meeting.starts_at, offset, self._zone, self._quiet)
+        dues = [(offset, due_time(meeting.starts_at, offset, self._zone, self._quiet))
+                for offset in parse_offsets(project.reminder_offsets)]
+        for offset, due in one_a_day(dues, self._zone):
             if due <= now:
                 # Planned late (a registration the day before): the earlier reminders are not sent.
                 continue
@@ -102,7 +103,7 @@ class ReminderPlanner:
                 continue
             due = due_time(meeting.starts_at, offset, self._zone, self._quiet)
             await self._outbox.reschedule("reminder", source, due, meeting.starts_at)
-        people = await self._registrations.people_for_meeting(meeting.id)
+        people = await self._registrations.expected_at_meeting(meeting.id)
         source = f"meeting:{meeting.id}:v{meeting.sequence}"
         due = next_allowed(now, self._zone, self._quiet)
         new = await self._outbox.plan([

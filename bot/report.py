@@ -4,13 +4,14 @@ attendance per municipality, the evaluation per meeting and for the project, cas
 the homework response rate.
 
 Who took part in a meeting: the people marked present when anyone was (attendance is known), else
-the people registered for it. Only meetings that have started count as held.
+the people registered for it who did not say they cannot come. A colleague sent in someone's place
+counts as that place. Only meetings that have started count as held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.evaluation_results import HIGH_STEPS, MeetingResult, percent_half_up
@@ -29,6 +30,10 @@ class MeetingFacts:
     starts_at: datetime
     present: frozenset[int]
     """People marked present; empty when nobody checked in (attendance unknown)."""
+    absent: frozenset[int] = frozenset()
+    """People registered for the meeting who said they cannot come."""
+    substitutes: Mapping[int, int] = field(default_factory=dict)
+    """Colleague sent in someone's place -> the place holder (counted as the holder's municipality)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class MeetingFigures:
     registered: int
     participants: int
     attendance_known: bool
+    absent: int = 0
+    """Said they cannot come."""
+    substitutes: int = 0
+    """Colleagues who came (or were to come) in someone's place."""
 
 
 @dataclass(frozen=True)
@@ -142,15 +151,21 @@ def registered_for(meeting_id: int, registrations: Sequence[RegistrationFact]) -
 
 
 def participants_of(meeting: MeetingFacts, registrations: Sequence[RegistrationFact]) -> set[int]:
-    """Those present when attendance is known, otherwise those registered for the meeting."""
-    return set(meeting.present) if meeting.present else registered_for(meeting.meeting_id, registrations)
+    """Those present when attendance is known, otherwise those registered for the meeting who did not
+    say they cannot come, and the places a colleague took. A colleague counts as the place holder
+    (so as the holder's municipality); a place counts once."""
+    if meeting.present:
+        return {meeting.substitutes.get(p, p) for p in meeting.present}
+    registered = registered_for(meeting.meeting_id, registrations)
+    return (registered - meeting.absent) | (set(meeting.substitutes.values()) & registered)
 
 
 def _meeting_figures(meeting: MeetingFacts, data: ReportInput, participants: set[int]) -> MeetingFigures:
     held = meeting.starts_at <= data.now
     return MeetingFigures(meeting.number, meeting.title, meeting.starts_at, held,
                           len(registered_for(meeting.meeting_id, data.registrations)),
-                          len(participants) if held else 0, bool(meeting.present))
+                          len(participants) if held else 0, bool(meeting.present), len(meeting.absent),
+                          len(meeting.substitutes))
 
 
 def organisation_figures(registrations: Sequence[RegistrationFact], held: Sequence[set[int]],

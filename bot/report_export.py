@@ -72,7 +72,8 @@ def _fill_table(sheet: Worksheet, headers: list[str], rows: Sequence[Sequence[Ce
 
 def _meeting_table(report: ProjectReport) -> tuple[list[str], list[list[Cell]]]:
     headers = [t(f"report.column.{key}") for key in ("meeting", "title", "date", "registered", "participants",
-                                                      "attendance_known", "answered", "invited", "response_rate")]
+                                                      "attendance_known", "answered", "invited", "response_rate",
+                                                      "absent", "substitutes")]
     results = {r.meeting_number: r for r in report.evaluation.meetings}
     rows: list[list[Cell]] = []
     for meeting in report.meetings:
@@ -81,7 +82,8 @@ def _meeting_table(report: ProjectReport) -> tuple[list[str], list[list[Cell]]]:
         rows.append([meeting.number, meeting.title, meeting.starts_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT),
                      meeting.registered, meeting.participants if meeting.held else None,
                      known if meeting.held else None, result.answered if result else None,
-                     result.invited if result else None, result.response_rate_percent if result else None])
+                     result.invited if result else None, result.response_rate_percent if result else None,
+                     meeting.absent, meeting.substitutes])
     return headers, rows
 
 

@@ -1,5 +1,5 @@
-"""Gathering a project's report: registrations, check-ins, the closed evaluations, case examples
-and homework, turned into figures by ``bot.report``."""
+"""Gathering a project's report: registrations, check-ins, absences and substitutes, the closed
+evaluations, case examples and homework, turned into figures by ``bot.report``."""
 
 from __future__ import annotations
 
@@ -11,21 +11,25 @@ from bot.report import EvaluationFigures, MeetingFacts, ProjectReport, ReportInp
 from storage.checkins import CheckInRepository
 from storage.models import Project
 from storage.reports import ReportRepository
+from storage.substitutes import SubstituteRepository
 
 Clock = Callable[[], datetime]
 
 
 class ReportService:
     def __init__(self, reports: ReportRepository, checkins: CheckInRepository, results: EvaluationResults,
-                 clock: Clock) -> None:
+                 clock: Clock, substitutes: SubstituteRepository) -> None:
         self._reports = reports
+        self._substitutes = substitutes
         self._checkins = checkins
         self._results = results
         self._clock = clock
 
     async def for_project(self, project: Project) -> ProjectReport:
         present = await self._checkins.present_in_project(project.id)
-        meetings = [MeetingFacts(m.id, m.number, m.title, m.starts_at, frozenset(present.get(m.id, set())))
+        away = await self._substitutes.absence([m.id for m in project.meetings])
+        meetings = [MeetingFacts(m.id, m.number, m.title, m.starts_at, frozenset(present.get(m.id, set())),
+                                 away[m.id].absent, away[m.id].substitutes)
                     for m in project.meetings]
         results = await self._results.for_project(project)
         evaluation = EvaluationFigures(results.results, project_shares(results.results, results.questions),

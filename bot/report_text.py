@@ -79,3 +79,9 @@ def evaluation_lines(report: ProjectReport) -> list[str]:
     lines += [t("report.evaluation_project", question=share.question, share=share.share_percent, n=share.answered)
               for share in report.evaluation.project if share.share_percent is not None]
     return lines
+
+
+def absence_lines(report: ProjectReport) -> list[str]:
+    """Per meeting with any: how many said they cannot come and how many colleagues came instead."""
+    return [t("report.absence", number=m.number, absent=m.absent, substitutes=m.substitutes)
+            for m in report.meetings if m.absent or m.substitutes]

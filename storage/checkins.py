@@ -3,18 +3,15 @@ attendance row (``checked_in_at``) beside the RSVP answer."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Attendance, Delivery, Meeting
-
-NOT_PRESENT = "not at the meeting"
-"""Why a delivery was withdrawn by ``keep_only`` (only those rows are restored by it)."""
+from storage.models import Attendance, Meeting
 
 
 @dataclass(frozen=True)
@@ -88,24 +85,6 @@ class CheckInRepository:
             for meeting_id, person_id in rows.tuples():
                 present.setdefault(meeting_id, set()).add(person_id)
             return present
-
-    async def keep_only(self, kinds: Collection[str], source: str, recipients: Collection[str]) -> int:
-        """Pending deliveries of ``source`` go only to ``recipients``: the others are cancelled, and
-        rows of recipients cancelled by an earlier call (they checked in late) are pending again.
-        Returns how many rows changed."""
-        kinds, keep = list(kinds), list(recipients)
-        async with self._sessions.begin() as session:
-            ours = and_(Delivery.kind.in_(kinds), Delivery.source == source)
-            dropped = await session.execute(
-                update(Delivery).where(ours, Delivery.state == "pending", Delivery.recipient.not_in(keep))
-                .values(state="cancelled", last_error=NOT_PRESENT)
-            )
-            restored = await session.execute(
-                update(Delivery).where(ours, Delivery.state == "cancelled", Delivery.last_error == NOT_PRESENT,
-                                       Delivery.recipient.in_(keep))
-                .values(state="pending", last_error="")
-            )
-            return (dropped.rowcount or 0) + (restored.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _row(session: AsyncSession, person_id: int, meeting_id: int, create: bool = True) -> Attendance | None:

@@ -125,7 +125,7 @@ class Project(Base):
     evaluation_questions: Mapped[str | None] = mapped_column(Text)
     """The project's own question set (JSON); None means the region's default questions."""
     evaluation_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
-    reminder_offsets: Mapped[str] = mapped_column(String(100), default="7d,1d,morning")
+    reminder_offsets: Mapped[str] = mapped_column(String(100), default="7d,1d")
     """When meetings are reminded: days before at the meeting's time of day, and/or "morning" of the day."""
     channel_conversation_id: Mapped[str | None] = mapped_column(String(1024))
     """The project's Teams channel (conversation id without ;messageid), where reminders are posted."""
@@ -220,6 +220,23 @@ class RegistrationMeeting(Base):
         ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
     )
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+
+
+class MeetingSubstitute(Base):
+    """A colleague sent to one meeting in place of someone who cannot come (the place stays the
+    holder's). Offered with a one-time code; ``person_id`` is set when the colleague takes it."""
+
+    __tablename__ = "meeting_substitute"
+    __table_args__ = (UniqueConstraint("registration_id", "meeting_id", name="uq_substitute_registration_meeting"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Delivery(Base):

@@ -14,7 +14,7 @@ at least once for those few rows, and the row keeps the note ``IN_DOUBT``. Every
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -222,6 +222,22 @@ class Outbox:
             )
             return set(rows)
 
+    async def sent_about(self, recipients: Collection[str], sources: Sequence[str], prefixes: Sequence[str],
+                         since: datetime) -> dict[str, list[datetime]]:
+        """When each of ``recipients`` was sent something since ``since`` from one of ``sources`` or
+        a source starting with one of ``prefixes`` (what a person has heard about a meeting today)."""
+        about = or_(Delivery.source.in_(list(sources)), *(Delivery.source.startswith(p) for p in prefixes))
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Delivery.recipient, Delivery.sent_at).where(
+                    Delivery.recipient.in_(list(recipients)), Delivery.state == "sent", Delivery.sent_at >= since,
+                    about))
+            sent: dict[str, list[datetime]] = {}
+            for recipient, at in rows.tuples():
+                if at is not None:
+                    sent.setdefault(recipient, []).append(at)
+            return sent
+
     async def _set(self, outcome: Outcome) -> bool:
         """Record one outcome. With ``attempts`` (the caller's claim) only while the caller still owns
         the row; returns whether a row changed."""
@@ -248,6 +264,12 @@ class Outcome:
     @classmethod
     def retry(cls, delivery_id: int, attempts: int | None, error: str, next_due: datetime) -> Outcome:
         return cls(delivery_id, attempts, {"state": "pending", "due_at": next_due, "last_error": error[:500]})
+
+    @classmethod
+    def deferred(cls, delivery_id: int, attempts: int | None, reason: str, due: datetime) -> Outcome:
+        """Pending again at ``due``; the claim is handed back, so it is not counted as an attempt."""
+        return cls(delivery_id, attempts, {"state": "pending", "due_at": due, "claimed_at": None,
+                                           "attempts": Delivery.attempts - 1, "last_error": reason[:500]})
 
     @classmethod
     def failed(cls, delivery_id: int, attempts: int | None, error: str) -> Outcome:

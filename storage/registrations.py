@@ -228,6 +228,19 @@ class RegistrationRepository:
         async with self._sessions() as session:
             return list(await session.scalars(query))
 
+    async def expected_at_meeting(self, meeting_id: int, among: Collection[int] | None = None) -> list[int]:
+        """Person ids expected at a meeting: registered for it and not away, plus the colleagues sent
+        in someone's place (storage/substitutes.py). Reminders and the evaluation go to these."""
+        from storage.substitutes import SubstituteRepository
+
+        return await SubstituteRepository(self._sessions).expected(meeting_id, among)
+
+    async def stood_in_for(self, meeting_id: int, person_id: int) -> Registration | None:
+        """The place a colleague stands in for at a meeting (their answers count for its organisation)."""
+        from storage.substitutes import SubstituteRepository
+
+        return await SubstituteRepository(self._sessions).holder_of(meeting_id, person_id)
+
     async def people_in_project(self, project_id: int, organisation_key: str | None = None) -> list[int]:
         async with self._sessions() as session:
             query = select(Registration.person_id).where(

@@ -1,5 +1,5 @@
-"""Coordinator messages, manual reminders, linking the project channel, and participants'
-answers to reminders ("Jag kommer" / "Jag kan inte")."""
+"""Coordinator messages, manual reminders and linking the project channel. (Participants' answers
+to reminders are in bot/actions/absence.py.)"""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from botbuilder.core import TurnContext
 from bot.actions import Action, int_value, replace_card, send_card
 from bot.actions.project_choice import chosen_project
 from bot.broadcasting import Audience, Broadcasting
-from bot.cards.messages import MAX_MESSAGE, compose_card, preview_card, status_card
-from bot.cards.reminder import rsvp_answer
+from bot.cards import card, paragraph
+from bot.cards.messages import MAX_MESSAGE, compose_card, preview_card, remind_preview_card, status_card
 from bot.i18n import format_when, t
 from bot.registration_rules import clean_text
 from bot.scheduler import Scheduler
 from bot.turn import Turn
-from storage.attendance import INTENTS, AttendanceRepository
 from storage.broadcasts import BroadcastRepository
 from storage.models import Project
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
-from storage.registrations import RegistrationRepository
 
 
 class MessageActions:
@@ -49,6 +47,7 @@ class MessageActions:
         self.verbs: Mapping[str, Action] = {
             "compose": self.compose, "broadcast_preview": self.preview, "broadcast_confirm": self.confirm,
             "broadcast_cancel": self.cancel, "delivery_status": self.status, "remind": self.remind,
+            "remind_confirm": self.remind_confirm, "remind_cancel": self.remind_cancel,
             "link_channel": self.link_channel,
         }
 
@@ -112,6 +111,8 @@ class MessageActions:
         await send_card(context, status_card(statuses, names))
 
     async def remind(self, context: TurnContext, turn: Turn) -> None:
+        """`påminn`: a preview of the next meeting's reminder with its audience; nothing is sent
+        until the coordinator confirms (as with `meddelande`)."""
         project = await self._project(context, turn, "remind")
         if project is None:
             return
@@ -119,11 +120,24 @@ class MessageActions:
         if meeting is None:
             await context.send_activity(t("schedule.no_next"))
             return
+        count = len(await self._broadcasting.remind_audience(meeting.id))
+        await send_card(context, remind_preview_card(project, meeting, count))
+
+    async def remind_confirm(self, context: TurnContext, turn: Turn) -> None:
+        project_id, meeting_id = int_value(turn.value, "project_id"), int_value(turn.value, "meeting_id")
+        project = await self._projects.by_id(project_id) if project_id else None
+        meeting = next((m for m in project.meetings if m.id == meeting_id), None) if project else None
+        if project is None or meeting is None:
+            await context.send_activity(t("card.unknown_action"))
+            return
         count = await self._broadcasting.remind_now(project, meeting.id)
-        await context.send_activity(t("remind.queued", count=count, number=meeting.number))
+        await replace_card(context, card([paragraph(t("remind.queued", count=count, number=meeting.number))]))
         scheduler = self._scheduler()
         if scheduler is not None:
             scheduler.wake_at(self._clock())
+
+    async def remind_cancel(self, context: TurnContext, turn: Turn) -> None:
+        await replace_card(context, card([paragraph(t("remind.cancelled"))]))
 
     async def link_channel(self, context: TurnContext, turn: Turn) -> None:
         channel_data = context.activity.channel_data if isinstance(context.activity.channel_data, dict) else {}
@@ -163,33 +177,6 @@ class MessageActions:
         if moment < self._clock().astimezone(self._zone).replace(second=0, microsecond=0):
             raise ValueError(t("compose.when_past"))
         return moment.astimezone(ZoneInfo("UTC"))
-
-
-class AttendanceActions:
-    """Participants answer a reminder: "Jag kommer" / "Jag kan inte"."""
-
-    def __init__(self, attendance: AttendanceRepository, projects: ProjectRepository,
-                 registrations: RegistrationRepository, clock: Callable[[], datetime]) -> None:
-        self._attendance = attendance
-        self._projects = projects
-        self._registrations = registrations
-        self._clock = clock
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"rsvp": self.rsvp}
-
-    async def rsvp(self, context: TurnContext, turn: Turn) -> None:
-        meeting_id = int_value(turn.value, "meeting_id")
-        intent = turn.value.get("intent")
-        meeting = await self._projects.meeting(meeting_id) if meeting_id else None
-        if meeting is None or intent not in INTENTS or turn.person_id is None:
-            await context.send_activity(t("card.unknown_action"))
-            return
-        if turn.person_id not in await self._registrations.people_for_meeting(meeting.id):
-            await context.send_activity(t("rsvp.not_registered", number=meeting.number))
-            return
-        await self._attendance.answer(turn.person_id, meeting.id, str(intent), self._clock())
-        registration = await self._registrations.find(meeting.project_id, turn.person_id)
-        await send_card(context, rsvp_answer(str(intent), meeting, registration.id if registration else None))
 
 
 def _audience_label(audience: Audience) -> str:

@@ -4,7 +4,7 @@ cancelling (telling whoever moves up from the waitlist) and handing a place to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -12,6 +12,7 @@ from botbuilder.core.teams import TeamsInfo
 
 from bot.actions import Action, card_activity, int_value, replace_card, send_card
 from bot.calendar import series_file
+from bot.cards import card, paragraph, submit
 from bot.cards.registration import (
     MeetingLine,
     MyRegistration,
@@ -37,8 +38,11 @@ log = logging.getLogger(__name__)
 
 class RegistrationActions:
     def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str,
-                 after_change: Callable[[], None] = lambda: None) -> None:
+                 after_change: Callable[[], None] = lambda: None,
+                 meeting_code: Callable[[TurnContext, Turn], Awaitable[bool]] | None = None) -> None:
+        """``meeting_code``: tries `ta över <kod>` as one meeting's code first (bot/actions/absence.py)."""
         self._service = service
+        self._meeting_code = meeting_code
         self._after_change = after_change
         self._messenger = messenger
         self._public_url = public_url.rstrip("/")
@@ -54,6 +58,7 @@ class RegistrationActions:
             "edit_registration": self.edit,
             "cancel_registration": self.ask_cancel,
             "cancel_confirmed": self.cancel,
+            "cancel_kept": self.keep,
             "transfer": self.transfer,
         }
 
@@ -119,6 +124,13 @@ class RegistrationActions:
         if result.promoted is not None:
             await self.tell_promoted(result.promoted, found[1])
 
+    async def keep(self, context: TurnContext, turn: Turn) -> None:
+        """*Nej, behåll platsen*: the question is replaced, so *Ja, avboka* cannot be pressed later."""
+        found = await self._own_registration(context, turn)
+        if found is not None:
+            await replace_card(context, _notice(t("cancel.kept", project=found[1].name),
+                                                [submit(t("mine.title"), "my_registrations")]))
+
     async def transfer(self, context: TurnContext, turn: Turn) -> None:
         found = await self._own_registration(context, turn)
         if found is None or turn.person_id is None:
@@ -130,6 +142,8 @@ class RegistrationActions:
         """`ta över <kod>`: the colleague takes the place; the previous holder is told."""
         if not turn.argument or turn.person_id is None:
             await context.send_activity(t("transfer.how"))
+            return
+        if self._meeting_code is not None and await self._meeting_code(context, turn):
             return
         email = await _teams_email(context, turn)
         try:
@@ -242,8 +256,8 @@ def _closed_text(project: Project) -> str:
     return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
 
 
-def _notice(text: str) -> dict[str, Any]:
-    return {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": text, "wrap": True}]}
+def _notice(text: str, actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return card([paragraph(text)], actions)
 
 
 def _lines(meetings: list[Meeting]) -> list[MeetingLine]:

@@ -1,5 +1,5 @@
 """Attendance cards: the check-in card at a meeting's start ("Jag är här"), its confirmation, and
-the coordinator's attendance list with a toggle per registered person."""
+the coordinator's attendance list with a toggle per registered person and per substitute."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
-from bot.checkin import PRESENT_PREFIX, AttendanceSheet
+from bot.checkin import PRESENT_PREFIX, AttendanceSheet, ListedParticipant
 from bot.i18n import format_span, format_time, t
 from storage.models import Meeting
 
@@ -32,6 +32,13 @@ def checked_in_card(name: str, meeting: Meeting, at: datetime, new: bool) -> Car
     return card([paragraph(checked_in_text(name, meeting, at, new))])
 
 
+def _listed(person: ListedParticipant) -> str:
+    title = f"{person.name} ({person.organisation})"
+    if person.stands_in_for:
+        return t("attendance.stands_in", person=title, holder=person.stands_in_for)
+    return t("attendance.absent", person=title) if person.absent else title
+
+
 def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card:
     meeting, project_id = sheet.meeting, sheet.project.id
     body: list[dict[str, Any]] = [
@@ -41,6 +48,8 @@ def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card
                     when=format_span(meeting.starts_at, meeting.ends_at))),
         paragraph(t("attendance.summary", present=sheet.present_count, registered=len(sheet.participants))),
     ]
+    if sheet.absent_count or sheet.substitute_count:
+        body.append(paragraph(t("attendance.away", absent=sheet.absent_count, substitutes=sheet.substitute_count)))
     others = [m for m in meetings if m.id != meeting.id]
     if others:
         body.append({"type": "ActionSet", "actions": [
@@ -50,7 +59,7 @@ def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card
         body.append(paragraph(t("attendance.nobody")))
         return card(body)
     body += [
-        {"type": "Input.Toggle", "id": f"{PRESENT_PREFIX}{p.person_id}", "title": f"{p.name} ({p.organisation})",
+        {"type": "Input.Toggle", "id": f"{PRESENT_PREFIX}{p.person_id}", "title": _listed(p),
          "value": "true" if p.present else "false", "valueOn": "true", "valueOff": "false"}
         for p in sheet.participants
     ]

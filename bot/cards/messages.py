@@ -1,4 +1,5 @@
-"""Cards for coordinators' messages: compose, preview with audience count, delivery status."""
+"""Cards for coordinators' messages: compose, preview with audience count, delivery status, and the
+preview of a `påminn`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
-from bot.i18n import format_when, t
+from bot.i18n import format_span, format_when, t
 from storage.models import Meeting, Organisation, Project
 from storage.outbox import DeliveryStatus
 
@@ -46,6 +47,21 @@ def preview_card(broadcast_id: int, text: str, audience_label: str, count: int, 
     actions = [submit(t("preview.send"), "broadcast_confirm", broadcast_id=broadcast_id),
                submit(t("preview.cancel"), "broadcast_cancel", broadcast_id=broadcast_id)]
     return card(body, actions)
+
+
+def remind_preview_card(project: Project, meeting: Meeting, count: int) -> Card:
+    body = [
+        heading(t("remind.preview_title", number=meeting.number)),
+        paragraph(project.name, weight="Bolder"),
+        paragraph(t("attendance.meeting", number=meeting.number, title=meeting.title,
+                    when=format_span(meeting.starts_at, meeting.ends_at))),
+        paragraph(t("remind.audience", count=count)),
+    ]
+    if not count:
+        return card(body + [paragraph(t("remind.nobody"))])
+    return card(body, [submit(t("remind.send", count=count), "remind_confirm", project_id=project.id,
+                              meeting_id=meeting.id),
+                       submit(t("preview.cancel"), "remind_cancel")])
 
 
 def status_card(statuses: Sequence[DeliveryStatus], names: dict[str, str]) -> Card:

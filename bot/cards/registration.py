@@ -189,7 +189,7 @@ def cancel_confirmation(registration_id: int, project_name: str) -> Card:
         [heading(t("cancel.question", project=project_name))],
         [
             submit(t("cancel.yes"), "cancel_confirmed", registration_id=registration_id),
-            submit(t("cancel.no"), "my_registrations"),
+            submit(t("cancel.no"), "cancel_kept", registration_id=registration_id),
         ],
     )
 

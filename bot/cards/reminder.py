@@ -46,12 +46,3 @@ def update_card(project_name: str, meeting: Meeting, calendar_url: str) -> Card:
 def broadcast_card(project_name: str, text: str) -> Card:
     return card([paragraph(t("broadcast.from", project=project_name), isSubtle=True, size="Small"),
                  paragraph(text)])
-
-
-def rsvp_answer(intent: str, meeting: Meeting, registration_id: int | None) -> Card:
-    if intent == "coming":
-        return card([paragraph(t("rsvp.thanks_coming", number=meeting.number,
-                                       when=format_span(meeting.starts_at, meeting.ends_at)))])
-    actions = [submit(t("mine.transfer"), "transfer", registration_id=registration_id)] if registration_id else []
-    return card([paragraph(t("rsvp.thanks_not_coming", number=meeting.number)),
-                 paragraph(t("rsvp.send_colleague"))], actions)

@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.report import ProjectReport
 from bot.report_text import (
     NONE,
+    absence_lines,
     evaluation_lines,
     homework_value,
     meeting_evaluation_line,
@@ -39,6 +40,7 @@ def report_card(project_id: int, report: ProjectReport) -> Card:
     if report.held:
         body.append(participants_chart(report))
         body.append(_organisation_table(report))
+    body += [paragraph(line, size="Small") for line in absence_lines(report)]
     body.append(paragraph(t("report.evaluation"), weight="Bolder", spacing="Medium"))
     body += [paragraph(line, spacing="Small") for line in _evaluation(report)]
     actions = [submit(t("report.export_xlsx"), "report_export", project_id=project_id, format="xlsx"),

@@ -28,6 +28,7 @@ from app import create_adapter
 from bot.broadcasting import Broadcasting
 from bot.connector import close_adapter
 from bot.delivery import Dispatcher
+from bot.meeting_messages import LocalDay
 from bot.outbox_sender import OutboxSender
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
@@ -267,7 +268,8 @@ async def test_every_recipient_gets_exactly_one_message_despite_429_and_503(
     adapter = create_adapter(Settings())
     messenger = Messenger(adapter, people, "")
     sender = OutboxSender(messenger, projects, registrations, BroadcastRepository(sessions),
-                          EvaluationRepository(sessions), "http://127.0.0.1:3978")
+                          EvaluationRepository(sessions), "http://127.0.0.1:3978", outbox,
+                          LocalDay(clock, STOCKHOLM, QuietHours()))
     # 7 in 15 requests fail, so a row may need many tries; the bound is what is tested elsewhere.
     dispatcher = Dispatcher(outbox, InFlight(sender, clock), RateLimiter(clock.monotonic), clock,
                             policy=RetryPolicy(max_attempts=25), sleep=clock.sleep)

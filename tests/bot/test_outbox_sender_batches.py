@@ -4,6 +4,7 @@ the people's chats); a person who cancelled before the batch is not sent the rem
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import create_adapter
 from bot.connector import close_adapter
 from bot.delivery import Dispatcher
+from bot.meeting_messages import LocalDay
 from bot.outbox_sender import OutboxSender
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
@@ -42,9 +44,18 @@ from tests.bot.test_fanout_fake_connector import (  # noqa: F401 - fixtures
 class CountingRegistrations(RegistrationRepository):
     reads = 0
 
-    async def people_for_meeting(self, meeting_id: int, among: Collection[int] | None = None) -> list[int]:
+    async def expected_at_meeting(self, meeting_id: int, among: Collection[int] | None = None) -> list[int]:
         self.reads += 1
-        return await super().people_for_meeting(meeting_id, among)
+        return await super().expected_at_meeting(meeting_id, among)
+
+
+class CountingOutbox(Outbox):
+    day_reads = 0
+
+    async def sent_about(self, recipients: Collection[str], sources: Sequence[str], prefixes: Sequence[str],
+                         since: datetime) -> dict[str, list[datetime]]:
+        self.day_reads += 1
+        return await super().sent_about(recipients, sources, prefixes, since)
 
 
 class CountingSender(OutboxSender):
@@ -62,7 +73,7 @@ async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelle
     people = PeopleRepository(sessions)
     projects = ProjectRepository(sessions)
     registrations = CountingRegistrations(sessions)
-    outbox = Outbox(sessions)
+    outbox = CountingOutbox(sessions)
     person_ids = await meet_people(people, service_url)
     project_id, _meeting_id = await make_project(sessions)
     await register(registrations, project_id, person_ids)
@@ -74,7 +85,8 @@ async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelle
 
     adapter = create_adapter(Settings())
     sender = CountingSender(Messenger(adapter, people, ""), projects, registrations, BroadcastRepository(sessions),
-                          EvaluationRepository(sessions), "http://127.0.0.1:3978")
+                          EvaluationRepository(sessions), "http://127.0.0.1:3978", outbox,
+                          LocalDay(clock, STOCKHOLM, QuietHours()))
     dispatcher = Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, sleep=clock.sleep,
                             policy=RetryPolicy(max_attempts=25))
     clock.now = REMINDER_DUE
@@ -92,4 +104,5 @@ async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelle
         rows = (await session.execute(select(Delivery.recipient, Delivery.state, Delivery.last_error))).all()
     assert (sent, skipped) == (PEOPLE - 1, 1), [row for row in rows if row[1] != "sent"]
     assert registrations.reads == sender.batches  # one per claimed batch (one meeting), not one per message
+    assert outbox.day_reads == sender.batches  # what was sent today: likewise
     assert len({message.conversation for message in fake.messages}) == len(fake.messages) == PEOPLE - 1

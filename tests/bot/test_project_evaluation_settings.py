@@ -23,7 +23,7 @@ meetings:
 
 def test_default_questions_and_reminders_when_left_out() -> None:
     spec = parse_project_yaml(BASE, STOCKHOLM)
-    assert spec.evaluation_questions is None and spec.reminders == "7d,1d,morning"
+    assert spec.evaluation_questions is None and spec.reminders == "7d,1d"
     assert questions_from_json(None) == DEFAULT_QUESTIONS
 
 

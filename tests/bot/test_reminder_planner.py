@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.registration_rules import RegistrationForm, Status
 from bot.reminder_planner import PlanReport, ReminderPlanner
 from bot.reminders import QuietHours
+from storage.attendance import AttendanceRepository
 from storage.models import Delivery, Meeting, Person, Project
 from storage.outbox import Outbox
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
+from storage.substitutes import SubstituteRepository
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 10.00 in Stockholm: outside quiet hours
@@ -89,9 +91,10 @@ async def test_planning_again_plans_nothing_new(
     await register(sessions, project, 2)
     first = await planner.plan_all()
     second = await planner.plan_all()
-    assert first == PlanReport(planned=2 * 3 + 2 * 2, updates=0)
+    # By default a week before and the day before; meeting 2's week-before moment has passed.
+    assert first == PlanReport(planned=2 * 2 + 2 * 1, updates=0)
     assert second == PlanReport(0, 0)
-    assert len(await deliveries(sessions)) == 10
+    assert len(await deliveries(sessions)) == 6
 
 
 async def test_reminders_are_due_at_their_offsets(
@@ -105,7 +108,6 @@ async def test_reminders_are_due_at_their_offsets(
     assert due == {
         (f"meeting:{meeting}:7d", f"person:{person}"): (FAR - timedelta(days=7), FAR),
         (f"meeting:{meeting}:1d", f"person:{person}"): (FAR - timedelta(days=1), FAR),
-        (f"meeting:{meeting}:morning", f"person:{person}"): (datetime(2027, 3, 20, 6, 30, tzinfo=UTC), FAR),
     }
 
 
@@ -127,19 +129,71 @@ async def test_a_newcomer_is_planned_without_touching_the_others(
     await register(sessions, project, 2)
     await planner.plan_all()
     [newcomer] = await register(sessions, project, 1, organisation="mora", meetings=frozenset({1}))
-    assert await planner.plan_all() == PlanReport(planned=3, updates=0)
-    assert len([d for d in await deliveries(sessions) if d.recipient == f"person:{newcomer}"]) == 3
+    assert await planner.plan_all() == PlanReport(planned=2, updates=0)
+    assert len([d for d in await deliveries(sessions) if d.recipient == f"person:{newcomer}"]) == 2
 
 
-async def test_the_project_channel_gets_each_reminder(
+async def test_reminders_go_one_to_one_only_even_with_a_linked_channel(
     sessions: async_sessionmaker[AsyncSession], planner: ReminderPlanner
 ) -> None:
     project = await make_project(sessions, channel=CHANNEL)
-    await register(sessions, project, 1)
+    [person] = await register(sessions, project, 1)
+    await planner.plan_all()
+    assert {d.recipient for d in await deliveries(sessions)} == {f"person:{person}"}
+
+
+async def test_a_project_can_choose_its_reminders(
+    sessions: async_sessionmaker[AsyncSession], planner: ReminderPlanner
+) -> None:
+    project = await make_project(sessions)
+    async with sessions.begin() as session:
+        row = await session.get(Project, project)
+        assert row is not None
+        row.reminder_offsets = "3d,morning"
+    await register(sessions, project, 1, meetings=frozenset({1}))
     await planner.plan_all()
     meeting = (await meeting_ids(sessions))[1]
-    to_channel = {d.source for d in await deliveries(sessions) if d.recipient == f"channel:{CHANNEL}"}
-    assert {f"meeting:{meeting}:{label}" for label in ("7d", "1d", "morning")} <= to_channel
+    assert sorted(d.source for d in await deliveries(sessions)) == [f"meeting:{meeting}:3d",
+                                                                    f"meeting:{meeting}:morning"]
+
+
+async def test_two_reminders_pushed_onto_one_day_become_one(
+    sessions: async_sessionmaker[AsyncSession], planner: ReminderPlanner
+) -> None:
+    """A meeting at 21.30: the day-before reminder falls in quiet hours and moves to 07.00 on the
+    meeting's day, where the morning reminder is: only one of them is planned."""
+    project = await make_project(sessions)
+    late = datetime(2027, 3, 20, 20, 30, tzinfo=UTC)  # 21.30 in Stockholm
+    async with sessions.begin() as session:
+        row = await session.get(Project, project)
+        assert row is not None
+        row.reminder_offsets = "1d,morning"
+        meeting_row = await session.get(Meeting, (await meeting_ids(sessions))[1])
+        assert meeting_row is not None
+        meeting_row.starts_at, meeting_row.ends_at = late, late + timedelta(hours=1)
+    await register(sessions, project, 1, meetings=frozenset({1}))
+    await planner.plan_all()
+    assert [(d.source.rsplit(":", 1)[1], d.due_at) for d in await deliveries(sessions)] == [
+        ("morning", datetime(2027, 3, 20, 6, 30, tzinfo=UTC))]
+
+
+async def test_who_cannot_come_gets_no_more_reminders_and_a_substitute_does(
+    sessions: async_sessionmaker[AsyncSession], planner: ReminderPlanner
+) -> None:
+    project = await make_project(sessions)
+    away, staying = await register(sessions, project, 2, meetings=frozenset({1}))
+    [colleague] = await register(sessions, project, 1, organisation="mora", meetings=frozenset({2}))
+    meeting = (await meeting_ids(sessions))[1]
+    await AttendanceRepository(sessions).answer(away, meeting, "not_coming", NOW)
+    registration = await RegistrationRepository(sessions).find(project, away)
+    assert registration is not None
+    substitutes = SubstituteRepository(sessions)
+    await substitutes.claim(await substitutes.offer(registration.id, meeting, FAR), colleague, NOW)
+
+    await planner.plan_all()
+
+    to_meeting_1 = {d.recipient for d in await deliveries(sessions) if d.source.startswith(f"meeting:{meeting}:")}
+    assert to_meeting_1 == {f"person:{staying}", f"person:{colleague}"}
 
 
 async def test_no_channel_recipient_without_a_linked_channel(
@@ -159,7 +213,7 @@ async def test_reminders_already_past_at_planning_time_are_not_planned(
     await planner.plan_all()
     meeting = (await meeting_ids(sessions))[2]
     sources = sorted(d.source for d in await deliveries(sessions))
-    assert sources == [f"meeting:{meeting}:1d", f"meeting:{meeting}:morning"]
+    assert sources == [f"meeting:{meeting}:1d"]
 
 
 async def test_a_meeting_that_has_started_gets_no_reminders(
@@ -216,7 +270,6 @@ async def test_a_meeting_change_moves_the_pending_reminders(
     assert due == {
         (f"meeting:{meeting}:7d", moved - timedelta(days=7), moved),
         (f"meeting:{meeting}:1d", moved - timedelta(days=1), moved),
-        (f"meeting:{meeting}:morning", datetime(2027, 3, 22, 6, 30, tzinfo=UTC), moved),
     }
 
 

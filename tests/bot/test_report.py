@@ -170,3 +170,26 @@ def test_before_any_meeting_the_card_has_no_municipality_figures_to_contradict()
     text = "\n".join(_card_texts(report_card(1, empty)))
     assert "Ingen träff har hållits ännu." in text
     assert "0 av 15" not in text and "Kommuner som saknas" not in text and "–" not in text
+
+
+def test_absences_and_substitutes_count_as_places_and_are_reported() -> None:
+    """Two people (Avesta: 1 and 2) cannot come to meeting 2; person 1 sends colleague 500. Nobody
+    checks in, so the meeting counts those expected: 28 - 2 + 1 (the colleague, as person 1's place).
+    At meeting 3 the colleague of person 3 (501) is checked in and counts as Borlänge."""
+    facts = meetings()
+    facts[1] = MeetingFacts(2, 2, "Tillstånd", NOW - timedelta(days=60), frozenset(),
+                            absent=frozenset({1, 2}), substitutes={500: 1})
+    facts[2] = MeetingFacts(3, 3, "Energi", NOW - timedelta(days=30), frozenset({1, 2, 501, 100}),
+                            absent=frozenset({3}), substitutes={501: 3})
+    report = build_report(ReportInput("Prov", NOW, MUNICIPALITIES, registrations(), facts, 0, [], evaluation()))
+
+    second, third = report.meetings[1], report.meetings[2]
+    assert (second.participants, second.absent, second.substitutes) == (27, 2, 1)
+    assert (third.participants, third.absent, third.substitutes) == (4, 1, 1)
+    avesta = next(o for o in report.organisations if o.name == "Avesta kommun")
+    borlange = next(o for o in report.organisations if o.name == "Borlänge kommun")
+    assert avesta.per_meeting[1:] == (1, 2) and borlange.per_meeting[2] == 1
+    workbook = load_workbook(io.BytesIO(report_xlsx(report)))
+    rows = [[c.value for c in row] for row in workbook["Per träff"].iter_rows()]
+    assert rows[0][-2:] == ["Meddelat förhinder", "Kollegor i någons ställe"]
+    assert [row[-2:] for row in rows[1:]] == [[0, 0], [2, 1], [1, 1], [0, 0]]

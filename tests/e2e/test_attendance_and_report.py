@@ -1,7 +1,7 @@
 """Attendance and the project report through the Agents Playground: the check-in card at the
-meeting's start (1:1 and in the channel), "Jag är här" stored once, the coordinator's `närvaro`
-list, the evaluation going only to those present, and `rapport` against a seeded project with
-known figures, with its Excel workbook and PDF opened and read."""
+meeting's start (one post, in the channel), "Jag är här" stored once, the coordinator's `närvaro`
+list, the evaluation going to everyone expected whether or not they checked in, and `rapport`
+against a seeded project with known figures, with its Excel workbook and PDF opened and read."""
 
 from __future__ import annotations
 
@@ -98,8 +98,8 @@ meetings:
     yield project, datetime.combine(day, time(10, 0), STOCKHOLM)
 
 
-async def test_check_in_list_and_evaluation_for_those_present(playground: Playground, stack: Stack,
-                                                              checkin_project: tuple[int, datetime]) -> None:
+async def test_check_in_in_the_channel_list_and_evaluation_for_everyone_expected(
+        playground: Playground, stack: Stack, checkin_project: tuple[int, datetime]) -> None:
     project, start = checkin_project
     me, chat, channel = playground.personal_chat, playground.group_chat, playground.channel("Lärprojekt")
     await register(playground, chat, "user-id-1", project, "Anna Lindqvist", organisation="rattvik")
@@ -109,61 +109,66 @@ async def test_check_in_list_and_evaluation_for_those_present(playground: Playgr
     await playground.submit(link.conversation_id, link.message_id, {"verb": "link_channel", "project_id": project})
     await playground.expect(link.conversation_id, lambda m: CHECKIN_PROJECT in m.all_text, after=before)
 
-    # At the start the check-in card goes 1:1 and to the channel.
+    # At the start the check-in card is posted once, in the channel; nobody gets it 1:1.
     await move_clock_to(stack, start + timedelta(minutes=1))
     await bot_hook(stack, "/_test/run-jobs")
-    card = await playground.delivered_to("user-id-1", lambda m: "Träff 1 börjar" in m.all_text and bool(m.cards))
     posted = await playground.expect_anywhere(
         lambda m: m.conversation_id not in (me, chat) and "Träff 1 börjar" in m.all_text
         and "Incheckning och närvaro" in m.all_text)
+    with db(stack) as connection:
+        recipients = [row[0] for row in connection.execute(
+            "SELECT recipient FROM delivery WHERE kind = 'checkin' AND project_id = ?", (project,))]
+    assert len(recipients) == 1 and recipients[0].startswith("channel:")
 
-    # "Jag är här" twice stores one check-in and says so in the card.
-    value = card.cards[0]["actions"][0]["data"]
-    for _ in range(2):
-        await playground.submit(card.conversation_id, card.message_id, value, "user-id-1")
-    await playground.delivered_to("user-id-1", lambda m: "Tack Anna Lindqvist! Du är incheckad" in m.all_text)
-    await playground.delivered_to("user-id-1", lambda m: "du är redan incheckad" in m.all_text)
-    # Erik taps the channel's card: the card stays, the confirmation is a reply in the thread.
+    # Anna taps "Jag är här" twice: the card stays, one check-in is stored, the replies say so.
+    value = posted.cards[0]["actions"][0]["data"]
     thread = thread_of(posted)
     before = len(playground.messages(thread))
-    await playground.submit(thread, posted.message_id, value, "user-id-2")
-    await playground.expect(thread, lambda m: "Tack Erik Åström! Du är incheckad" in m.all_text, after=before)
+    for _ in range(2):
+        await playground.submit(thread, posted.message_id, value, "user-id-1")
+    await playground.expect(thread, lambda m: "Tack Anna Lindqvist! Du är incheckad" in m.all_text, after=before)
+    await playground.expect(thread, lambda m: "du är redan incheckad" in m.all_text, after=before)
     with db(stack) as connection:
         checked = connection.execute(
             "SELECT count(*) FROM attendance a JOIN meeting m ON m.id = a.meeting_id "
             "WHERE m.uid LIKE 'narvaro-e2e-%' AND a.checked_in_at IS NOT NULL").fetchone()[0]
-    assert checked == 2
+    assert checked == 1
 
-    # The coordinator's list: Erik turns out to have left, so he is marked absent.
+    # The coordinator's list: Erik forgot to tap; the coordinator marks him, then corrects it.
     attendance = await choose_project(playground, "närvaro", "attendance_open", project,
                                       has_card("markerade som närvarande"))
-    assert "2 av 2 anmälda" in attendance.all_text
+    assert "1 av 2 anmälda" in attendance.all_text
     anna, erik = person_id(stack, "user-id-1"), person_id(stack, "user-id-2")
     save = {"verb": "attendance_save", "project_id": project, "meeting_id": value["meeting_id"],
-            f"present_{anna}": "true", f"present_{erik}": "false"}
+            f"present_{anna}": "true", f"present_{erik}": "true"}
     before = len(playground.messages(me))
     await playground.submit(me, attendance.message_id, save)
+    await playground.expect(me, lambda m: "2 av 2 närvarande (1 tillagda, 0 borttagna)" in m.all_text, after=before)
+    before = len(playground.messages(me))
+    await playground.submit(me, attendance.message_id, {**save, f"present_{erik}": "false"})
     await playground.expect(me, lambda m: "1 av 2 närvarande (0 tillagda, 1 borttagna)" in m.all_text, after=before)
     before = len(playground.messages(me))
     await playground.submit(me, attendance.message_id, {**save, "present_999999": "true"})
     await playground.expect(me, lambda m: "Inget är sparat" in m.all_text, after=before)
 
-    # The evaluation after the meeting goes to those present only. (Planning runs before the cards
-    # are due, as the scheduler's planner does every ten minutes.)
+    # The evaluation goes to both: checking in records attendance, it does not decide who is asked.
+    # (Planning runs before the cards are due, as the scheduler's planner does every ten minutes.)
     await bot_hook(stack, "/_test/run-jobs")
     await move_clock_to(stack, start + timedelta(hours=2, minutes=31))
     await bot_hook(stack, "/_test/run-jobs")
-    evaluation = await playground.delivered_to("user-id-1", lambda m: "Hur var träff 1?" in m.all_text)
+    evaluations = {user: await playground.delivered_to(user, lambda m: "Hur var träff 1?" in m.all_text)
+                   for user in ("user-id-1", "user-id-2")}
     with db(stack) as connection:
         states = dict(connection.execute(
             "SELECT d.recipient, d.state FROM delivery d JOIN evaluation e ON d.source = 'evaluation:' || e.id "
             "JOIN meeting m ON m.id = e.meeting_id WHERE m.uid LIKE 'narvaro-e2e-%' AND d.kind = 'evaluation'"))
-    assert states == {f"person:{anna}": "sent", f"person:{erik}": "cancelled"}
-    # Anna answers, so no reminder of this evaluation turns up in the tests that share the bot.
-    answer = {"verb": "evaluation_answer", "evaluation_id": evaluation.cards[0]["actions"][0]["data"]["evaluation_id"],
-              "knowledge": "4", "contacts": "4", "support": "3"}
-    await playground.submit(evaluation.conversation_id, evaluation.message_id, answer, "user-id-1")
-    await playground.delivered_to("user-id-1", lambda m: "Ditt svar är sparat" in m.all_text)
+    assert states == {f"person:{anna}": "sent", f"person:{erik}": "sent"}
+    # Both answer, so no reminder of this evaluation turns up in the tests that share the bot.
+    for user, card in evaluations.items():
+        answer = {"verb": "evaluation_answer", "knowledge": "4", "contacts": "4", "support": "3",
+                  "evaluation_id": card.cards[0]["actions"][0]["data"]["evaluation_id"]}
+        await playground.submit(card.conversation_id, card.message_id, answer, user)
+        await playground.delivered_to(user, lambda m: "Ditt svar är sparat" in m.all_text)
 
 
 # --- the report ---------------------------------------------------------------------------

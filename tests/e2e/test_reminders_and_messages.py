@@ -1,6 +1,7 @@
 """Scheduled prompts through the Agents Playground: a coordinator's message scheduled a minute
-ahead reaches participants' 1:1 chats, reminders go out on time (bot clock moved forward by the
-test hooks), the project channel gets its post, and RSVP buttons record intent."""
+ahead reaches participants' 1:1 chats, reminders go out 1:1 on time (bot clock moved forward by the
+test hooks; the project channel gets no reminders), RSVP buttons record intent and replace the card,
+and `påminn` previews its audience before anything is sent."""
 
 from __future__ import annotations
 
@@ -140,14 +141,18 @@ async def test_reminders_channel_post_and_rsvp(playground: Playground, stack: St
     assert report["sent"] >= 2
     reminder = await playground.expect(me, has_card("Påminnelse: träff om 7 dagar"), after=before_personal)
     assert "Servicepunkter" in reminder.all_text and "Vansbro" in reminder.all_text
-    posted = await playground.expect_anywhere(
-        lambda m: m.conversation_id != me and "Påminnelse: träff om 7 dagar" in m.all_text and "Vansbro" in m.all_text
-    )
-    assert posted.cards
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        to_channels = db.execute("SELECT count(*) FROM delivery WHERE kind = 'reminder' AND recipient LIKE 'channel:%'"
+                                 ).fetchone()[0]
+    assert to_channels == 0  # the channel gets one post per meeting: the check-in card
 
-    before = len(playground.messages(me))
+    # "Jag kommer" replaces the reminder card with the answer (and a way to change it).
     await playground.submit(me, reminder.message_id, _find_action(reminder.cards[0], "rsvp", intent="coming")["data"])
-    await playground.expect(me, lambda m: "Vi ses på träff 1" in m.all_text, after=before)
+    answered = await playground.expect(me, lambda m: m.message_id == reminder.message_id
+                                       and m.action == "updateMessage" and "Vi ses på träff 1" in m.all_text)
+    assert "Du har svarat: Jag kommer" in answered.all_text
+    assert _find_action(answered.cards[0], "rsvp", intent="not_coming")["title"] == "Jag kan inte ändå"
+    assert not [a for a in answered.cards[0]["actions"] if a.get("data", {}).get("intent") == "coming"]
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
         intents = db.execute(
             "SELECT a.intent FROM attendance a JOIN person p ON p.id = a.person_id WHERE p.teams_id = 'user-id-0'"
@@ -167,7 +172,23 @@ async def _open_rural_form(playground: Playground, project: int) -> Any:
     return await playground.expect(me, lambda m: bool(m.cards) and "Anmälan" in m.all_text, after=before)
 
 
-async def test_paminn_sends_the_next_meetings_reminder_now_to_those_not_reminded(
+def _planned_now(stack: Stack, project: int) -> int:
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        return int(db.execute("SELECT count(*) FROM delivery WHERE project_id = ? AND source LIKE 'meeting:%:now'",
+                              (project,)).fetchone()[0])
+
+
+async def _paminn_preview(playground: Playground, project: int) -> Any:
+    me = playground.personal_chat
+    choice = await playground.reply_to(me, "påminn")
+    if "Vilket lärprojekt" not in choice.all_text:
+        return choice
+    before = len(playground.messages(me))
+    await choose(playground, me, choice.message_id, "remind", project_id=project)
+    return await playground.expect(me, has_card("förhandsgranskning"), after=before)
+
+
+async def test_paminn_previews_then_sends_the_next_meetings_reminder_to_those_not_reminded(
     playground: Playground, stack: Stack, rural: tuple[int, date]
 ) -> None:
     rural_project = rural[0]
@@ -175,26 +196,25 @@ async def test_paminn_sends_the_next_meetings_reminder_now_to_those_not_reminded
     # Johan registers late: the others already had the "7 days before" reminder, he has not.
     await register(playground, playground.group_chat, "user-id-4", rural_project, "Johan Mäkelä",
                    organisation="vansbro")
-    choice = await playground.reply_to(me, "påminn")
-    if "Vilket lärprojekt" in choice.all_text:
-        before = len(playground.messages(me))
-        await choose(playground, me, choice.message_id, "remind", project_id=rural_project)
-        queued = await playground.expect(me, lambda m: "Påminnelsen om träff" in m.all_text, after=before)
-    else:
-        queued = choice
-    assert "skickas nu till de 1 anmälda" in queued.all_text
+    preview = await _paminn_preview(playground, rural_project)
+    assert "Går till 1 mottagare" in preview.all_text and "Servicepunkter" in preview.all_text
+    # Nothing is planned before the coordinator confirms.
+    await bot_hook(stack, "/_test/run-jobs")
+    assert _planned_now(stack, rural_project) == 0
+    await playground.submit(me, preview.message_id, _find_action(preview.cards[0], "remind_confirm")["data"])
+    queued = await playground.expect(me, lambda m: m.message_id == preview.message_id
+                                     and "Påminnelsen om träff 1 skickas nu till de 1" in m.all_text)
+    assert not queued.cards[0].get("actions")  # the preview is replaced: it cannot be sent twice
+    assert _planned_now(stack, rural_project) == 1
     await bot_hook(stack, "/_test/run-jobs")
     reminded = await playground.delivered_to("user-id-4", lambda m: "Påminnelse om nästa träff" in m.all_text)
     assert "Servicepunkter" in reminded.all_text
     assert not [m for m in playground.delivered_messages()
                 if "Påminnelse om nästa träff" in m.all_text and m is not reminded]
-    # A second `påminn` finds nobody left to remind.
-    again = await playground.reply_to(me, "påminn")
-    if "Vilket lärprojekt" in again.all_text:
-        before = len(playground.messages(me))
-        await choose(playground, me, again.message_id, "remind", project_id=rural_project)
-        again = await playground.expect(me, lambda m: "Påminnelsen om träff" in m.all_text, after=before)
-    assert "till de 0 anmälda" in again.all_text
+    # A second `påminn` finds nobody left to remind, and offers nothing to send.
+    again = await _paminn_preview(playground, rural_project)
+    assert "Går till 0 mottagare" in again.all_text and "redan fått en påminnelse" in again.all_text
+    assert not again.cards[0].get("actions")
 
 
 async def test_a_moved_meeting_is_announced_once_to_those_registered(

@@ -56,3 +56,12 @@ async def register(sessions: async_sessionmaker[AsyncSession], project_id: int, 
         assert organisation is not None
         session.add(Registration(project_id=project_id, person_id=person_id, organisation_id=organisation.id,
                                  name=f"Person {person_id}", status="registered", consent_list=consent))
+
+
+async def stranger(sessions: async_sessionmaker[AsyncSession], teams_id: str, name: str) -> int:
+    """A person known to the bot but registered for nothing (a colleague sent in someone's place)."""
+    async with sessions.begin() as session:
+        person = Person(teams_id=teams_id, name=name, tenant_id="tenant")
+        session.add(person)
+        await session.flush()
+        return person.id

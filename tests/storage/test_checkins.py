@@ -1,11 +1,14 @@
-"""Check-ins on SQLite and PostgreSQL: one tap stored once, the coordinator's list, the check-in
-card planned at the start, and the evaluation going only to those present once anyone checked in."""
+"""Check-ins on SQLite and PostgreSQL: one tap stored once, the coordinator's list with absences and
+substitutes, the check-in card planned at the start in the channel only, and the evaluation going to
+everyone expected at the meeting whether or not they checked in."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,18 +17,35 @@ from bot.checkin import (
     CheckedIn,
     CheckInPlanner,
     CheckInService,
-    EvaluationAttendance,
     NotOpen,
     NotRegistered,
 )
+from bot.delivery import NotRelevant
 from bot.evaluation import EvaluationPlanner
+from bot.followup_deliveries import FollowUpDeliveries
+from storage.alumni import AlumniRepository
+from storage.attendance import AttendanceRepository
+from storage.broadcasts import BroadcastRepository
 from storage.checkins import CheckInRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Delivery, Project
 from storage.outbox import Outbox
+from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-from tests.storage.followup_seed import START, seed
+from storage.substitutes import SubstituteRepository
+from tests.storage.followup_seed import START, seed, stranger
+
+
+async def send_substitute(sessions: async_sessionmaker[AsyncSession], project_id: int, holder: int, meeting_id: int,
+                          colleague: int) -> None:
+    """``holder`` cannot come to the meeting and sends ``colleague`` with a one-time code."""
+    registration = await RegistrationRepository(sessions).find(project_id, holder)
+    assert registration is not None
+    await AttendanceRepository(sessions).answer(holder, meeting_id, "not_coming", START - timedelta(days=2))
+    substitutes = SubstituteRepository(sessions)
+    code = await substitutes.offer(registration.id, meeting_id, START)
+    await substitutes.claim(code, colleague, START - timedelta(days=1))
 
 
 async def test_a_check_in_is_stored_once(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -59,7 +79,7 @@ async def test_the_service_checks_registration_and_the_window(sessions: async_se
 async def test_the_coordinators_list_marks_and_clears(sessions: async_sessionmaker[AsyncSession]) -> None:
     seeded = await seed(sessions, "c3", ["falun", "mora", "orsa"])
     registrations, checkins = RegistrationRepository(sessions), CheckInRepository(sessions)
-    attendance = AttendanceList(registrations, checkins, lambda: START)
+    attendance = AttendanceList(registrations, checkins, SubstituteRepository(sessions), lambda: START)
     meeting = await ProjectRepository(sessions).meeting(seeded.meeting_ids[0])
     assert meeting is not None
     await checkins.check_in(seeded.people[0], meeting.id, START - timedelta(minutes=3))
@@ -79,7 +99,8 @@ async def test_the_coordinators_list_marks_and_clears(sessions: async_sessionmak
 async def test_a_tampered_list_stores_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
     seeded = await seed(sessions, "c4", ["falun"])
     checkins = CheckInRepository(sessions)
-    attendance = AttendanceList(RegistrationRepository(sessions), checkins, lambda: START)
+    attendance = AttendanceList(RegistrationRepository(sessions), checkins, SubstituteRepository(sessions),
+                                lambda: START)
     meeting = await ProjectRepository(sessions).meeting(seeded.meeting_ids[0])
     assert meeting is not None
     for values in ({f"present_{seeded.people[0]}": "true", "present_424242": "true"},
@@ -93,45 +114,89 @@ async def test_a_tampered_list_stores_nothing(sessions: async_sessionmaker[Async
     assert await checkins.present(meeting.id) == {}
 
 
-async def test_the_check_in_card_is_planned_for_the_start(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_list_shows_who_cannot_come_and_who_comes_instead(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    seeded = await seed(sessions, "c7", ["falun", "mora", "orsa"])
+    a, b, c = seeded.people
+    colleague = await stranger(sessions, "c7-colleague", "Kollega Karlsson")
+    meeting_id = seeded.meeting_ids[0]
+    await send_substitute(sessions, seeded.project_id, b, meeting_id, colleague)
+    await AttendanceRepository(sessions).answer(c, meeting_id, "not_coming", START - timedelta(days=1))
+    checkins = CheckInRepository(sessions)
+    attendance = AttendanceList(RegistrationRepository(sessions), checkins, SubstituteRepository(sessions),
+                                lambda: START)
+    project = await ProjectRepository(sessions).by_id(seeded.project_id)
+    meeting = await ProjectRepository(sessions).meeting(meeting_id)
+    assert project is not None and meeting is not None
+
+    sheet = await attendance.sheet(project, meeting)
+
+    listed = {p.person_id: (p.absent, p.stands_in_for, p.organisation) for p in sheet.participants}
+    assert listed == {a: (False, "", "Falu kommun"), b: (True, "", "Mora kommun"), c: (True, "", "Orsa kommun"),
+                      colleague: (False, "Person 1", "Mora kommun")}
+    assert (sheet.absent_count, sheet.substitute_count) == (2, 1)
+    # The colleague can be marked present; the other meeting's list does not have them.
+    change = await attendance.save(meeting, {f"present_{colleague}": "true"})
+    assert change.added == 1 and colleague in await checkins.present(meeting_id)
+    other = await ProjectRepository(sessions).meeting(seeded.meeting_ids[1])
+    assert other is not None
+    assert colleague not in {p.person_id for p in (await attendance.sheet(project, other)).participants}
+
+
+async def test_the_check_in_card_goes_to_the_channel_only(sessions: async_sessionmaker[AsyncSession]) -> None:
     seeded = await seed(sessions, "c5", ["falun", "mora"])
+    now = [START - timedelta(days=1)]
+    planner = CheckInPlanner(ProjectRepository(sessions), RegistrationRepository(sessions), Outbox(sessions),
+                             lambda: now[0])
+    assert await planner.plan_all() == 0  # no channel linked: nothing at all, nobody 1:1
     async with sessions.begin() as session:
         project = await session.get(Project, seeded.project_id)
         assert project is not None
         project.channel_conversation_id = "19:channel"
-    now = [START - timedelta(days=3)]
-    planner = CheckInPlanner(ProjectRepository(sessions), RegistrationRepository(sessions), Outbox(sessions),
-                             lambda: now[0])
+    now[0] = START - timedelta(days=3)
     assert await planner.plan_all() == 0  # too early to plan
     now[0] = START - timedelta(days=1)
-    assert await planner.plan_all() == 3
+    assert await planner.plan_all() == 1
     assert await planner.plan_all() == 0
     async with sessions() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.kind == "checkin"))).all()
-    assert {r.recipient for r in rows} == {f"person:{p}" for p in seeded.people} | {"channel:19:channel"}
+    assert [r.recipient for r in rows] == ["channel:19:channel"]
     assert all(r.due_at == START and r.relevant_until == START + timedelta(hours=5) for r in rows)
 
 
-async def test_only_those_present_are_asked_to_evaluate(sessions: async_sessionmaker[AsyncSession]) -> None:
-    seeded = await seed(sessions, "c6", ["falun", "mora", "orsa"])
+async def test_everyone_expected_is_asked_to_evaluate_whether_or_not_they_checked_in(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    seeded = await seed(sessions, "c6", ["falun", "mora", "orsa", "rattvik"])
     checkins = CheckInRepository(sessions)
     now = [START + timedelta(minutes=10)]
     planner = EvaluationPlanner(ProjectRepository(sessions), RegistrationRepository(sessions),
-                                EvaluationRepository(sessions), Outbox(sessions), lambda: now[0],
-                                EvaluationAttendance(checkins))
+                                EvaluationRepository(sessions), Outbox(sessions), lambda: now[0])
+    a, b, c, d = seeded.people
+    colleague = await stranger(sessions, "c6-colleague", "Kollega")
+    await send_substitute(sessions, seeded.project_id, b, seeded.meeting_ids[0], colleague)
+    await AttendanceRepository(sessions).answer(c, seeded.meeting_ids[0], "not_coming", now[0])
+    await AttendanceRepository(sessions).answer(d, seeded.meeting_ids[0], "coming", now[0])
+    await checkins.check_in(a, seeded.meeting_ids[0], now[0])  # only one taps "Jag är här"
 
-    async def asked() -> set[str]:
-        async with sessions() as session:
-            rows = await session.scalars(select(Delivery.recipient).where(
-                Delivery.kind == "evaluation", Delivery.state == "pending"))
-            return set(rows)
+    await planner.plan_all()
 
-    await planner.plan_all()
-    assert await asked() == {f"person:{p}" for p in seeded.people}  # attendance not known yet
-    a, b, c = seeded.people
-    await checkins.check_in(a, seeded.meeting_ids[0], now[0])
-    await planner.plan_all()
-    assert await asked() == {f"person:{a}"}
-    await checkins.check_in(c, seeded.meeting_ids[0], now[0])  # late, but before the evaluation opens
-    await planner.plan_all()
-    assert await asked() == {f"person:{a}", f"person:{c}"}
+    async with sessions() as session:
+        rows = await session.scalars(select(Delivery.recipient).where(
+            Delivery.kind == "evaluation", Delivery.state == "pending"))
+        asked = set(rows)
+    assert asked == {f"person:{a}", f"person:{d}", f"person:{colleague}"}
+
+
+async def test_a_check_in_planned_one_to_one_before_the_change_is_not_sent(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    seeded = await seed(sessions, "c8", ["falun"])
+    deliveries = FollowUpDeliveries(ProjectRepository(sessions), RegistrationRepository(sessions),
+                                    CheckInRepository(sessions), AlumniRepository(sessions),
+                                    BroadcastRepository(sessions), PeopleRepository(sessions))
+    payload = json.dumps({"meeting_id": seeded.meeting_ids[0]})
+    posted = await deliveries.checkin(Delivery(kind="checkin", source="x", recipient="channel:19:c", payload=payload,
+                                               due_at=START))
+    assert posted.attachments
+    with pytest.raises(NotRelevant):
+        await deliveries.checkin(Delivery(kind="checkin", source="x", recipient=f"person:{seeded.people[0]}",
+                                          payload=payload, due_at=START))

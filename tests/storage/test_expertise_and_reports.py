@@ -17,6 +17,7 @@ from storage.expertise import ExpertiseRepository
 from storage.models import Assignment, CaseExample, Organisation, Registration, Submission
 from storage.projects import ProjectRepository
 from storage.reports import ReportRepository
+from storage.substitutes import SubstituteRepository
 from tests.storage.followup_seed import START, seed
 
 
@@ -73,7 +74,8 @@ async def test_the_report_from_rows(sessions: async_sessionmaker[AsyncSession]) 
     assert project is not None
     now = START + timedelta(days=40)  # both meetings held; the second without check-ins
     results = EvaluationResults(EvaluationRepository(sessions), ProjectRepository(sessions), lambda: now, 3)
-    report = await ReportService(ReportRepository(sessions), checkins, results, lambda: now).for_project(project)
+    report = await ReportService(ReportRepository(sessions), checkins, results, lambda: now,
+                                 SubstituteRepository(sessions)).for_project(project)
     assert report.municipalities_total == 15
     assert report.municipalities_participating == ["Falu kommun", "Leksands kommun", "Mora kommun"]
     assert [(m.participants, m.attendance_known) for m in report.meetings] == [(3, True), (4, False)]
