@@ -1,7 +1,7 @@
 """meeting substitutes: a colleague sent to one meeting in place of someone who cannot come
 
 Revision ID: a16e5b0d4c21
-Revises: 1e07c46d1298
+Revises: 5b7e0c1d2a17
 Create Date: 2026-12-06 20:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models  # noqa: F401  (custom column types)
 
 revision: str = "a16e5b0d4c21"
-down_revision: str | None = "1e07c46d1298"
+down_revision: str | None = "5b7e0c1d2a17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
