@@ -14,7 +14,8 @@ from storage.models import Meeting
 
 def coming_card(meeting: Meeting) -> Card:
     return card([heading(t("rsvp.answered_coming", number=meeting.number)), *meeting_details(meeting),
-                 paragraph(t("rsvp.thanks_coming", number=meeting.number, when=format_span(meeting.starts_at, meeting.ends_at)))],
+                 paragraph(t("rsvp.thanks_coming", number=meeting.number,
+                             when=format_span(meeting.starts_at, meeting.ends_at)))],
                 [submit(t("rsvp.not_coming_after_all"), "rsvp", meeting_id=meeting.id, intent="not_coming")])
 
 

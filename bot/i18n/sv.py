@@ -371,7 +371,7 @@ MESSAGES: dict[str, str] = {
     "textreg.not_sent": "Anmälan är inte skickad. Skriv **anmäl via text** för att börja om.",
     # --- reminders, messages, attendance ---
     "command.meddelande.help": "Skicka ett meddelande till kanalen, alla anmälda, en kommun eller de som inte svarat",
-    "command.påminn.help": "Skicka påminnelsen om nästa träff nu, till dem som inte fått den",
+    "command.påminn.help": "Förhandsgranska och skicka påminnelsen om nästa träff till dem som inte fått den",
     "command.koppla kanal.help": "Gör den här kanalen till projektets kanal (skriv det i kanalen)",
     "reminder.title.days": "Påminnelse: träff om {days} dagar",
     "reminder.title.1d": "Påminnelse: träff i morgon",
