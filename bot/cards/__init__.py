@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 Card = dict[str, Any]
@@ -48,3 +49,17 @@ def literal(text: str) -> str:
         return match.group(1) + marker
 
     return _LIST_START.sub(unlisted, _MARKUP.sub(r"\\\1", text))
+
+
+def chooser(input_id: str, label: str, options: Sequence[tuple[int | str, str]], error: str) -> dict[str, Any]:
+    """A required drop-down of ``(value, title)`` options: how a card offers a choice among many
+    (Teams shows at most 6 buttons). It is submitted with the card's one button as ``input_id``."""
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isRequired": True,
+        "errorMessage": error,
+        "choices": [{"title": title, "value": str(value)} for value, title in options],
+    }

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, chooser, heading, paragraph, submit
 from bot.i18n import format_span, format_when, t
 from bot.registration_rules import MAX_LENGTHS, Problem, Status, WaitReason
 from storage.models import Project, Registration
@@ -195,8 +195,10 @@ def cancel_confirmation(registration_id: int, project_name: str) -> Card:
 
 
 def project_choice(projects: Sequence[tuple[int, str]], verb: str) -> Card:
-    actions = [submit(name, verb, project_id=project_id) for project_id, name in projects]
-    return card([heading(t("project.choose"))], actions)
+    """However many projects there are: one list and one button. Teams shows at most 6 buttons on a
+    card and drops the rest, so one button per project would hide project 7 and later."""
+    choices = chooser("project_id", t("project.choose_label"), projects, t("project.choose_error"))
+    return card([heading(t("project.choose")), choices], [submit(t("project.choose_button"), verb)])
 
 
 def problem_text(problems: Sequence[Problem]) -> str:

@@ -147,7 +147,10 @@ async def test_several_open_projects_mean_a_choice_first(setup: Setup) -> None:
     await make_project(setup.sessions, slug="second")
     choice = await turn(setup.bot, "bilda triader")
     assert "Vilket lärprojekt" in choice.text()
-    data = next(a["data"] for a in choice.card()["actions"] if a["data"]["project_id"] == setup.project)
+    [button] = choice.card()["actions"]
+    [projects] = [e for e in _elements(choice.card()) if e.get("type") == "Input.ChoiceSet"]
+    assert str(setup.project) in [c["value"] for c in projects["choices"]]
+    data = {**button["data"], projects["id"]: str(setup.project)}
     assert data["verb"] == "triads_start"
     assert "Förslag till triader" in (await turn(setup.bot, value=data)).text()
 

@@ -68,8 +68,13 @@ async def choose_project(playground: Playground, command: str, verb: str, projec
     me = playground.personal_chat
     reply = await playground.reply_to(me, command)
     if not predicate(reply):
+        # The chooser: a list of the projects and one button (Teams shows at most 6 buttons).
+        [button] = reply.cards[0]["actions"]
+        choices = [node for node in reply.cards[0]["body"] if node.get("type") == "Input.ChoiceSet"]
+        assert button["data"] == {"verb": verb} and [c["id"] for c in choices] == ["project_id"]
+        assert str(project) in [choice["value"] for choice in choices[0]["choices"]]
         before = len(playground.messages(me))
-        await playground.submit(me, reply.message_id, {"verb": verb, "project_id": project})
+        await playground.submit(me, reply.message_id, {"verb": verb, "project_id": str(project)})
         reply = await playground.expect(me, predicate, after=before)
     return reply
 

@@ -33,8 +33,13 @@ async def open_form(playground: Playground, conversation: str, user: str, projec
     mention = conversation != playground.personal_chat
     choice = await playground.reply_to(conversation, "anmäl", user=user, mention=mention)
     assert "Vilket lärprojekt" in choice.all_text
+    # One list of the open projects and one button, however many there are (Teams shows at most 6 buttons).
+    [chooser] = [node for node in choice.cards[0]["body"] if node["type"] == "Input.ChoiceSet"]
+    assert [a["data"] for a in choice.cards[0]["actions"]] == [{"verb": "register_start"}]
+    assert str(project) in [c["value"] for c in chooser["choices"]]
     before = len(playground.messages(conversation))
-    await playground.submit(conversation, choice.message_id, {"verb": "register_start", "project_id": project}, user)
+    await playground.submit(conversation, choice.message_id, {"verb": "register_start", "project_id": str(project)},
+                            user)
     return await playground.expect(conversation, has_card("Skicka anmälan"), after=before)
 
 
