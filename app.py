@@ -49,6 +49,7 @@ from bot.i18n import language_of, t, use_language, use_now
 from bot.leader import LeaderElection
 from bot.meeting_messages import LocalDay
 from bot.outbox_sender import OutboxSender
+from bot.outgoing import Outgoing, ReplyGate
 from bot.privacy import RetentionPlanner, build_privacy
 from bot.proactive import Messenger
 from bot.ratelimit import SAFETY_MARGIN, RateLimiter
@@ -95,10 +96,12 @@ class BotFrameworkConfig:
             self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.token_issuer
 
 
-def create_adapter(settings: Settings) -> CloudAdapter:
+def create_adapter(settings: Settings, limiter: RateLimiter | None = None) -> CloudAdapter:
     # Connector clients are reused per service URL and replies go over one pooled aiohttp session
-    # (bot/connector.py): the stock adapter rebuilds both on every turn.
+    # (bot/connector.py): the stock adapter rebuilds both on every turn. Replies are size-checked and
+    # share the outbox's rate limits and retries (bot/outgoing.py).
     adapter = create_fast_adapter(BotFrameworkConfig(settings))
+    adapter.outgoing = Outgoing(ReplyGate(limiter or default_limiter()), settings.max_message_bytes)
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # Users get a short Swedish apology, never a stack trace; the log gets the details.
@@ -111,6 +114,11 @@ def create_adapter(settings: Settings) -> CloudAdapter:
 
     adapter.on_turn_error = on_turn_error
     return adapter
+
+
+def default_limiter() -> RateLimiter:
+    """Teams' rate limits, shared by everything one process sends (replies and the outbox)."""
+    return RateLimiter(time.monotonic, margin=SAFETY_MARGIN)
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     broadcasts = BroadcastRepository(sessions)
     outbox = Outbox(sessions, timedelta(seconds=settings.stale_claim_seconds))
     downloads = Downloads()
-    messenger = Messenger(adapter, people, settings.app_id)
+    messenger = Messenger(adapter, people, settings.app_id, settings.max_message_bytes)
     evaluations = EvaluationRepository(sessions)
     reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
     evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock)
@@ -167,7 +175,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
     sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url, outbox,
                           LocalDay(clock, settings.zone, settings.quiet))
-    dispatcher = Dispatcher(outbox, sender, limiter or RateLimiter(time.monotonic, margin=SAFETY_MARGIN), clock,
+    dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
                             lease_seconds=settings.stale_claim_seconds)
     for kind, renderer in followups.renderers.items():
         sender.add_renderer(kind, renderer)
@@ -229,8 +237,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     clock = clock or test_clock or system_clock
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    adapter = create_adapter(settings)
-    components = build_bot(settings, sessions, adapter, clock)
+    limiter = default_limiter()
+    adapter = create_adapter(settings, limiter)
+    components = build_bot(settings, sessions, adapter, clock, limiter)
 
     app = web.Application(client_max_size=settings.max_request_bytes)
     app.router.add_post("/api/messages", messages_route(adapter, components.bot, require_token=settings.authenticated))

@@ -28,6 +28,10 @@ class Command:
     argument: str | None = None
     """Catalog key naming the argument (shown in help), or None when the command takes none."""
     in_manifest: bool = True
+    """Shown in Teams' command menu (participant commands only: coordinator commands are in help only)."""
+    place: str = "anywhere"
+    """Where it is meant to be used: "personal" (a person's own data: the 1:1 chat), "channel" (it
+    acts on the channel it is said in) or "anywhere". The manifest's menus follow it."""
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -46,39 +50,41 @@ class Match:
 
 COMMANDS: tuple[Command, ...] = (
     Command("hjälp", ("help", "hjalp", "?"), Role.PARTICIPANT),
-    Command("anmäl", ("anmal", "anmälan", "anmäl mig", "register"), Role.PARTICIPANT),
-    Command("anmäl via text", ("anmal via text", "register by text"), Role.PARTICIPANT, in_manifest=False),
-    Command("mina anmälningar", ("mina anmalningar", "my registrations"), Role.PARTICIPANT),
+    Command("anmäl", ("anmal", "anmälan", "anmäl mig", "register"), Role.PARTICIPANT, place="personal"),
+    Command("anmäl via text", ("anmal via text", "register by text"), Role.PARTICIPANT, in_manifest=False,
+            place="personal"),
+    Command("mina anmälningar", ("mina anmalningar", "my registrations"), Role.PARTICIPANT, place="personal"),
     Command("schema", ("träffar", "schedule"), Role.PARTICIPANT),
     Command("nästa träff", ("nasta traff", "next meeting"), Role.PARTICIPANT),
-    Command("ta över", ("ta over", "take over"), Role.PARTICIPANT, argument="arg.code", in_manifest=False),
-    Command("utvärdera", ("utvardera", "utvärdering", "evaluate"), Role.PARTICIPANT),
+    Command("ta över", ("ta over", "take over"), Role.PARTICIPANT, argument="arg.code", in_manifest=False,
+            place="personal"),
+    Command("utvärdera", ("utvardera", "utvärdering", "evaluate"), Role.PARTICIPANT, place="personal"),
     Command("om", ("about",), Role.PARTICIPANT, in_manifest=False),
     Command("anmälningar", ("anmalningar", "registrations"), Role.COORDINATOR),
     Command("resultat", ("results",), Role.COORDINATOR),
     Command("meddelande", ("skicka meddelande", "message"), Role.COORDINATOR),
     Command("påminn", ("paminn", "remind"), Role.COORDINATOR),
-    Command("koppla kanal", ("link channel",), Role.COORDINATOR),
-    # Attendance, the project report and the alumni phase (issue 7). The manifest's command list is
-    # full (12), so these are in the help card only.
+    Command("koppla kanal", ("link channel",), Role.COORDINATOR, place="channel"),
+    # Attendance, the project report and the alumni phase (issue 7): coordinator commands, in the help
+    # card only (Teams' command menu is the same for everyone).
     Command("närvaro", ("narvaro", "attendance"), Role.COORDINATOR, in_manifest=False),
     Command("rapport", ("projektrapport", "report"), Role.COORDINATOR, in_manifest=False),
     Command("avsluta projekt", ("finish project",), Role.COORDINATOR, in_manifest=False),
-    Command("koppla alumnkanal", ("link alumni channel",), Role.COORDINATOR, in_manifest=False),
+    Command("koppla alumnkanal", ("link alumni channel",), Role.COORDINATOR, in_manifest=False, place="channel"),
     Command("alumnimeddelande", ("alumni message",), Role.COORDINATOR, in_manifest=False),
-    Command("vem kan", ("vem vet om", "who knows"), Role.PARTICIPANT, argument="arg.topic", in_manifest=False),
+    Command("vem kan", ("vem vet om", "who knows"), Role.PARTICIPANT, argument="arg.topic"),
     Command("samordnare", ("coordinators",), Role.COORDINATOR, in_manifest=False),
     Command("bilda triader", ("bilda triad", "form triads"), Role.COORDINATOR, in_manifest=False),
     # Case examples and homework (issue 6); the manifest's list is full, so help card only.
     Command("exempel", ("examples",), Role.PARTICIPANT, argument="arg.search"),
-    Command("skicka exempel", ("share example",), Role.PARTICIPANT, in_manifest=False),
+    Command("skicka exempel", ("share example",), Role.PARTICIPANT, place="personal"),
     Command("be om exempel", ("request examples",), Role.COORDINATOR, in_manifest=False),
     Command("granska exempel", ("review examples",), Role.COORDINATOR, in_manifest=False),
     Command("ny hemuppgift", ("new homework",), Role.COORDINATOR, in_manifest=False),
     Command("hemuppgifter", ("homework",), Role.COORDINATOR, in_manifest=False),
     # Privacy (issue 9): a person's own data and erasure; the manifest's list is full, so help card only.
-    Command("mina uppgifter", ("mina data", "my data"), Role.PARTICIPANT, in_manifest=False),
-    # Projects run from Teams (issue 17); the manifest's list is full, so help card only.
+    Command("mina uppgifter", ("mina data", "my data"), Role.PARTICIPANT, place="personal"),
+    # Projects run from Teams (issue 17): coordinator commands, in the help card only.
     Command("projekt", ("mina projekt", "projects"), Role.COORDINATOR, in_manifest=False),
     Command("nytt projekt", ("nytt lärprojekt", "new project"), Role.COORDINATOR, in_manifest=False),
     Command("kopiera projekt", ("copy project",), Role.COORDINATOR, in_manifest=False),

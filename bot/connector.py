@@ -51,6 +51,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from yarl import URL
 
+from bot.outgoing import Outgoing
 from bot.wire import FastDeserializer, FastSerializer
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,46 @@ def create_fast_adapter(configuration: object) -> CloudAdapter:
 
 class LeanCloudAdapter(CloudAdapter):
     """The SDK's CloudAdapter; its turns (incoming and proactive) get a :class:`LeanTurnContext`,
-    and :meth:`send_proactive` sends a stored conversation a message without running a turn."""
+    and :meth:`send_proactive` sends a stored conversation a message without running a turn.
+    With ``outgoing`` set, every message a turn sends or updates is size-checked and goes through the
+    outbox's rate limits and retries within the turn's deadline (bot/outgoing.py)."""
+
+    outgoing: Outgoing | None = None
 
     def _create_turn_context(self, activity: Any, *args: Any) -> TurnContext:
         made = super()._create_turn_context(activity, *args)  # fills the turn state as the SDK does
         context = LeanTurnContext(self, activity)
         context.turn_state.update(made.turn_state)
+        if self.outgoing is not None:
+            context.turn_state[TURN_DEADLINE] = self.outgoing.gate.deadline()
         return context
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
+        outgoing = self.outgoing
+        if outgoing is None:
+            return await super().send_activities(context, activities)
+        send = super().send_activities
+        responses: list[ResourceResponse] = []
+        for activity in activities:
+            if activity.type not in (None, "message"):  # typing, trace, delay, invoke response: not messages
+                responses.extend(await send(context, [activity]))
+                continue
+            fitted = outgoing.fit(activity)
+
+            async def send_one(one: Activity = fitted) -> list[ResourceResponse]:
+                return await send(context, [one])
+
+            responses.extend(await outgoing.gate.send(_conversation_of(fitted), _deadline(context, outgoing), send_one))
+        return responses
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> Any:
+        outgoing = self.outgoing
+        if outgoing is None:
+            return await super().update_activity(context, activity)
+        update = super().update_activity
+        fitted = outgoing.fit(activity)
+        return await outgoing.gate.send(_conversation_of(fitted), _deadline(context, outgoing),
+                                        lambda: update(context, fitted))
 
     async def send_proactive(self, reference: Any, activity: Activity, bot_app_id: str | None) -> str | None:
         """Send one activity to a stored conversation; returns its id. What continue_conversation
@@ -112,6 +146,19 @@ class LeanCloudAdapter(CloudAdapter):
         outgoing.id = None
         response = await client.conversations.send_to_conversation(outgoing.conversation.id, outgoing)
         return getattr(response, "id", None)
+
+
+TURN_DEADLINE = "dalalab.turn_deadline"
+"""Turn state: the ``gate.clock()`` value by which the turn's replies must be out."""
+
+
+def _deadline(context: TurnContext, outgoing: Outgoing) -> float:
+    deadline = context.turn_state.get(TURN_DEADLINE)
+    return float(deadline) if deadline is not None else outgoing.gate.deadline()
+
+
+def _conversation_of(activity: Activity) -> str:
+    return str(activity.conversation.id) if activity.conversation is not None else ""
 
 
 class LeanTurnContext(TurnContext):

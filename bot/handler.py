@@ -213,13 +213,24 @@ class DalaLabBot(TeamsActivityHandler):
             return InvokeResponse(status=400, body={"error": "unsupported invoke"})
         return response
 
-    # --- installation ---------------------------------------------------------------------
+    # --- installation and Teams' lifecycle events -----------------------------------------
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        """``add``: a welcome (and in a team, the roster). ``add-upgrade`` is a new version of the app
+        where it is installed already: no second welcome. ``remove``/``remove-upgrade``: the chat, or
+        in a team every channel and thread of it, gets nothing more."""
+        action = turn_context.activity.action
+        if action == "add":
+            await self.on_installation_update_add(turn_context)
+        elif action in ("remove", "remove-upgrade"):
+            await self.on_installation_update_remove(turn_context)
+        else:
+            log.info("installation update %s in a %s", action, conversation_kind(turn_context.activity))
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         in_channel = conversation_kind(turn_context.activity) != "personal"
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(welcome_card(in_channel))))
-        channel_data = turn_context.activity.channel_data
-        team_id = ((channel_data or {}).get("team") or {}).get("id") if isinstance(channel_data, dict) else None
+        team_id = _team_id(turn_context.activity)
         if team_id:
             await self._sync_roster(turn_context, team_id)
 
@@ -247,23 +258,64 @@ class DalaLabBot(TeamsActivityHandler):
         log.info("team roster read: %d members, %d new", len(members), new)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        await self._people.mark_uninstalled(turn_context.activity.conversation.id)
+        await self._uninstalled(turn_context)
+
+    async def _uninstalled(self, turn_context: TurnContext) -> None:
+        """In a team the activity comes from the General channel, but the app leaves every channel
+        and thread of the team with it."""
+        team_id = _team_id(turn_context.activity)
+        if team_id:
+            ended = await self._people.uninstall_team(team_id)
+        else:
+            ended = await self._people.mark_uninstalled(turn_context.activity.conversation.id)
+        log.info("uninstalled from a %s: %d conversation(s) get nothing more",
+                 conversation_kind(turn_context.activity), ended)
+
+    async def on_teams_members_removed(self, teams_members_removed: list[Any], team_info: Any,
+                                       turn_context: TurnContext) -> None:
+        """Teams also says the bot itself was removed (with or before the installation update)."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if bot_id and any(member.id == bot_id for member in teams_members_removed):
+            await self._uninstalled(turn_context)
+
+    async def on_teams_team_deleted(self, team_info: Any, turn_context: TurnContext) -> None:
+        await self._team_gone(team_info)
+
+    async def on_teams_team_hard_deleted(self, team_info: Any, turn_context: TurnContext) -> None:
+        await self._team_gone(team_info)
+
+    async def _team_gone(self, team_info: Any) -> None:
+        team_id = getattr(team_info, "id", None)
+        if team_id:
+            ended = await self._people.uninstall_team(str(team_id))
+            log.info("team deleted: %d conversation(s) get nothing more", ended)
+
+    async def on_teams_team_renamed(self, team_info: Any, turn_context: TurnContext) -> None:
+        """Nothing the bot keeps carries the team's name (links use ids): it stays as it is."""
+        log.info("team renamed")
+
+    async def on_teams_channel_deleted(self, channel_info: Any, team_info: Any, turn_context: TurnContext) -> None:
+        channel_id = getattr(channel_info, "id", None)
+        if channel_id:
+            ended = await self._people.uninstall_channel(str(channel_id))
+            log.info("channel deleted: %d conversation(s) get nothing more", ended)
 
     # --- bookkeeping ----------------------------------------------------------------------
 
     async def _remember(self, turn_context: TurnContext) -> int | None:
         """Keep the conversation reference (and the person) for proactive messages later;
-        returns the sender's person id."""
+        returns the sender's person id. Events about the app leaving, or about other channels
+        and the team itself, are not the conversation speaking: they store nothing."""
         activity = turn_context.activity
-        if activity.conversation is None or not activity.service_url:
-            return None
-        if activity.type == "installationUpdate" and activity.action in ("remove", "remove-upgrade"):
+        if activity.conversation is None or not activity.service_url or not _speaks(activity):
             return None
         key = fingerprint(activity)
         known = self._people.remembered(key)
         if known is not None:
             return known
         seen = conversation_seen(activity)
+        if not _installs(activity):
+            seen = replace(seen, installs=False)
         visitor = visitor_of(activity, seen.tenant_id) if activity.type in PEOPLE_ACTIVITIES else None
         return await self._people.remember(visitor, seen, key)
 
@@ -279,3 +331,42 @@ def _without_bot_mention(activity: Activity) -> str:
         if entity.type == "mention" and mentioned.get("id") == bot_id:
             text = text.replace(str(properties.get("text") or ""), " ")
     return text
+
+
+_EVENTS_ABOUT_OTHERS = frozenset({"channelCreated", "channelDeleted", "channelRenamed", "channelRestored",
+                                  "teamArchived", "teamDeleted", "teamHardDeleted", "teamRenamed",
+                                  "teamRestored", "teamUnarchived", "teamMemberRemoved"})
+
+
+def _event_type(activity: Activity) -> str | None:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    event = channel_data.get("eventType")
+    return str(event) if event else None
+
+
+def _speaks(activity: Activity) -> bool:
+    """Whether the activity comes from its conversation as it is (not its removal, and not an event
+    whose channel data describes another channel or the team)."""
+    if activity.type == "installationUpdate":
+        return activity.action not in ("remove", "remove-upgrade")
+    if activity.type == "conversationUpdate":
+        return _event_type(activity) not in _EVENTS_ABOUT_OTHERS and not _bot_among(activity.members_removed, activity)
+    return True
+
+
+def _installs(activity: Activity) -> bool:
+    """Whether the activity shows the app is installed where it comes from."""
+    if activity.type == "conversationUpdate":
+        return _bot_among(activity.members_added, activity)
+    return activity.type in ("message", "invoke", "installationUpdate")
+
+
+def _bot_among(members: Any, activity: Activity) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return bool(bot_id) and any(getattr(member, "id", None) == bot_id for member in members or [])
+
+
+def _team_id(activity: Activity) -> str | None:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team")
+    return str(team["id"]) if isinstance(team, dict) and team.get("id") else None

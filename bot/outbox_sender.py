@@ -20,7 +20,7 @@ from bot.delivery import Deferred, DeliveryError, NotRelevant
 from bot.evaluation_rules import questions_from_json
 from bot.meeting_messages import Defer, LocalDay, Skip, day_start, same_day_decision
 from bot.proactive import Messenger
-from bot.retry import parse_retry_after
+from bot.retry import http_status
 from storage.evaluations import EvaluationRepository
 from storage.models import Conversation, Delivery
 from storage.outbox import Outbox
@@ -77,7 +77,7 @@ class OutboxSender:
         except ClientRequestError as error:
             raise DeliveryError(f"connection: {error}") from error
         except Exception as error:
-            status, retry_after = _http_status(error)
+            status, retry_after = http_status(error)
             if status is None:
                 raise
             raise DeliveryError(type(error).__name__, status, retry_after) from error
@@ -207,12 +207,3 @@ async def _once(memo: dict[K, asyncio.Future[V]], key: K, read: Callable[[], Awa
     if pending is None:
         pending = memo[key] = asyncio.ensure_future(read())
     return await asyncio.shield(pending)
-
-
-def _http_status(error: Exception) -> tuple[int | None, float | None]:
-    """The status and Retry-After of a Bot Connector error (msrest's ErrorResponseException keeps
-    the ``requests`` response; aiohttp-based clients raise errors with ``status``)."""
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None) or getattr(error, "status", None)
-    headers = getattr(response, "headers", None) or getattr(error, "headers", None) or {}
-    return (int(status) if status else None), parse_retry_after(headers.get("Retry-After") if headers else None)

@@ -15,6 +15,7 @@ from botbuilder.schema import (
 )
 
 from bot.connector import LeanCloudAdapter
+from bot.outgoing import DEFAULT_MAX_BYTES, check_size, with_summary
 from bot.references import conversation_seen
 from bot.wire import reference_from_json
 from storage.models import Conversation, Person
@@ -24,10 +25,19 @@ log = logging.getLogger(__name__)
 
 
 class Messenger:
-    def __init__(self, adapter: BotAdapter, people: PeopleRepository, app_id: str) -> None:
+    def __init__(self, adapter: BotAdapter, people: PeopleRepository, app_id: str,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._adapter = adapter
         self._people = people
         self._app_id = app_id
+        self._max_bytes = max_bytes
+
+    def _ready(self, activity: Activity) -> Activity:
+        """A proactive message as Teams should get it: a summary for the notification (or the feed
+        says "Sent a card"), and no bigger than the limit (MessageTooLarge, final, otherwise)."""
+        ready = with_summary(activity)
+        check_size(ready, self._max_bytes)
+        return ready
 
     @property
     def people(self) -> PeopleRepository:
@@ -37,6 +47,7 @@ class Messenger:
                              known: Conversation | None = None) -> str | None:
         """Send ``activity`` 1:1 (opening the chat when needed); returns the sent activity's id.
         ``known``: the person's personal conversation, when the caller has read it already."""
+        activity = self._ready(activity)
         conversation = known or await self._people.personal_conversation(person_id)
         if conversation is not None:
             return await self._continue(conversation, activity)
@@ -46,13 +57,17 @@ class Messenger:
         return await self._create_personal(person, activity)
 
     async def send_to_conversation(self, conversation_id: str, activity: Activity) -> str | None:
+        activity = self._ready(activity)
         conversation = await self._people.conversation(conversation_id)
         if conversation is None:
             raise LookupError(f"no stored reference for conversation {conversation_id}")
+        if not conversation.installed:
+            raise LookupError(f"the app is no longer installed in conversation {conversation_id}")
         return await self._continue(conversation, activity)
 
     async def post_to_channel(self, channel_id: str, activity: Activity) -> str | None:
         """Start a new thread in a team channel (as Teams' send_message_to_teams_channel does)."""
+        activity = self._ready(activity)
         known = await self._people.conversation_in_channel(channel_id)
         if known is None:
             raise LookupError(f"the bot has no reference for channel {channel_id}")

@@ -37,3 +37,13 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def http_status(error: BaseException) -> tuple[int | None, float | None]:
+    """The HTTP status and Retry-After of a failed send: the Bot Connector's ErrorResponseException
+    keeps the response (``status_code``, ``headers``); other errors may carry ``status`` and
+    ``headers`` themselves. (None, None) when there was no HTTP answer."""
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(error, "status", None)
+    headers = getattr(response, "headers", None) or getattr(error, "headers", None) or {}
+    return (int(status) if status else None), parse_retry_after(headers.get("Retry-After") if headers else None)

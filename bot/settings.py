@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.reminders import QuietHours
@@ -49,6 +50,8 @@ class Settings:
     """RETENTION_DAYS: data of a finished (or alumni) project is anonymised this long after it ended.
     The registration form says "two years" (catalog key register.privacy): change it with this."""
     stale_claim_seconds: int = 300
+    max_message_bytes: int = 28_000
+    """MAX_MESSAGE_BYTES: no activity larger than this (JSON, UTF-8) is sent (Teams refuses big ones)."""
     """DALALAB_STALE_CLAIM_SECONDS: an outbox claim not renewed this long is taken over (dead process)."""
 
     @property
@@ -79,6 +82,10 @@ class Settings:
             raise SettingsError(
                 "MicrosoftAppType=SingleTenant needs MicrosoftAppPassword and MicrosoftAppTenantId."
             )
+        if self.app_id:
+            _check_public_url(self.public_url)
+        if self.max_message_bytes < 1024:
+            raise SettingsError(f"MAX_MESSAGE_BYTES={self.max_message_bytes} is too small (at least 1024).")
         if self.app_id and self.app_type == "UserAssignedMSI" and not self.app_tenant_id:
             raise SettingsError("MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId.")
         if self.test_hooks and (self.app_id or not _is_loopback(self.host)):
@@ -131,6 +138,8 @@ class Settings:
             retention_days=_positive(values.get("RETENTION_DAYS", ""), cls.retention_days, "RETENTION_DAYS"),
             stale_claim_seconds=_positive(values.get("DALALAB_STALE_CLAIM_SECONDS", ""), cls.stale_claim_seconds,
                                           "DALALAB_STALE_CLAIM_SECONDS"),
+            max_message_bytes=_positive(values.get("MAX_MESSAGE_BYTES", ""), cls.max_message_bytes,
+                                        "MAX_MESSAGE_BYTES"),
         ).validate()
 
 
@@ -141,6 +150,17 @@ def _positive(raw: str, default: int, name: str = "ANONYMITY_THRESHOLD") -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{name}={raw!r} is not a whole number of at least 1.")
     return int(raw)
+
+
+def _check_public_url(url: str) -> None:
+    """With an app id the bot is in Teams, whose clients fetch chart images, calendar files and
+    downloads from PUBLIC_URL: only a public https address works there (http fails silently)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError(
+            f"PUBLIC_URL={url!r} must be the bot's public https address (https://<host>) when MicrosoftAppId "
+            "is set: Teams only shows images and opens links from https addresses."
+        )
 
 
 def _is_loopback(host: str) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.commands import COMMANDS, Command
+from bot.commands import COMMANDS, Command, Role
 from bot.i18n import sv
 
 MANIFEST_DIR = Path(__file__).resolve().parent
@@ -65,13 +65,21 @@ def command_description(command: Command) -> str:
     return truncate(description, MAX_DESCRIPTION_LENGTH)
 
 
+def menu_commands(place: str, commands: Sequence[Command] = COMMANDS) -> list[Command]:
+    """The commands of Teams' command menu in a 1:1 chat (``place`` "personal") or in a team or
+    group chat ("channel"): participant commands marked ``in_manifest`` that are meant for that
+    place. Coordinator commands are left to the help card: everyone sees the menu."""
+    return [command for command in commands
+            if command.in_manifest and command.role is Role.PARTICIPANT and command.place in (place, "anywhere")]
+
+
 def manifest_commands(commands: Sequence[Command] = COMMANDS) -> list[dict[str, str]]:
-    """The commands shown in Teams' command menu: every one marked ``in_manifest``."""
-    shown = [command for command in commands if command.in_manifest]
+    """One command menu, as the manifest writes it."""
+    shown = list(commands)
     if len(shown) > MAX_COMMANDS_PER_LIST:
         names = ", ".join(command.name for command in shown)
         raise ValueError(
-            f"{len(shown)} commands have in_manifest=True but a Teams command list holds at most "
+            f"{len(shown)} commands would be in one command menu but a Teams command list holds at most "
             f"{MAX_COMMANDS_PER_LIST}: set in_manifest=False on some of: {names}"
         )
     return [
@@ -82,13 +90,9 @@ def manifest_commands(commands: Sequence[Command] = COMMANDS) -> list[dict[str, 
 
 def command_lists(commands: Sequence[Command] = COMMANDS) -> list[dict[str, Any]]:
     """One list for 1:1 chats and one for teams and group chats (where people @mention the bot)."""
-    entries = manifest_commands(commands)
-    if not entries:
-        return []
-    return [
-        {"scopes": list(PERSONAL_SCOPES), "commands": entries},
-        {"scopes": list(GROUP_SCOPES), "commands": [dict(entry) for entry in entries]},
-    ]
+    lists = [(PERSONAL_SCOPES, manifest_commands(menu_commands("personal", commands))),
+             (GROUP_SCOPES, manifest_commands(menu_commands("channel", commands)))]
+    return [{"scopes": list(scopes), "commands": entries} for scopes, entries in lists if entries]
 
 
 def fill_placeholders(value: Any, values: Mapping[str, str]) -> Any:

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,6 +38,9 @@ class ConversationSeen:
     tenant_id: str | None = None
     team_id: str | None = None
     channel_id: str | None = None
+    installs: bool = True
+    """Whether the activity shows the bot is installed there (a message, an invoke, an install):
+    only such an activity marks an uninstalled conversation installed again."""
 
 
 class PeopleRepository:
@@ -100,13 +103,29 @@ class PeopleRepository:
                 person.email = emails.get(member.teams_id) or person.email
         return new
 
-    async def mark_uninstalled(self, conversation_id: str) -> None:
+    async def mark_uninstalled(self, conversation_id: str) -> int:
+        """The app was removed from a 1:1 or group chat; returns how many conversations that ends."""
+        return await self._uninstall(Conversation.conversation_id == conversation_id)
+
+    async def uninstall_team(self, team_id: str) -> int:
+        """The app was removed from a team (or the team deleted): every channel and thread of it."""
+        return await self._uninstall(Conversation.team_id == team_id)
+
+    async def uninstall_channel(self, channel_id: str) -> int:
+        """A channel was deleted: the channel and the threads in it."""
+        return await self._uninstall(or_(Conversation.channel_id == channel_id,
+                                         Conversation.conversation_id == channel_id,
+                                         Conversation.conversation_id.startswith(f"{channel_id};", autoescape=True)))
+
+    async def _uninstall(self, where: ColumnElement[bool]) -> int:
         async with self._sessions.begin() as session:
-            row = await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))
-            if row is not None:
-                row.installed = False
-        self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] != conversation_id}
-        self._drop_fingerprints(lambda person_id, conversation: conversation == conversation_id)
+            ended = list(await session.scalars(
+                update(Conversation).where(where, Conversation.installed.is_(True)).values(installed=False)
+                .returning(Conversation.conversation_id)))
+        gone = set(ended)
+        self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] not in gone}
+        self._drop_fingerprints(lambda _person, conversation: conversation in gone)
+        return len(gone)
 
     def forget(self, person_id: int) -> None:
         """Drop what this process remembers about a person (after erasure, so that their next
@@ -217,6 +236,7 @@ async def _upsert_conversation(session: AsyncSession, seen: ConversationSeen, pe
     row.tenant_id = seen.tenant_id
     row.team_id = seen.team_id
     row.channel_id = seen.channel_id
-    row.installed = True
+    if seen.installs or row.installed is None:
+        row.installed = True
     if seen.kind == "personal" and person is not None:
         row.person_id = person.id

@@ -109,6 +109,8 @@ MESSAGES: dict[str, str] = {
     "command.anmälningar.help": "Registrations per municipality, the waitlist, export and settings",
     "arg.code": "code",
     "project.choose": "Which learning project?",
+    "size.too_large": "The answer was too large for Teams. Ask for the Excel export instead, or choose fewer things at a time.",
+    "notify.summary": "New message from DalaLab",
     "project.choose_label": "Learning project",
     "project.choose_button": "Choose",
     "project.choose_error": "Choose a learning project from the list.",

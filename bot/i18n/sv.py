@@ -116,6 +116,8 @@ MESSAGES: dict[str, str] = {
     "command.anmälningar.help": "Anmälningar per kommun, reservlistan, export och inställningar",
     "arg.code": "kod",
     "project.choose": "Vilket lärprojekt gäller det?",
+    "size.too_large": "Svaret blev för stort för Teams. Be om Excel-exporten i stället, eller välj färre saker åt gången.",
+    "notify.summary": "Nytt meddelande från DalaLab",
     "project.choose_label": "Lärprojekt",
     "project.choose_button": "Välj",
     "project.choose_error": "Välj ett lärprojekt i listan.",

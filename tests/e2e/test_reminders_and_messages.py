@@ -209,6 +209,8 @@ async def test_paminn_previews_then_sends_the_next_meetings_reminder_to_those_no
     await bot_hook(stack, "/_test/run-jobs")
     reminded = await playground.delivered_to("user-id-4", lambda m: "Påminnelse om nästa träff" in m.all_text)
     assert "Servicepunkter" in reminded.all_text
+    # Teams' notification shows the summary (a card alone says "Sent a card"): the card's heading.
+    assert reminded.raw["request"]["body"]["summary"].startswith("Påminnelse om nästa träff")
     assert not [m for m in playground.delivered_messages()
                 if "Påminnelse om nästa träff" in m.all_text and m is not reminded]
     # A second `påminn` finds nobody left to remind, and offers nothing to send.
@@ -233,6 +235,7 @@ async def test_a_moved_meeting_is_announced_once_to_those_registered(
     await bot_hook(stack, "/_test/run-jobs")
     notice = await playground.delivered_to("user-id-5", lambda m: "Ändring: en träff har flyttats" in m.all_text)
     assert "Uppföljning" in notice.all_text and "Vansbro bibliotek" in notice.all_text
+    assert notice.raw["request"]["body"]["summary"].startswith("Ändring: en träff har flyttats")
     again = await bot_hook(stack, "/_test/run-jobs")
     assert again["updates"] == 0 and again["sent"] == 0  # announced once
     notices = [m for m in playground.delivered_messages()

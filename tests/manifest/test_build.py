@@ -11,7 +11,8 @@ import pytest
 from jsonschema import Draft4Validator
 from PIL import Image
 
-from bot.commands import COMMANDS, Role
+from bot.cards.help import help_card
+from bot.commands import COMMANDS, Role, visible_commands
 from bot.i18n import sv
 from manifest import build
 from manifest.build import build_manifest, write_package
@@ -115,19 +116,36 @@ def test_color_icon_is_opaque(package: Path, tmp_path: Path) -> None:
 def test_bot_scopes_are_the_case_sensitive_names(package: Path) -> None:
     bot = read_manifest(package)["bots"][0]
     assert bot["scopes"] == SCOPES
-    assert bot["supportsFiles"] is True
+    assert bot["supportsFiles"] is False  # the bot handles no files: Teams offers no upload
     assert bot["isNotificationOnly"] is False
     assert [entry["scopes"] for entry in bot["commandLists"]] == [["personal"], ["team", "groupChat"]]
 
 
 def test_command_lists_agree_with_the_command_table(package: Path) -> None:
-    expected = [command for command in COMMANDS if command.in_manifest]
-    assert any(command.role is Role.PARTICIPANT for command in expected)
     for entry in read_manifest(package)["bots"][0]["commandLists"]:
+        place = "personal" if entry["scopes"] == ["personal"] else "channel"
+        expected = [command for command in COMMANDS if command.in_manifest and command.role is Role.PARTICIPANT
+                    and command.place in (place, "anywhere")]
         assert [item["title"] for item in entry["commands"]] == [command.name for command in expected]
         for item, command in zip(entry["commands"], expected, strict=True):
             assert item["description"].startswith(sv.MESSAGES[command.help_key])
         assert len(entry["commands"]) <= build.MAX_COMMANDS_PER_LIST
+
+
+def test_each_scope_gets_its_own_commands_and_coordinator_commands_only_in_help(package: Path) -> None:
+    personal, shared = (entry for entry in read_manifest(package)["bots"][0]["commandLists"])
+    by_name = {command.name: command for command in COMMANDS}
+    personal_titles = [item["title"] for item in personal["commands"]]
+    shared_titles = [item["title"] for item in shared["commands"]]
+    assert {"anmäl", "mina anmälningar", "utvärdera", "mina uppgifter"} <= set(personal_titles)
+    assert {"hjälp", "schema", "exempel"} <= set(shared_titles)
+    assert not {"anmäl", "mina anmälningar", "mina uppgifter", "koppla kanal"} & set(shared_titles)
+    assert "koppla kanal" not in personal_titles
+    shown = {*personal_titles, *shared_titles}
+    assert [name for name in shown if by_name[name].role is Role.COORDINATOR] == []
+    coordinator_commands = [command.name for command in COMMANDS if command.role is Role.COORDINATOR]
+    help_text = json.dumps(help_card(visible_commands(Role.COORDINATOR), False), ensure_ascii=False)
+    assert coordinator_commands and [name for name in coordinator_commands if name not in help_text] == []
 
 
 def test_texts_come_from_the_swedish_catalog(package: Path) -> None:
