@@ -31,7 +31,7 @@ import aiohttp
 import certifi
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.schema import Activity, ActivityEventNames, ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import (
@@ -94,13 +94,14 @@ class LeanCloudAdapter(CloudAdapter):
         made = super()._create_turn_context(activity, *args)  # fills the turn state as the SDK does
         context = LeanTurnContext(self, activity)
         context.turn_state.update(made.turn_state)
-        if self.outgoing is not None:
+        if self.outgoing is not None and not _proactive(activity):
             context.turn_state[TURN_DEADLINE] = self.outgoing.gate.deadline()
         return context
 
     async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         outgoing = self.outgoing
-        if outgoing is None:
+        if outgoing is None or TURN_DEADLINE not in context.turn_state:
+            # Proactive turns (the outbox's) are rate-limited and retried by the outbox itself.
             return await super().send_activities(context, activities)
         send = super().send_activities
         responses: list[ResourceResponse] = []
@@ -118,7 +119,7 @@ class LeanCloudAdapter(CloudAdapter):
 
     async def update_activity(self, context: TurnContext, activity: Activity) -> Any:
         outgoing = self.outgoing
-        if outgoing is None:
+        if outgoing is None or TURN_DEADLINE not in context.turn_state:
             return await super().update_activity(context, activity)
         update = super().update_activity
         fitted = outgoing.fit(activity)
@@ -153,8 +154,13 @@ TURN_DEADLINE = "dalalab.turn_deadline"
 
 
 def _deadline(context: TurnContext, outgoing: Outgoing) -> float:
-    deadline = context.turn_state.get(TURN_DEADLINE)
-    return float(deadline) if deadline is not None else outgoing.gate.deadline()
+    return float(context.turn_state[TURN_DEADLINE])
+
+
+def _proactive(activity: Any) -> bool:
+    """The made-up activity of a turn the bot starts itself (continue_conversation, create_conversation)."""
+    return getattr(activity, "type", None) == "event" and getattr(activity, "name", None) in (
+        ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation)
 
 
 def _conversation_of(activity: Activity) -> str:
