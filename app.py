@@ -62,6 +62,7 @@ from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
+from storage.downloads import DownloadRepository
 from storage.evaluations import EvaluationRepository
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
@@ -163,7 +164,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     attendance = AttendanceRepository(sessions)
     broadcasts = BroadcastRepository(sessions)
     outbox = Outbox(sessions, timedelta(seconds=settings.stale_claim_seconds))
-    downloads = Downloads()
+    downloads = Downloads(DownloadRepository(sessions))
     messenger = Messenger(adapter, people, settings.app_id, settings.max_message_bytes)
     evaluations = EvaluationRepository(sessions)
     reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)

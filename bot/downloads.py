@@ -1,16 +1,21 @@
 """Short-lived, unguessable download links for exports, so personal data never sits at a guessable address.
 
-Entries live in memory only: a restart forgets them, and the coordinator simply asks for a new export.
+The files are in the database (storage/downloads.py), so a link made by one replica is served by any
+other behind the load balancer, and survives a restart until it expires. Only a hash of the token is
+stored: the address is the secret.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from storage.downloads import DownloadRepository
+
 DEFAULT_TTL = timedelta(minutes=15)
-MAX_ENTRIES = 200
+MAX_TOKEN_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -24,33 +29,32 @@ class Download:
 
 
 class Downloads:
-    """Files keyed by a random token, dropped when they expire or when too many are waiting."""
+    """Files keyed by a random token, gone when they expire or when their owner's links are revoked."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
-        self._max_entries = max_entries
-        # dicts keep insertion order, so the first key is always the oldest entry.
-        self._entries: dict[str, Download] = {}
+    def __init__(self, repository: DownloadRepository) -> None:
+        self._repository = repository
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def add(self, filename: str, content_type: str, data: bytes, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
-        """Store a file and return the token of its address."""
-        self._drop_expired(now)
-        while len(self._entries) >= self._max_entries:
-            # Bounded so that repeated exports cannot grow the process's memory without limit.
-            del self._entries[next(iter(self._entries))]
+    async def add(self, filename: str, content_type: str, data: bytes, now: datetime, *, owner: int | None,
+                  ttl: timedelta = DEFAULT_TTL) -> str:
+        """Store a file for ``owner`` (the person id of who asked; None for none) and return the token
+        of its address."""
         token = secrets.token_urlsafe(32)
-        self._entries[token] = Download(filename, content_type, data, now + ttl)
+        await self._repository.add(_hash(token), owner, filename, content_type, data, now, now + ttl)
         return token
 
-    def get(self, token: str, now: datetime) -> Download | None:
+    async def get(self, token: str, now: datetime) -> Download | None:
         """The file behind ``token``, or None when the token is unknown or has expired."""
-        self._drop_expired(now)
-        return self._entries.get(token)
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        row = await self._repository.get(_hash(token), now)
+        if row is None:
+            return None
+        return Download(row.filename, row.content_type, row.data, row.expires_at)
 
-    def _drop_expired(self, now: datetime) -> None:
-        for token in [token for token, entry in self._entries.items() if entry.expires_at <= now]:
-            del self._entries[token]
+    async def revoke_person(self, person_id: int) -> int:
+        """Every link made for this person stops working (erasure); returns how many there were."""
+        return await self._repository.revoke_person(person_id)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

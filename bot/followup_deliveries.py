@@ -28,7 +28,7 @@ from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 
 Renderer = Callable[[Delivery], Awaitable[Activity]]
-TEAMS_CHANNEL_LINK = "https://teams.microsoft.com/l/channel/{channel}/{name}?tenantId={tenant}"
+TEAMS_CHANNEL_LINK = "https://teams.microsoft.com/l/channel/{channel}/{name}?groupId={group}&tenantId={tenant}"
 
 
 class FollowUpDeliveries:
@@ -95,12 +95,14 @@ class FollowUpDeliveries:
         return card_activity(announcement_card(names, broadcast.text))
 
     async def _channel_link(self, channel_id: str) -> str | None:
-        """A Teams link to the channel. Teams documents a team's group id beside these two; the bot
-        does not know it, so the notice also says in words where the channel is."""
+        """A Teams deep link to the channel: it needs the team's group id (channelData.team.aadGroupId,
+        kept from the team's activities) and the tenant. Without them there is no link; the notice
+        also says in words where the channel is."""
         known = await self._people.conversation_in_channel(channel_id)
-        if known is None or not known.tenant_id:
+        if known is None or not known.tenant_id or not known.aad_group_id:
             return None
         return TEAMS_CHANNEL_LINK.format(channel=quote(channel_id, safe=""), name=quote(t("alumni.channel_name")),
+                                         group=quote(known.aad_group_id, safe=""),
                                          tenant=quote(known.tenant_id, safe=""))
 
 

@@ -33,7 +33,7 @@ def download_route(downloads: Downloads, clock: Callable[[], datetime]) -> web.R
     """GET /downloads/{token}: the export as an attachment, 404 once it has expired."""
 
     async def serve_download(request: web.Request) -> web.Response:
-        entry = downloads.get(request.match_info["token"], clock())
+        entry = await downloads.get(request.match_info["token"], clock())
         if entry is None:
             return _not_found(t("download.not_found"))
         return web.Response(body=entry.data, headers=_file_headers(entry.content_type, entry.filename))

@@ -65,7 +65,8 @@ class PrivacyService:
             return None
         now = self._clock()
         filename = t("privacy.file_name", date=f"{now.astimezone(self._zone):%Y-%m-%d}")
-        token = self._downloads.add(filename, JSON_CONTENT_TYPE, personal_data_json(data, now), now)
+        token = await self._downloads.add(filename, JSON_CONTENT_TYPE, personal_data_json(data, now), now,
+                                          owner=person_id)
         return OwnCopy(data, f"{self._public_url}/downloads/{token}")
 
     async def erase(self, person_id: int) -> ErasureReport | None:

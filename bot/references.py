@@ -38,6 +38,7 @@ def conversation_seen(activity: Activity) -> ConversationSeen:
         tenant_id=(channel_data.get("tenant") or {}).get("id") or activity.conversation.tenant_id,
         team_id=(channel_data.get("team") or {}).get("id"),
         channel_id=(channel_data.get("channel") or {}).get("id"),
+        aad_group_id=(channel_data.get("team") or {}).get("aadGroupId"),
     )
 
 
@@ -50,6 +51,7 @@ def fingerprint(activity: Activity) -> Hashable:
         activity.type in PEOPLE_ACTIVITIES, activity.service_url, activity.channel_id, activity.locale,
         _model_key(activity.from_property), _model_key(activity.recipient), _model_key(activity.conversation),
         _id_in(channel_data, "tenant"), _id_in(channel_data, "team"), _id_in(channel_data, "channel"),
+        _id_in(channel_data, "team", "aadGroupId"),
     )
 
 
@@ -60,9 +62,9 @@ def _model_key(model: object) -> Hashable:
                               for name, value in vars(model).items())
 
 
-def _id_in(channel_data: dict[str, Any], name: str) -> Hashable:
+def _id_in(channel_data: dict[str, Any], name: str, key: str = "id") -> Hashable:
     value = channel_data.get(name)
-    return repr(value.get("id")) if isinstance(value, dict) else repr(value)
+    return repr(value.get(key)) if isinstance(value, dict) else repr(value)
 
 
 def visitor_of(activity: Activity, tenant_id: str | None) -> Visitor | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -74,9 +74,28 @@ class Conversation(Base):
     """ConversationReference as JSON (botbuilder's own serialisation)."""
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     installed: Mapped[bool] = mapped_column(default=True)
+    aad_group_id: Mapped[str | None] = mapped_column(String(64))
+    """The team's Microsoft 365 group id (channelData.team.aadGroupId): channel deep links need it."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     person: Mapped[Person | None] = relationship(back_populates="conversations")
+
+
+class DownloadFile(Base):
+    """An export waiting at an unguessable address until it expires. In the database, so that any
+    replica behind the load balancer serves a link another made; keyed by a hash of the token, so the
+    table alone does not give the addresses."""
+
+    __tablename__ = "download"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    """Who asked for it (erasure revokes a person's links)."""
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class StateItem(Base):

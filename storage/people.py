@@ -38,6 +38,8 @@ class ConversationSeen:
     tenant_id: str | None = None
     team_id: str | None = None
     channel_id: str | None = None
+    aad_group_id: str | None = None
+    """The team's Microsoft 365 group id (channelData.team.aadGroupId), for channel deep links."""
     installs: bool = True
     """Whether the activity shows the bot is installed there (a message, an invoke, an install):
     only such an activity marks an uninstalled conversation installed again."""
@@ -236,6 +238,7 @@ async def _upsert_conversation(session: AsyncSession, seen: ConversationSeen, pe
     row.tenant_id = seen.tenant_id
     row.team_id = seen.team_id
     row.channel_id = seen.channel_id
+    row.aad_group_id = seen.aad_group_id or row.aad_group_id
     if seen.installs or row.installed is None:
         row.installed = True
     if seen.kind == "personal" and person is not None:

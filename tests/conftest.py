@@ -48,3 +48,32 @@ async def engine(request: pytest.FixtureRequest, tmp_path: object) -> AsyncItera
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+# --- every Adaptive Card the suite builds, checked once at the end (tests/cards_check.py) -------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.cards_check import capture_card_factory
+
+    capture_card_factory()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail a green run whose cards Teams would not take: schema 1.5 and Microsoft's renderer with
+    Teams' host config (at most 6 actions). Skipped when only some tests were selected with -k or when
+    the run failed already (the report would be noise)."""
+    from tests.cards_check import CAPTURED, check_cards, describe
+
+    if exitstatus != 0 or not CAPTURED or os.environ.get("DALALAB_SKIP_CARD_CHECK") == "1":
+        return
+    problems = check_cards(list(CAPTURED))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"cards checked: {len(CAPTURED)} distinct, {len(problems)} with problems")
+        for card, found in problems[:30]:
+            reporter.write_line(f"  card '{describe(card)}':")
+            for problem in found[:5]:
+                reporter.write_line(f"    {problem}")
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

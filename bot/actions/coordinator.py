@@ -76,7 +76,8 @@ class CoordinatorActions:
         else:
             data = registrations_csv(rows)
         filename = f"Anmälningar {project.name} {self._clock().astimezone(self._zone):%Y-%m-%d}.{file_format}"
-        token = self._downloads.add(filename, CONTENT_TYPES[file_format], data, self._clock())
+        token = await self._downloads.add(filename, CONTENT_TYPES[file_format], data, self._clock(),
+                                          owner=turn.person_id)
         url = f"{self._public_url}/downloads/{token}"
         await send_card(context, download_card(t("download.ready", count=len(rows), filename=filename), url))
 

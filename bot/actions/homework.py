@@ -135,7 +135,8 @@ class HomeworkCoordinatorActions:
             return
         day = self._clock().astimezone(self._zone)
         filename = f"Hemuppgift {_file_safe(compilation.task.assignment.title)} {day:%Y-%m-%d}.xlsx"
-        token = self._downloads.add(filename, CONTENT_TYPE, compilation_xlsx(compilation), self._clock())
+        token = await self._downloads.add(filename, CONTENT_TYPE, compilation_xlsx(compilation), self._clock(),
+                                          owner=turn.person_id)
         text = t("homework.export_ready", count=len(compilation.answers), filename=filename)
         await send_card(context, download_card(text, f"{self._public_url}/downloads/{token}"))
 

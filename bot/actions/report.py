@@ -58,6 +58,7 @@ class ReportActions:
         report = await self._service.for_project(project)
         data = report_xlsx(report) if file_format == "xlsx" else report_pdf(report)
         filename = f"Rapport {project.name} {self._clock().astimezone(self._zone):%Y-%m-%d}.{file_format}"
-        token = self._downloads.add(filename, CONTENT_TYPES[str(file_format)], data, self._clock())
+        token = await self._downloads.add(filename, CONTENT_TYPES[str(file_format)], data, self._clock(),
+                                          owner=turn.person_id)
         await send_card(context, download_card(t("report.export_ready", filename=filename),
                                                f"{self._public_url}/downloads/{token}"))

@@ -55,7 +55,8 @@ class ResultActions:
         else:
             data = results_csv(results.results, results.questions)
         filename = f"Utvärdering {project.name} {self._clock().astimezone(self._zone):%Y-%m-%d}.{file_format}"
-        token = self._downloads.add(filename, CONTENT_TYPES[file_format], data, self._clock())
+        token = await self._downloads.add(filename, CONTENT_TYPES[file_format], data, self._clock(),
+                                          owner=turn.person_id)
         await send_card(context, download_card(t("results.export_ready", filename=filename),
                                                f"{self._public_url}/downloads/{token}"))
 

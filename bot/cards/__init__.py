@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Card = dict[str, Any]
+CARD_BUDGET = 24_000
+"""Bytes of card JSON (UTF-8) a card that grows is kept within: the size guard's 28 KB for the
+whole activity (bot/outgoing.py) less room for the activity around the card."""
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 
@@ -63,3 +67,23 @@ def chooser(input_id: str, label: str, options: Sequence[tuple[int | str, str]],
         "errorMessage": error,
         "choices": [{"title": title, "value": str(value)} for value, title in options],
     }
+
+
+def card_bytes(built: Card) -> int:
+    return len(json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def largest_that_fits(build: Callable[[int], Card], most: int, budget: int = CARD_BUDGET) -> Card:
+    """``build(n)`` for the largest ``n`` from ``most`` down to 0 whose card stays within ``budget``
+    (``build`` shows more as ``n`` grows, and says what it left out)."""
+    built = build(most)
+    if card_bytes(built) <= budget:
+        return built
+    low, high = 0, most - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if card_bytes(build(middle)) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return build(low)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.alumni_rules import MAX_ANNOUNCEMENT, MAX_REPLY, MONTHLY, OFF
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import format_when, t
 from bot.who_knows import Found
 from storage.alumni import ReplyRow
@@ -63,12 +63,19 @@ def prompt_card(prompt_id: int, question: str, digest_at: datetime) -> Card:
 
 
 def digest_card(question: str, replies: Sequence[ReplyRow]) -> Card:
+    """The replies, as many as keep the card within Teams' message size (it says how many are left out)."""
+    return largest_that_fits(lambda shown: _digest_card(question, replies, shown), len(replies))
+
+
+def _digest_card(question: str, replies: Sequence[ReplyRow], shown: int) -> Card:
     body = [heading(t("alumni.digest_title")), paragraph(question, isSubtle=True),
             paragraph(t("alumni.digest_count", count=len(replies)))]
-    for reply in replies:
+    for reply in replies[:shown]:
         who = f"{reply.name}, {reply.organisation}" if reply.organisation else reply.name
         body.append({"type": "Container", "separator": True, "items": [
             paragraph(who, weight="Bolder"), paragraph(reply.text, spacing="None")]})
+    if shown < len(replies):
+        body.append(paragraph(t("alumni.digest_more", count=len(replies) - shown), isSubtle=True))
     return card(body)
 
 

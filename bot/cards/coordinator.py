@@ -6,13 +6,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import format_deadline, format_when, t
 from storage.models import Project, Registration
 from storage.registrations import ProjectOverview
 
 
 def overview_card(project: Project, overview: ProjectOverview) -> Card:
+    """Counts per municipality and the waitlist, as much of it as keeps the card within Teams'
+    message size (the rest is in the Excel export)."""
+    return largest_that_fits(lambda shown: _overview_card(project, overview, shown), len(overview.waitlist))
+
+
+def _overview_card(project: Project, overview: ProjectOverview, shown: int) -> Card:
     capacity = t("overview.capacity", capacity=project.capacity) if project.capacity else ""
     deadline = (
         format_deadline(project.registration_deadline) if project.registration_deadline else t("overview.no_deadline")
@@ -33,7 +39,7 @@ def overview_card(project: Project, overview: ProjectOverview) -> Card:
         ),
         {
             "type": "Table",
-            "firstRowAsHeaders": True,
+            "firstRowAsHeader": True,
             "showGridLines": False,
             "columns": [{"width": 3}, {"width": 1}, {"width": 1}],
             "rows": [_row(t("overview.organisation"), t("overview.registered"), t("overview.waitlisted"), bold=True)]
@@ -42,7 +48,10 @@ def overview_card(project: Project, overview: ProjectOverview) -> Card:
     ]
     if overview.waitlist:
         body.append(paragraph(t("overview.waitlist"), weight="Bolder", spacing="Medium"))
-        body += [paragraph(_waiting_line(i, r), spacing="Small") for i, r in enumerate(overview.waitlist, start=1)]
+        body += [paragraph(_waiting_line(i, r), spacing="Small")
+                 for i, r in enumerate(overview.waitlist[:shown], start=1)]
+        if shown < len(overview.waitlist):
+            body.append(paragraph(t("overview.waitlist_more", count=len(overview.waitlist) - shown), isSubtle=True))
     actions = [
         submit(t("overview.export_xlsx"), "export", project_id=project.id, format="xlsx"),
         submit(t("overview.export_csv"), "export", project_id=project.id, format="csv"),

@@ -80,7 +80,7 @@ def _organisation_table(report: ProjectReport) -> dict[str, Any]:
     if idle:  # one row for every municipality with nothing in any column, not a row of zeros each
         rows.append([t("report.idle_organisations", count=idle), "0", *("0" for _ in report.held)])
     return {
-        "type": "Table", "firstRowAsHeaders": True, "showGridLines": False, "spacing": "Medium",
+        "type": "Table", "firstRowAsHeader": True, "showGridLines": False, "spacing": "Medium",
         "columns": [{"width": 3}] + [{"width": 1}] * (len(headers) - 1),
         "rows": [_row(headers, bold=True)] + [_row(row) for row in rows],
     }

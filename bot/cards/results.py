@@ -5,20 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.evaluation import ProjectResults
 from bot.i18n import format_when, t
 
+TEXTS_SHOWN = 15
+"""Free texts shown per question and meeting at most; the rest are in the Excel export."""
+
 
 def results_card(project_id: int, project_name: str, results: ProjectResults, chart_base: str) -> Card:
+    """The card within Teams' message size: first fewer free texts per question, then (for a long
+    project) only the latest meetings; the card says what is left out and that it is in the export."""
+    meetings = len(results.results)
+    levels = [(shown, 0) for shown in range(1, meetings)] + [(meetings, texts) for texts in range(TEXTS_SHOWN + 1)]
+    return largest_that_fits(lambda level: _results_card(project_id, project_name, results, chart_base,
+                                                         *levels[level]), len(levels) - 1)
+
+
+def _results_card(project_id: int, project_name: str, results: ProjectResults, chart_base: str,
+                  meetings_shown: int, texts_shown: int) -> Card:
     body: list[dict[str, Any]] = [heading(t("results.title")), paragraph(project_name, weight="Bolder")]
     if results.summary:
         body.append(paragraph(results.summary))
     for number, answered, invited, closes in results.open_progress:
         body.append(paragraph(t("results.open", number=number, answered=answered, invited=invited,
                                 closes=format_when(closes)), isSubtle=True))
-    for result in results.results:
-        body.append(_meeting(result, results, chart_base))
+    hidden = len(results.results) - meetings_shown
+    if hidden > 0:
+        body.append(paragraph(t("results.more_meetings", count=hidden), isSubtle=True))
+    for result in results.results[max(0, hidden):]:
+        body.append(_meeting(result, results, chart_base, texts_shown))
     if not results.results and not results.open_progress:
         body.append(paragraph(t("results.none")))
     actions = []
@@ -28,7 +44,7 @@ def results_card(project_id: int, project_name: str, results: ProjectResults, ch
     return card(body, actions)
 
 
-def _meeting(result: Any, results: ProjectResults, chart_base: str) -> dict[str, Any]:
+def _meeting(result: Any, results: ProjectResults, chart_base: str, texts_shown: int) -> dict[str, Any]:
     items: list[dict[str, Any]] = [
         paragraph(t("results.meeting", number=result.meeting_number, title=result.meeting_title), weight="Bolder"),
         paragraph(t("results.response", answered=result.answered, invited=result.invited,
@@ -55,7 +71,10 @@ def _meeting(result: Any, results: ProjectResults, chart_base: str) -> dict[str,
         texts = result.free_texts.get(question.key) or []
         if texts:
             items.append(paragraph(question.text, weight="Bolder", size="Small"))
-            items += [paragraph(f"– {text}", size="Small", spacing="None") for text in texts[:15]]
+            items += [paragraph(f"– {text}", size="Small", spacing="None") for text in texts[:texts_shown]]
+            if len(texts) > texts_shown:
+                items.append(paragraph(t("results.more_texts", count=len(texts) - texts_shown), size="Small",
+                                       isSubtle=True, spacing="None"))
     return {"type": "Container", "separator": True, "items": items}
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
 
 from bot.i18n import en, sv
 
@@ -117,3 +118,8 @@ def format_deadline(deadline: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
     if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
         return format_day(local - timedelta(hours=12), zone)
     return format_when(deadline, zone)
+
+
+def format_number(value: int) -> str:
+    """A whole number as the current language writes it (Swedish: "1 234", a no-break space)."""
+    return format_decimal(value, locale=_BABEL_LOCALES[current_language()])

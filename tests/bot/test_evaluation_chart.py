@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
-from bot.evaluation_chart import adaptive_chart, bar_chart_png, chart_summaries
+from bot.evaluation_chart import adaptive_chart, bar_chart_png, chart_figure, chart_summaries
 from bot.evaluation_results import AnswerData, MeetingAnswers, MeetingResult, summarise_meeting
 from bot.evaluation_rules import DEFAULT_QUESTIONS, Question
 from bot.i18n import use_language
@@ -30,16 +32,52 @@ def test_png_at_teams_card_size() -> None:
     png = bar_chart_png(result_of([5, 5, 4, 3, 2, 1, 4, 5]), DEFAULT_QUESTIONS)
     assert png.startswith(PNG_SIGNATURE)
     with Image.open(io.BytesIO(png)) as image:
-        assert (image.format, image.size) == ("PNG", (1200, 600))  # 600 x 300 at 2x
+        assert image.format == "PNG" and image.size[0] <= 1024 and image.size[1] <= 1024  # Teams' maximum
+        assert image.size[0] >= 1000  # sharp at a card's full width
 
 
 def test_png_grows_with_the_number_of_questions() -> None:
     questions = tuple(Question(f"q{i}", f"Påstående nummer {i} om träffen, ganska långt formulerat " * 3, "scale")
                       for i in range(6))
+    base = bar_chart_png(result_of([5, 4, 1]), DEFAULT_QUESTIONS)
     png = bar_chart_png(result_of([5, 4, 1], questions=questions), questions)
+    with Image.open(io.BytesIO(base)) as image:
+        base_height = image.size[1]
     with Image.open(io.BytesIO(png)) as image:
         width, height = image.size
-    assert width == 1200 and height > 600
+    assert width <= 1024 and base_height < height <= 1024
+    many = tuple(Question(f"q{i}", f"Påstående {i}", "scale") for i in range(12))
+    with Image.open(io.BytesIO(bar_chart_png(result_of([5, 4, 1], questions=many), many))) as image:
+        assert image.size[0] <= 1024 and image.size[1] <= 1024
+
+
+PHONE_WIDTH, LEGIBLE_PX = 340, 9.0
+"""A card is about 340 px wide on a phone; text under about 9 px there cannot be read."""
+
+
+def smallest_text_on_a_phone(figure: Any) -> float:
+    """The height in px of the smallest text of ``figure`` when its image is shown 340 px wide."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(figure).draw()
+    width_px = figure.get_figwidth() * figure.dpi
+    sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    return min(sizes) * figure.dpi / 72 * PHONE_WIDTH / width_px
+
+
+def test_every_text_is_legible_at_a_phones_width() -> None:
+    figure = chart_figure(result_of([5, 5, 4, 3, 2, 1, 4, 5]), DEFAULT_QUESTIONS)
+    assert smallest_text_on_a_phone(figure) >= LEGIBLE_PX
+
+
+def test_the_axis_shows_whole_percents_in_swedish() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = chart_figure(result_of([5, 5, 4, 3, 2, 1, 4, 5]), DEFAULT_QUESTIONS)
+    FigureCanvasAgg(figure).draw()
+    labels = [label.get_text() for label in figure.axes[0].get_xticklabels()]
+    assert labels and all(re.fullmatch(r"\d+ %", label) for label in labels), labels
 
 
 def test_no_png_below_the_threshold() -> None:

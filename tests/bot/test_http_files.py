@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -12,6 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.downloads import Downloads
 from bot.http_files import calendar_route, content_disposition, download_route
+from storage.db import create_engine, migrate, session_factory
+from storage.downloads import DownloadRepository
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
@@ -46,8 +49,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def downloads() -> Downloads:
-    return Downloads()
+async def downloads(tmp_path: Path) -> AsyncIterator[Downloads]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/d.db")
+    await migrate(engine)
+    yield Downloads(DownloadRepository(session_factory(engine)))
+    await engine.dispose()
 
 
 @pytest.fixture
@@ -68,7 +74,7 @@ async def client(
 async def test_download_is_an_attachment_with_the_swedish_filename(
     client: TestClient[web.Request, web.Application], downloads: Downloads, clock: Clock
 ) -> None:
-    token = downloads.add("Anmälningar Hållbar upphandling.xlsx", XLSX, b"PK\x03\x04data", clock())
+    token = await downloads.add("Anmälningar Hållbar upphandling.xlsx", XLSX, b"PK\x03\x04data", clock(), owner=None)
     response = await client.get(f"/downloads/{token}")
     assert response.status == 200
     assert await response.read() == b"PK\x03\x04data"
@@ -84,7 +90,7 @@ async def test_download_is_an_attachment_with_the_swedish_filename(
 async def test_expired_download_is_not_found(
     client: TestClient[web.Request, web.Application], downloads: Downloads, clock: Clock
 ) -> None:
-    token = downloads.add("a.csv", "text/csv; charset=utf-8", b"x", clock())
+    token = await downloads.add("a.csv", "text/csv; charset=utf-8", b"x", clock(), owner=None)
     assert (await client.get(f"/downloads/{token}")).status == 200
     clock.now += timedelta(minutes=16)
     response = await client.get(f"/downloads/{token}")

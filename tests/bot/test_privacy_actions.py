@@ -107,7 +107,7 @@ async def test_the_card_explains_what_is_stored_and_links_the_file(
     assert any("två år efter att lärprojektet har avslutats" in block.get("text", "") for block in card["body"])
     download = next(a for a in card["actions"] if a["type"] == "Action.OpenUrl")
     token = download["url"].rsplit("/downloads/", 1)[1]
-    entry = components.downloads.get(token, NOW)
+    entry = await components.downloads.get(token, NOW)
     assert entry is not None and entry.content_type.startswith("application/json")
     document = json.loads(entry.data)
     assert document["anmälningar"][0]["specialkost"] == "Vegan"

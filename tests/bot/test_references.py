@@ -19,7 +19,8 @@ base_activities = st.fixed_dictionaries(
     optional={"locale": st.sampled_from(["sv-SE", "en-US"]), "id": st.text(max_size=4),
               "channelData": st.fixed_dictionaries({}, optional={
                   "tenant": st.fixed_dictionaries({"id": st.sampled_from(["t1", "t2"])}),
-                  "team": st.fixed_dictionaries({"id": st.sampled_from(["team-1", "team-2"])}),
+                  "team": st.fixed_dictionaries({"id": st.sampled_from(["team-1", "team-2"])}, optional={
+                      "aadGroupId": st.sampled_from(["g-1", "g-2"])}),
                   "channel": st.fixed_dictionaries({"id": st.sampled_from(["c1", "c2"])})})})
 
 
@@ -49,3 +50,11 @@ def test_the_incoming_message_id_does_not_change_the_fingerprint() -> None:
     first = wire.activity_from_json(dict(body))
     assert fingerprint(first) == fingerprint(wire.activity_from_json({**body, "id": "2", "text": "hej"}))
     assert fingerprint(first) != fingerprint(wire.activity_from_json({**body, "from": {"id": "29:a", "name": "Ann"}}))
+
+
+def test_the_teams_group_id_is_kept_for_channel_deep_links() -> None:
+    body = {"type": "message", "serviceUrl": "https://smba.example/", "channelId": "msteams",
+            "from": {"id": "29:a"}, "recipient": {"id": "28:bot"}, "conversation": {"id": "19:c@thread.tacv2"},
+            "channelData": {"team": {"id": "19:t@thread.tacv2", "aadGroupId": "0c0a0000-aa"},
+                            "channel": {"id": "19:c@thread.tacv2"}, "tenant": {"id": "t1"}}}
+    assert conversation_seen(wire.activity_from_json(body)).aad_group_id == "0c0a0000-aa"

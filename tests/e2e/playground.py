@@ -16,6 +16,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.cards_check import capture
+
 
 @dataclass
 class BotMessage:
@@ -226,6 +228,8 @@ class Playground:
             message = _bot_message(event)
             if message is None:
                 continue
+            for card in message.cards:
+                capture(card)  # checked with every other card at the end of the session
             async with self._arrived:
                 self._messages.append(message)
                 self._arrived.notify_all()
@@ -265,7 +269,10 @@ class Playground:
                     response = (entry.get("response") or {}).get("body") or {}
                     self._opened_chats[str(response.get("id"))] = str(body["members"][0]["id"])
                 elif body.get("type") == "message":
-                    self._delivered.append(_logged_message(entry, body))
+                    logged = _logged_message(entry, body)
+                    for card in logged.cards:
+                        capture(card)
+                    self._delivered.append(logged)
                 self._arrived.notify_all()
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,9 @@ async def test_finish_opt_out_announcement_and_the_monthly_prompt(playground: Pl
     await playground.delivered_to("user-id-3", lambda m: f"Tack för att du var med i {NAME}" in m.all_text)
     welcome = await playground.delivered_to("user-id-4", lambda m: f"Tack för att du var med i {NAME}" in m.all_text)
     opt_out = next(a for a in welcome.cards[0]["actions"] if a.get("data", {}).get("verb") == "alumni_opt_out")
+    # The deep link to the alumni channel carries the team's group id (channelData.team.aadGroupId).
+    [link_to_channel] = [a["url"] for a in welcome.cards[0]["actions"] if a["type"] == "Action.OpenUrl"]
+    assert "groupId=0c0a0000-0000-4000-8000-0000000000aa" in link_to_channel and "tenantId=" in link_to_channel
     await playground.submit(welcome.conversation_id, welcome.message_id, opt_out["data"], "user-id-4")
     await _wait_for_opt_out(playground, stack, "user-id-4")
 

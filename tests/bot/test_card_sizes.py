@@ -1,0 +1,100 @@
+"""Cards that grow with a project stay within Teams' message size: the largest realistic variants of
+the results card, the alumni digest and the registrations overview are built and measured, and each
+says what it left out and where it is (the Excel export)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from bot.actions import card_activity
+from bot.cards import CARD_BUDGET, card_bytes, largest_that_fits
+from bot.cards.alumni import digest_card
+from bot.cards.coordinator import overview_card
+from bot.cards.results import TEXTS_SHOWN, results_card
+from bot.evaluation import ProjectResults
+from bot.evaluation_results import AnswerData, MeetingAnswers, summarise_project
+from bot.evaluation_rules import DEFAULT_QUESTIONS
+from bot.outgoing import DEFAULT_MAX_BYTES, activity_bytes
+from storage.alumni import ReplyRow
+from storage.registrations import OrganisationCount, ProjectOverview
+
+MUNICIPALITIES = ["Avesta", "Borlänge", "Falun", "Gagnef", "Hedemora", "Leksand", "Ludvika", "Malung-Sälen",
+                  "Mora", "Orsa", "Rättvik", "Smedjebacken", "Säter", "Vansbro", "Älvdalen"]
+
+
+def free_text(n: int, length: int) -> str:
+    words = f"Svar {n}: vi lärde oss mycket om samverkan mellan förvaltningarna och om hur vi når fler. "
+    return (words * (length // len(words) + 1))[:length]
+
+
+def results(meetings: int, texts: int, length: int) -> ProjectResults:
+    keys = [q.key for q in DEFAULT_QUESTIONS]
+    answered = [
+        MeetingAnswers(number, f"Träff {number}: ett ganska långt tema om klimatanpassning", texts + 5, [
+            AnswerData({key: (n % 5) + 1 if q.kind == "scale" else free_text(n, length)
+                        for key, q in zip(keys, DEFAULT_QUESTIONS, strict=True)}, MUNICIPALITIES[n % 15])
+            for n in range(texts)])
+        for number in range(1, meetings + 1)]
+    shown, trend = summarise_project(answered, DEFAULT_QUESTIONS, 3)
+    return ProjectResults(shown, trend, "Sammanfattning. " * 20, DEFAULT_QUESTIONS, [],
+                          {number: f"token-{number:0>20}" for number in range(1, meetings + 1)})
+
+
+def fits(card: dict[str, Any]) -> bool:
+    return card_bytes(card) <= CARD_BUDGET and activity_bytes(card_activity(card)) <= DEFAULT_MAX_BYTES
+
+
+def texts_of(card: dict[str, Any]) -> str:
+    return str(card)
+
+
+def test_the_results_card_of_the_issue_fits_and_points_to_the_export() -> None:
+    # 4 meetings x 3 text questions x 15 texts x 120 characters: 43 KB before (Teams refused it).
+    card = results_card(1, "Klimatanpassning i Dalarna", results(4, 15, 120), "https://dalalab.example.se/charts")
+    assert fits(card)
+    assert "svar till finns i Excel-exporten" in texts_of(card)
+    assert any(a["data"].get("format") == "xlsx" for a in card["actions"])
+
+
+def test_the_largest_results_card_fits_with_the_latest_meetings() -> None:
+    card = results_card(1, "P" * 200, results(10, 60, 500), "https://dalalab.example.se/charts")
+    assert fits(card)
+    assert "första träffarna finns i Excel-exporten" in texts_of(card) and "Träff 10:" in texts_of(card)
+
+
+def test_a_small_results_card_shows_every_text_and_no_note() -> None:
+    card = results_card(1, "Liten", results(2, 5, 60), "https://dalalab.example.se/charts")
+    assert "svar till" not in texts_of(card) and texts_of(card).count("Svar 4:") == 2 * 3
+
+
+def test_the_digest_of_many_long_replies_fits_and_says_how_many_are_left_out() -> None:
+    replies = [ReplyRow(f"Person {n} Långnamnsson", MUNICIPALITIES[n % 15], free_text(n, 1000)) for n in range(300)]
+    card = digest_card("Vad har du provat sedan sist?", replies)
+    assert fits(card)
+    assert "svar till" in texts_of(card)
+    few = digest_card("Fråga", replies[:3])
+    assert "svar till" not in texts_of(few) and texts_of(few).count("Långnamnsson") == 3
+
+
+def test_a_long_waitlist_fits_and_points_to_the_export() -> None:
+    queued = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    waitlist = [SimpleNamespace(name=f"Person {n} Långnamnsson-Efternamnsdotter", organisation_other="",
+                                organisation=SimpleNamespace(name=MUNICIPALITIES[n % 15]),
+                                queued_at=queued + timedelta(minutes=n)) for n in range(600)]
+    counts = [OrganisationCount(name, 3, 40) for name in MUNICIPALITIES]
+    project = SimpleNamespace(id=1, name="Klimatanpassning", capacity=45, registration_deadline=None,
+                              quota_per_organisation=3)
+    card = overview_card(project, ProjectOverview(counts, waitlist, 45))  # type: ignore[arg-type]
+    assert fits(card)
+    assert "på väntelistan" in texts_of(card) and "Excel" in texts_of(card)
+
+
+def test_the_largest_that_fits_is_the_largest() -> None:
+    def build(n: int) -> dict[str, Any]:
+        return {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "x" * 100}] * n}
+
+    card = largest_that_fits(build, 1000, budget=5000)
+    assert card_bytes(card) <= 5000 < card_bytes(build(len(card["body"]) + 1))
+    assert TEXTS_SHOWN == 15
