@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import t
 from bot.report import ProjectReport
 from bot.report_text import (
@@ -28,6 +28,14 @@ from bot.report_text import (
 
 
 def report_card(project_id: int, report: ProjectReport) -> Card:
+    """The report within Teams' message size: for a long project the attendance table shows the latest
+    meetings (as many as fit) and says that the whole table is in the Excel report."""
+    held = len(report.held)
+    return largest_that_fits(lambda shown: _report_card(project_id, report, shown), held) if held else \
+        _report_card(project_id, report, 0)
+
+
+def _report_card(project_id: int, report: ProjectReport, meetings_shown: int) -> Card:
     body: list[dict[str, Any]] = [heading(t("report.title")), paragraph(report.project_name, weight="Bolder")]
     if report.held:
         body += [paragraph(municipality_sentence(report)), paragraph(participants_sentence(report))]
@@ -39,7 +47,10 @@ def report_card(project_id: int, report: ProjectReport) -> Card:
     body.append({"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in facts]})
     if report.held:
         body.append(participants_chart(report))
-        body.append(_organisation_table(report))
+        body.append(_organisation_table(report, meetings_shown))
+        if meetings_shown < len(report.held):
+            body.append(paragraph(t("report.table_more", count=len(report.held) - meetings_shown), isSubtle=True,
+                                  size="Small"))
     body += [paragraph(line, size="Small") for line in absence_lines(report)]
     body.append(paragraph(t("report.evaluation"), weight="Bolder", spacing="Medium"))
     body += [paragraph(line, spacing="Small") for line in _evaluation(report)]
@@ -71,14 +82,15 @@ def _evaluation(report: ProjectReport) -> list[str]:
     return lines
 
 
-def _organisation_table(report: ProjectReport) -> dict[str, Any]:
+def _organisation_table(report: ProjectReport, meetings_shown: int) -> dict[str, Any]:
+    first = len(report.held) - meetings_shown  # the latest meetings are shown
     headers = [t("report.column.organisation"), t("report.column.registered"),
-               *(t("report.meeting_short", number=m.number) for m in report.held)]
+               *(t("report.meeting_short", number=m.number) for m in report.held[first:])]
     active = [o for o in report.organisations if o.registered or any(o.per_meeting)]
-    rows = [[o.name, str(o.registered), *(str(n) for n in o.per_meeting)] for o in active]
+    rows = [[o.name, str(o.registered), *(str(n) for n in o.per_meeting[first:])] for o in active]
     idle = len(report.organisations) - len(active)
     if idle:  # one row for every municipality with nothing in any column, not a row of zeros each
-        rows.append([t("report.idle_organisations", count=idle), "0", *("0" for _ in report.held)])
+        rows.append([t("report.idle_organisations", count=idle), "0", *("0" for _ in report.held[first:])])
     return {
         "type": "Table", "firstRowAsHeader": True, "showGridLines": False, "spacing": "Medium",
         "columns": [{"width": 3}] + [{"width": 1}] * (len(headers) - 1),

@@ -109,6 +109,7 @@ MESSAGES: dict[str, str] = {
     "command.anmälningar.help": "Registrations per municipality, the waitlist, export and settings",
     "arg.code": "code",
     "project.choose": "Which learning project?",
+    "report.table_more": "The table shows the latest meetings; the first {count} are in the Excel report.",
     "results.more_meetings": "The results of the first {count} meetings are in the Excel export.",
     "results.more_texts": "…and {count} more answers in the Excel export.",
     "alumni.digest_more": "…and {count} more replies.",

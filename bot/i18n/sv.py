@@ -116,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "command.anmälningar.help": "Anmälningar per kommun, reservlistan, export och inställningar",
     "arg.code": "kod",
     "project.choose": "Vilket lärprojekt gäller det?",
+    "report.table_more": "Tabellen visar de senaste träffarna; de {count} första finns i Excel-rapporten.",
     "results.more_meetings": "Resultaten från de {count} första träffarna finns i Excel-exporten.",
     "results.more_texts": "…och {count} svar till finns i Excel-exporten.",
     "alumni.digest_more": "…och {count} svar till.",

@@ -98,3 +98,39 @@ def test_the_largest_that_fits_is_the_largest() -> None:
     card = largest_that_fits(build, 1000, budget=5000)
     assert card_bytes(card) <= 5000 < card_bytes(build(len(card["body"]) + 1))
     assert TEXTS_SHOWN == 15
+
+
+def large_report(meetings: int) -> Any:
+    from bot.evaluation_results import summarise_meeting
+    from bot.evaluation_rules import DEFAULT_QUESTIONS as QUESTIONS
+    from bot.report import EvaluationFigures, MeetingFacts, ReportInput, build_report, project_shares
+    from storage.reports import AssignmentFact, RegistrationFact
+
+    now = datetime(2027, 6, 1, 12, tzinfo=UTC)
+    numbers = tuple(range(1, meetings + 1))
+    organisations = [f"{name} kommun" for name in MUNICIPALITIES] + ["Region Dalarna", "Länsstyrelsen Dalarna"]
+    registrations = [RegistrationFact(3 * i + k, name, "municipality", "registered", frozenset(numbers))
+                     for i, name in enumerate(organisations) for k in range(3)]
+    held = [MeetingFacts(n, n, f"Träff {n}: ett långt tema om klimatanpassning i kommunerna",
+                         now - timedelta(days=200 - 10 * n), frozenset(range(40))) for n in numbers]
+    answers = [AnswerData({"knowledge": k, "contacts": 4, "support": 3}, "Falu kommun") for k in (5, 4, 3, 4)]
+    results = [summarise_meeting(MeetingAnswers(n, f"Träff {n}", 40, answers), QUESTIONS, 3) for n in numbers]
+    evaluation = EvaluationFigures(results, project_shares(results, QUESTIONS), "Sammanfattning. " * 10)
+    assignments = [AssignmentFact(f"Uppgift {i}", i, now, frozenset(range(30))) for i in numbers]
+    return build_report(ReportInput("Klimatanpassning i Dalarna", now, [f"{n} kommun" for n in MUNICIPALITIES],
+                                    registrations, held, 7, assignments, evaluation))
+
+
+def test_the_report_of_a_long_project_fits_and_points_to_the_excel_report() -> None:
+    from bot.cards.report import report_card
+
+    card = report_card(1, large_report(12))  # 34.7 KB before
+    assert fits(card)
+    assert "finns i Excel-rapporten" in texts_of(card) and "Träff 12" in texts_of(card)
+
+
+def test_a_short_projects_report_shows_every_meeting() -> None:
+    from bot.cards.report import report_card
+
+    card = report_card(1, large_report(4))
+    assert "Excel-rapporten" not in texts_of(card) and "Träff 1'" in texts_of(card)
