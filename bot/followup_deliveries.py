@@ -99,10 +99,13 @@ class FollowUpDeliveries:
         kept from the team's activities) and the tenant. Without them there is no link; the notice
         also says in words where the channel is."""
         known = await self._people.conversation_in_channel(channel_id)
-        if known is None or not known.tenant_id or not known.aad_group_id:
+        if known is None or not known.tenant_id:
+            return None
+        group = known.aad_group_id or (await self._people.team_group_id(known.team_id) if known.team_id else None)
+        if not group:
             return None
         return TEAMS_CHANNEL_LINK.format(channel=quote(channel_id, safe=""), name=quote(t("alumni.channel_name")),
-                                         group=quote(known.aad_group_id, safe=""),
+                                         group=quote(group, safe=""),
                                          tenant=quote(known.tenant_id, safe=""))
 
 

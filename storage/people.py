@@ -189,6 +189,14 @@ class PeopleRepository:
                 .limit(1)
             )
 
+    async def team_group_id(self, team_id: str) -> str | None:
+        """The team's Microsoft 365 group id, as any conversation of the team got it (Teams sends
+        channelData.team.aadGroupId with some activities, not all)."""
+        async with self._sessions() as session:
+            found = await session.scalar(select(Conversation.aad_group_id).where(
+                Conversation.team_id == team_id, Conversation.aad_group_id.is_not(None)).limit(1))
+            return str(found) if found else None
+
     async def conversation(self, conversation_id: str) -> Conversation | None:
         async with self._sessions() as session:
             return await session.scalar(select(Conversation).where(Conversation.conversation_id == conversation_id))

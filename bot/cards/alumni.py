@@ -29,6 +29,7 @@ def finish_card(project: Project, participants: int) -> Card:
 def prompt_choice(current: str) -> dict[str, Any]:
     return {"type": "Input.ChoiceSet", "id": "prompt", "label": t("alumni.prompt_setting"), "style": "expanded",
             "value": current if current in (MONTHLY, OFF) else MONTHLY, "isRequired": True,
+            "errorMessage": t("alumni.prompt_missing"),
             "choices": [{"title": t("alumni.prompt_monthly"), "value": MONTHLY},
                         {"title": t("alumni.prompt_off"), "value": OFF}]}
 

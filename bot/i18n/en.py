@@ -114,6 +114,7 @@ MESSAGES: dict[str, str] = {
     "results.more_texts": "…and {count} more answers in the Excel export.",
     "alumni.digest_more": "…and {count} more replies.",
     "overview.waitlist_more": "…and {count} more on the waitlist: see the Excel export.",
+    "alumni.prompt_missing": "Choose whether the question is asked in the alumni channel.",
     "size.too_large": "The answer was too large for Teams. Ask for the Excel export instead, or choose fewer things at a time.",
     "notify.summary": "New message from DalaLab",
     "project.choose_label": "Learning project",

@@ -121,6 +121,7 @@ MESSAGES: dict[str, str] = {
     "results.more_texts": "…och {count} svar till finns i Excel-exporten.",
     "alumni.digest_more": "…och {count} svar till.",
     "overview.waitlist_more": "…och {count} till på väntelistan: se Excel-exporten.",
+    "alumni.prompt_missing": "Välj om frågan ska ställas i alumnkanalen.",
     "size.too_large": "Svaret blev för stort för Teams. Be om Excel-exporten i stället, eller välj färre saker åt gången.",
     "notify.summary": "Nytt meddelande från DalaLab",
     "project.choose_label": "Lärprojekt",

@@ -84,7 +84,10 @@ async def test_the_alumni_channel_link_carries_the_teams_group_id(tmp_path: Path
                             channel)
     await people.remember(None, seen)
     assert await deliveries._channel_link(channel) is None  # without the group id Teams' link would not work
-    await people.remember(None, replace(seen, aad_group_id="0c0a0000-0000-4000-8000-0000000000aa"))
+    # Teams sent the group id with another activity of the team (the install, in General).
+    general = replace(seen, conversation_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2",
+                      aad_group_id="0c0a0000-0000-4000-8000-0000000000aa")
+    await people.remember(None, general)
     link = await deliveries._channel_link(channel)
     assert link is not None and link.startswith("https://teams.microsoft.com/l/channel/19%3Aalumni%40thread.tacv2/")
     assert "groupId=0c0a0000-0000-4000-8000-0000000000aa&tenantId=tenant-1" in link

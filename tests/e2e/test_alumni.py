@@ -52,6 +52,12 @@ async def test_finish_opt_out_announcement_and_the_monthly_prompt(playground: Pl
     await register(playground, chat, "user-id-3", project, "Sara Öberg", organisation="leksand")
     await register(playground, chat, "user-id-4", project, "Johan Mäkelä", organisation="rattvik")
 
+    # The app is installed in the team (as in Teams: the installation carries channelData.team.aadGroupId,
+    # which the alumni channel's deep link needs; the playground's channel posts do not carry it).
+    general = playground.channel("General")
+    before = len(playground.messages(general))
+    await playground.install(general)
+    await playground.expect(general, lambda m: "välkommen" in m.all_text, after=before)
     channel = playground.channel("Lärprojekt")
     link = await playground.reply_to(channel, "koppla alumnkanal", mention=True)
     before = len(playground.messages(link.conversation_id))
