@@ -187,7 +187,7 @@ def copy_form(projects: Sequence[Project], values: Mapping[str, Any], problems: 
     body: list[dict[str, Any]] = [heading(t("pe.copy_title")), paragraph(t("pe.copy_intro"), size="Small")]
     body += _problems(problems)
     body.append({"type": "Input.ChoiceSet", "id": "source_id", "label": t("pe.field.source"), "isRequired": True,
-                 "value": str(values.get("source_id") or projects[0].id),
+                 "errorMessage": t("project.choose_error"), "value": str(values.get("source_id") or projects[0].id),
                  "choices": [{"title": p.name, "value": str(p.id)} for p in projects]})
     body.append(_text("name", values, required=True, placeholder=t("pe.placeholder.name"), limit=200))
     return card(body, [submit(t("pe.copy"), "project_copy")])
