@@ -1,7 +1,7 @@
 """teams limits: downloads in the database (any replica serves them), a team's group id on conversations
 
 Revision ID: 9c15d0a1b2c3
-Revises: 5b7e0c1d2a17
+Revises: a16e5b0d4c21
 Create Date: 2026-12-06 20:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models  # noqa: F401  (custom column types)
 
 revision: str = "9c15d0a1b2c3"
-down_revision: str | None = "5b7e0c1d2a17"
+down_revision: str | None = "a16e5b0d4c21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
