@@ -135,6 +135,8 @@ class ProjectRepository:
                 project.registration_deadline = registration_deadline
             # Quota and capacity decide who gets a place, so a change serialises with registrations.
             project.lock_version += 1
+            # The settings card is an edit too: a project card opened before it must not overwrite it.
+            project.edit_version += 1
         return await self.by_id(project_id)
 
     async def mark_notified(self, meeting_id: int, sequence: int) -> None:

@@ -141,3 +141,13 @@ async def test_a_cancelled_meeting_is_not_next_and_cannot_be_chosen(
     assert isinstance(refused, Invalid) and [p.field for p in refused.problems] == ["meetings"]
     accepted = await service.submit(project.id, person_id, {**values, "meetings": "2"})
     assert not isinstance(accepted, Invalid | Closed) and accepted is not None
+
+
+async def test_the_settings_card_makes_an_open_project_card_stale(sessions: async_sessionmaker[AsyncSession]) -> None:
+    projects = ProjectRepository(sessions)
+    project = await projects.save(SPEC, -1)
+    await projects.update_settings(project.id, quota_per_organisation=5)
+    with pytest.raises(EditConflict):
+        await projects.save(replace(SPEC, name="Från ett gammalt kort"), 0)
+    stored = await projects.by_id(project.id)
+    assert stored is not None and stored.quota_per_organisation == 5 and stored.name == SPEC.name
