@@ -4,7 +4,7 @@ three always say the same."""
 from __future__ import annotations
 
 from bot.evaluation_results import MeetingResult, join_swedish, percent_half_up
-from bot.i18n import t
+from bot.i18n import count_phrase, t
 from bot.report import ProjectReport
 
 NONE = "–"
@@ -24,7 +24,7 @@ def participants_sentence(report: ProjectReport) -> str:
         return t("report.no_meetings_held")
     low, high = span
     if len(report.held) == 1:
-        return t("report.participants_one", count=low)
+        return t("report.participants_one", people=count_phrase("count.people", low))
     return t("report.participants_range", meetings=len(report.held), low=low, high=high)
 
 

@@ -14,7 +14,7 @@ from bot.actions.project_choice import chosen_project
 from bot.broadcasting import Audience, Broadcasting
 from bot.cards import card, paragraph
 from bot.cards.messages import MAX_MESSAGE, compose_card, preview_card, remind_preview_card, status_card
-from bot.i18n import format_when, t
+from bot.i18n import count_phrase, format_when, t
 from bot.registration_rules import clean_text
 from bot.scheduler import Scheduler
 from bot.turn import Turn
@@ -131,7 +131,8 @@ class MessageActions:
             await context.send_activity(t("card.unknown_action"))
             return
         count = await self._broadcasting.remind_now(project, meeting.id)
-        await replace_card(context, card([paragraph(t("remind.queued", count=count, number=meeting.number))]))
+        queued = t("remind.queued", registered=count_phrase("count.registered", count), number=meeting.number)
+        await replace_card(context, card([paragraph(queued)]))
         scheduler = self._scheduler()
         if scheduler is not None:
             scheduler.wake_at(self._clock())

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
-from bot.i18n import format_deadline, format_when, t
+from bot.i18n import count_phrase, format_deadline, format_when, t
 from storage.models import Project, Registration
 from storage.registrations import ProjectOverview
 
@@ -29,9 +29,9 @@ def _overview_card(project: Project, overview: ProjectOverview, shown: int) -> C
         paragraph(
             t(
                 "overview.summary",
-                registered=overview.registered_total,
+                registered=count_phrase("count.registered", overview.registered_total),
                 waitlisted=len(overview.waitlist),
-                organisations=len([c for c in overview.counts if c.registered]),
+                organisations=count_phrase("count.organisations", len([c for c in overview.counts if c.registered])),
                 quota=project.quota_per_organisation,
                 deadline=deadline,
             )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.evaluation_rules import Question
-from bot.i18n import format_time, format_when, t
+from bot.i18n import count_phrase, format_time, format_when, t
 from bot.project_form import MAX_QUESTIONS
 from bot.registration_rules import Problem
 from storage.models import Meeting, Project
@@ -168,9 +168,10 @@ def project_list(projects: Sequence[ListedProject]) -> Card:
                     [submit(t("pe.new"), "project_new")])
     body: list[dict[str, Any]] = [heading(t("pe.list_title"))]
     for item in projects:
-        counts = t("pe.summary.counts", registered=item.counts.registered, waitlisted=item.counts.waitlisted)
+        counts = t("pe.summary.counts", registered=count_phrase("count.registered", item.counts.registered),
+                   waitlisted=item.counts.waitlisted)
         line = t("pe.list_line", state=t(f"pe.state.{item.project.state}"),
-                 meetings=len(item.project.meetings), counts=counts)
+                 meetings=count_phrase("count.meetings", len(item.project.meetings)), counts=counts)
         body.append({"type": "Container", "separator": True, "items": [
             paragraph(shown(item.project.name), weight="Bolder"),
             paragraph(line, isSubtle=True, spacing="None"),
@@ -221,7 +222,8 @@ def _summary(project: Project, zone: ZoneInfo, counts: Counts) -> list[str]:
         lines.append(t("pe.summary.registration_draft"))
     else:
         lines.append(t("pe.summary.registration_open" if accepting(project) else "pe.summary.registration_closed"))
-    lines.append(t("pe.summary.counts", registered=counts.registered, waitlisted=counts.waitlisted))
+    lines.append(t("pe.summary.counts", registered=count_phrase("count.registered", counts.registered),
+                   waitlisted=counts.waitlisted))
     return lines
 
 

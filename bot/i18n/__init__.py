@@ -55,6 +55,13 @@ def t(key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def count_phrase(key: str, count: int) -> str:
+    """A number with its noun in the right form: ``key.one`` for 1 when the language has one ("1 anmäld",
+    "3 anmälda"; English "1 registered" has none)."""
+    singular = f"{key}.one"
+    return t(singular if count == 1 and singular in CATALOGS[current_language()] else key, count=count)
+
+
 @contextmanager
 def use_now(now: datetime) -> Iterator[None]:
     """The bot's clock for this turn or dispatch: dates in another year than ``now`` show their year."""

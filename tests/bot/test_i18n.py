@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import (
     CATALOGS,
+    count_phrase,
     en,
     format_day,
     format_deadline,
@@ -87,3 +88,12 @@ def test_missing_translation_falls_back_to_swedish() -> None:
 def test_unknown_language_means_swedish() -> None:
     with use_language("fi"):
         assert t("welcome.title") == CATALOGS["sv"]["welcome.title"]
+
+
+def test_one_and_many_take_their_own_forms() -> None:
+    assert [count_phrase("count.registered", n) for n in (0, 1, 3)] == ["0 anmälda", "1 anmäld", "3 anmälda"]
+    assert count_phrase("count.people", 1) == "1 person" and count_phrase("count.meetings", 1) == "1 träff"
+    assert count_phrase("count.organisations", 2) == "2 kommuner/organisationer"
+    with use_language("en"):
+        assert count_phrase("count.registered", 1) == "1 registered"  # English has no singular form here
+        assert count_phrase("count.people", 1) == "1 person" and count_phrase("count.people", 4) == "4 people"

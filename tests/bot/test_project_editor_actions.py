@@ -310,7 +310,7 @@ async def test_project_list_shows_state_counts_and_next_step(
     assert "Inga lärprojekt än" in text_of(await chat.say("projekt"))
     await create_with_meetings(chat, sessions, 1)
     listing = await chat.say("projekt")
-    assert "Utkast (planerat) · 1 träffar · 0 anmälda, 0 på reservlistan" in text_of(listing)
+    assert "Utkast (planerat) · 1 träff · 0 anmälda, 0 på reservlistan" in text_of(listing)
     assert "Nästa steg: förhandsgranska och öppna för anmälan." in text_of(listing)
     assert set(buttons(listing)) == {"project_show", "project_new", "project_copy_start"}
     assert any(e.get("type") == "Input.ChoiceSet" and e["id"] == "project_id" for e in listing["body"])
