@@ -16,7 +16,7 @@ from bot.alumni_rules import MAX_ANNOUNCEMENT, MAX_REPLY, PROMPT_SETTINGS, audie
 from bot.cards import card, paragraph, submit
 from bot.cards.alumni import announce_card, announce_preview_card, finish_card, opt_out_card, who_knows_card
 from bot.commands import Role
-from bot.i18n import format_when, t
+from bot.i18n import count_phrase, format_when, t
 from bot.registration_rules import clean_text
 from bot.scheduler import Scheduler
 from bot.turn import Turn
@@ -136,7 +136,8 @@ class AlumniCoordinatorActions:
             await context.send_activity(t("preview.already_handled"))
             return
         count = await self._service.schedule(broadcast, project_ids)
-        await replace_card(context, card([paragraph(t("announce.confirmed", count=count))]))
+        confirmed = t("announce.confirmed", alumni=count_phrase("count.alumni", count))
+        await replace_card(context, card([paragraph(confirmed)]))
         self._wake()
 
     async def cancel(self, context: TurnContext, turn: Turn) -> None:

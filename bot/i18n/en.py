@@ -211,6 +211,8 @@ MESSAGES: dict[str, str] = {
     "count.people.one": "{count} person",
     "count.meetings": "{count} meetings",
     "count.meetings.one": "{count} meeting",
+    "count.alumni": "{count} alumni",
+    "count.alumni.one": "{count} alumnus",
     "overview.title": "Registrations",
     "overview.summary": (
         "{registered} and {waitlisted} on the waitlist from {organisations}. "
@@ -713,7 +715,7 @@ MESSAGES: dict[str, str] = {
     "announce.no_alumni": "No project is in alumni mode yet (type **avsluta projekt**).",
     "announce.nobody": "No alumnus of those projects wants alumni messages.",
     "announce.audience": "To alumni of {projects} – {count} recipients (those who opted out are not counted).",
-    "announce.confirmed": "Done! The message is being sent to {count} alumni.",
+    "announce.confirmed": "Done! The message is being sent to {alumni}.",
     "announce.from": "To the alumni · {projects}",
     # --- case examples and homework (bot/examples.py, bot/example_requests.py, bot/homework.py and their cards) ---
     "command.exempel.help": "Browse and search the municipalities' examples, for example: exempel energi",

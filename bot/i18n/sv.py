@@ -223,6 +223,8 @@ MESSAGES: dict[str, str] = {
     "count.people.one": "{count} person",
     "count.meetings": "{count} träffar",
     "count.meetings.one": "{count} träff",
+    "count.alumni": "{count} alumner",
+    "count.alumni.one": "{count} alumn",
     "overview.title": "Anmälningar",
     "overview.summary": (
         "{registered} och {waitlisted} på reservlistan från {organisations}. "
@@ -727,7 +729,7 @@ MESSAGES: dict[str, str] = {
     "announce.no_alumni": "Inget projekt är i alumnläge ännu (skriv **avsluta projekt**).",
     "announce.nobody": "Ingen alumn i de projekten vill ha alumnmeddelanden.",
     "announce.audience": "Till alumner från {projects} – {count} mottagare (de som tackat nej räknas inte).",
-    "announce.confirmed": "Klart! Meddelandet skickas nu till {count} alumner.",
+    "announce.confirmed": "Klart! Meddelandet skickas nu till {alumni}.",
     "announce.from": "Till alumnerna · {projects}",
     # --- case examples and homework (bot/examples.py, bot/example_requests.py, bot/homework.py and their cards) ---
     "command.exempel.help": "Bläddra bland och sök i kommunernas exempel, till exempel: exempel energi",

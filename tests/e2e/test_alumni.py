@@ -90,7 +90,7 @@ async def test_finish_opt_out_announcement_and_the_monthly_prompt(playground: Pl
     assert "1 mottagare" in preview.all_text
     confirm = next(a for a in preview.cards[0]["actions"] if a["data"]["verb"] == "alumni_announce_confirm")
     await playground.submit(me, preview.message_id, confirm["data"])
-    await playground.expect(me, lambda m: "skickas nu till 1 alumner" in m.all_text)
+    await playground.expect(me, lambda m: "skickas nu till 1 alumn." in m.all_text)
     await bot_hook(stack, "/_test/run-jobs")
     await playground.delivered_to("user-id-3", lambda m: ANNOUNCEMENT in m.all_text)
     with pytest.raises(AssertionError):

@@ -203,7 +203,7 @@ async def test_paminn_previews_then_sends_the_next_meetings_reminder_to_those_no
     assert _planned_now(stack, rural_project) == 0
     await playground.submit(me, preview.message_id, _find_action(preview.cards[0], "remind_confirm")["data"])
     queued = await playground.expect(me, lambda m: m.message_id == preview.message_id
-                                     and "Påminnelsen om träff 1 skickas nu till de 1" in m.all_text)
+                                     and "Påminnelsen om träff 1 skickas nu till 1 anmäld som" in m.all_text)
     assert not queued.cards[0].get("actions")  # the preview is replaced: it cannot be sent twice
     assert _planned_now(stack, rural_project) == 1
     await bot_hook(stack, "/_test/run-jobs")
