@@ -59,7 +59,9 @@ class Sender(Protocol):
     async def send(self, delivery: Delivery) -> str | None:
         """Send one delivery; returns the activity id. Raises DeliveryError or NotRelevant.
         A sender may also have ``async prepare(deliveries)``, called with each claimed batch before
-        its sends (to read what the batch needs in a few queries instead of a few per message)."""
+        its sends (to read what the batch needs in a few queries instead of a few per message), and
+        ``window_key(delivery)``: the conversation Teams counts the message against, so that the rate
+        limiter counts it where replies in that chat are counted (default: the recipient)."""
 
 
 @dataclass
@@ -168,14 +170,14 @@ class Dispatcher:
                 skipped.append(Outcome.skipped(delivery.id, delivery.attempts, "too late: the meeting has started"))
                 report.skipped += 1
                 continue
-            wait = self._limiter.wait_time(delivery.recipient)
+            wait = self._limiter.wait_time(self._window_key(delivery))
             if wait > 0:
                 if wave:
                     break  # send what may go now; this row waits for the next wave
                 await self._sleep(wait)
                 continue
             waiting.popleft()
-            self._limiter.record(delivery.recipient)
+            self._limiter.record(self._window_key(delivery))
             wave.append(delivery)
         held.difference_update(outcome.delivery_id for outcome in skipped)
         if self._stopping and wave:
@@ -189,13 +191,17 @@ class Dispatcher:
         held.difference_update(delivery.id for delivery in wave if delivery.id not in started)
         return [delivery for delivery in wave if delivery.id in started], skipped
 
+    def _window_key(self, delivery: Delivery) -> str:
+        window_key = getattr(self._sender, "window_key", None)
+        return str(window_key(delivery)) if window_key is not None else delivery.recipient
+
     async def _record(self, outcomes: list[Outcome]) -> None:
         await self._durably(lambda: self._outbox.record(outcomes))
 
     async def _send_wave(self, wave: list[Delivery], report: DispatchReport) -> list[Outcome]:
         outcomes = list(await asyncio.gather(*(self._send_claimed(delivery, report) for delivery in wave)))
         # Teams counts a message when it arrives; every message of the wave has arrived by now.
-        self._limiter.restamp([delivery.recipient for delivery in wave])
+        self._limiter.restamp([self._window_key(delivery) for delivery in wave])
         return outcomes
 
     async def _send_claimed(self, delivery: Delivery, report: DispatchReport) -> Outcome:

@@ -61,6 +61,15 @@ class OutboxSender:
         self._batch = _Batch(conversations=await self._messenger.people.personal_conversations(people)
                              if people else {}, people=frozenset(people))
 
+    def window_key(self, delivery: Delivery) -> str:
+        """Where Teams counts the message, as in-turn replies are counted (bot.outgoing): the person's 1:1
+        chat or the conversation; a person whose chat is not open yet counts under their recipient key."""
+        kind, _, target = delivery.recipient.partition(":")
+        if kind == "person":
+            conversation = self._batch.conversations.get(int(target))
+            return conversation.conversation_id if conversation is not None else delivery.recipient
+        return target
+
     async def send(self, delivery: Delivery) -> str | None:
         activity = await self._render(delivery)
         kind, _, target = delivery.recipient.partition(":")

@@ -322,3 +322,23 @@ async def test_restart_mid_run_loses_nothing_and_sends_nothing_twice(
     assert {(await row(sessions, f"person:{n}")).state for n in range(1, 4)} == {"sent"}
     assert (await row(sessions, "person:1")).activity_id == "before-crash"
     assert (await row(sessions, "person:2")).attempts == 2
+
+
+class ChatKeyedSender(ScriptedSender):
+    """Names the 1:1 chat a person's message goes to, as OutboxSender does."""
+
+    def window_key(self, delivery: Delivery) -> str:
+        return delivery.recipient.replace("person:", "a:chat-")
+
+
+async def test_a_reminder_waits_for_replies_already_sent_in_the_same_chat(
+    outbox: Outbox, limiter: RateLimiter, clock: FakeClock
+) -> None:
+    """In-turn replies count against the chat they went to; a reminder to that chat counts there too."""
+    for _ in range(7):
+        limiter.record("a:chat-7")  # the bot just answered seven messages in person 7's 1:1 chat
+    await outbox.plan([planned("person:8"), planned("person:7")])
+    sender = ChatKeyedSender(clock, {"person:7": ["a1"], "person:8": ["a2"]})
+    await run_until_settled(dispatcher(outbox, sender, limiter, clock), outbox, clock)
+    assert sender.times("person:8") == [NOW]  # another chat: at once
+    assert sender.times("person:7")[0] >= NOW + timedelta(seconds=1)  # after the replies left the 1 s window

@@ -106,3 +106,24 @@ async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelle
     assert registrations.reads == sender.batches  # one per claimed batch (one meeting), not one per message
     assert outbox.day_reads == sender.batches  # what was sent today: likewise
     assert len({message.conversation for message in fake.messages}) == len(fake.messages) == PEOPLE - 1
+
+
+async def test_a_message_to_a_person_counts_against_their_1to1_chat(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, connector: tuple[FakeConnector, str]  # noqa: F811
+) -> None:
+    """The rate limiter's key for a person is the chat in-turn replies to them are counted under."""
+    _fake, service_url = connector
+    people = PeopleRepository(sessions)
+    person_ids = await meet_people(people, service_url)
+    chatted, never_chatted = person_ids[0], person_ids[-1]
+    adapter = create_adapter(Settings())
+    sender = OutboxSender(Messenger(adapter, people, ""), ProjectRepository(sessions), RegistrationRepository(sessions),
+                          BroadcastRepository(sessions), EvaluationRepository(sessions), "http://127.0.0.1:3978",
+                          Outbox(sessions), LocalDay(clock, STOCKHOLM, QuietHours()))
+    deliveries = [Delivery(kind="reminder", source="meeting:1:1d", recipient=f"person:{pid}")
+                  for pid in (chatted, never_chatted)]
+    deliveries.append(Delivery(kind="message", source="broadcast:1", recipient="conversation:19:team@thread"))
+    await sender.prepare(deliveries)
+    await close_adapter(adapter)
+    assert [sender.window_key(d) for d in deliveries] == ["a:personal-0", f"person:{never_chatted}",
+                                                          "19:team@thread"]
