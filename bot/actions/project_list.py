@@ -14,7 +14,7 @@ from bot.actions import Action, int_value, replace_card, send_card
 from bot.actions.project_editor import ProjectDesk, personal_only, replace_version, version_of
 from bot.cards.project_editor import ListedProject, accepting, copy_form, project_list, questions_form
 from bot.evaluation_rules import questions_from_json
-from bot.i18n import format_when, t
+from bot.i18n import format_deadline, format_when, t
 from bot.project_form import ProjectFormInvalid, parse_questions, slug_for
 from bot.projects import MAX_LENGTHS, ProjectSpec
 from bot.registration_rules import Problem, clean_text
@@ -33,7 +33,7 @@ def next_step(project: Project, now: datetime, registration_open: bool) -> str:
     if project.state == "planned":
         return t("pe.next.open")
     if registration_open and project.registration_deadline is not None and project.registration_deadline > now:
-        return t("pe.next.deadline", when=format_when(project.registration_deadline))
+        return t("pe.next.deadline", when=format_deadline(project.registration_deadline))
     upcoming = [m for m in live if m.ends_at > now]
     if upcoming:
         first = min(upcoming, key=lambda m: m.starts_at)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.evaluation_rules import Question
-from bot.i18n import count_phrase, format_time, format_when, t
+from bot.i18n import count_phrase, format_deadline, format_time, format_when, t
 from bot.project_form import MAX_QUESTIONS
 from bot.registration_rules import Problem
 from storage.models import Meeting, Project
@@ -230,7 +230,7 @@ def _summary(project: Project, zone: ZoneInfo, counts: Counts) -> list[str]:
 def _deadline_line(deadline: datetime | None, zone: ZoneInfo) -> str:
     if deadline is None:
         return t("pe.summary.no_deadline")
-    return t("pe.summary.deadline", when=format_when(deadline, zone))
+    return t("pe.summary.deadline", when=format_deadline(deadline, zone))
 
 
 def _meeting_block(meeting: Meeting) -> dict[str, Any]:

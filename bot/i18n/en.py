@@ -337,7 +337,7 @@ MESSAGES: dict[str, str] = {
     "pe.copy": "Copy project",
     "pe.next.add_meetings": "Next step: add meetings.",
     "pe.next.open": "Next step: preview and open for registration.",
-    "pe.next.deadline": "Next step: registration closes {when}.",
+    "pe.next.deadline": "Next step: last day to register {when}.",
     "pe.next.meeting": "Next step: meeting {number} {when}.",
     "pe.next.finish": "Next step: all meetings are done; write **avsluta projekt** and **rapport**.",
     "pe.next.done": "The project is finished.",

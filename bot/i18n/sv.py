@@ -350,7 +350,7 @@ MESSAGES: dict[str, str] = {
     "pe.copy": "Kopiera projekt",
     "pe.next.add_meetings": "Nästa steg: lägg till träffar.",
     "pe.next.open": "Nästa steg: förhandsgranska och öppna för anmälan.",
-    "pe.next.deadline": "Nästa steg: anmälan stänger {when}.",
+    "pe.next.deadline": "Nästa steg: sista anmälningsdag {when}.",
     "pe.next.meeting": "Nästa steg: träff {number} {when}.",
     "pe.next.finish": "Nästa steg: alla träffar är klara; skriv **avsluta projekt** och **rapport**.",
     "pe.next.done": "Projektet är avslutat.",

@@ -170,12 +170,15 @@ async def test_create_a_draft_with_four_meetings_then_open_it(
     editor = await chat.press("project_show", project_id=project.id)
     assert len(editor["actions"]) <= 6  # Teams shows six buttons at most
     assert r"\[service\]\(https://evil.example\)" in blocks(editor)  # typed text is escaped, not a link
+    # A deadline "at the end of the day" shows as that day, as everywhere else (not "torsdag 15 april kl. 00.00").
+    assert "Sista anmälningsdag: onsdag 14 april" in text_of(editor) and "kl. 00.00" not in text_of(editor)
     preview = await chat.press("project_preview", **buttons(editor)["project_preview"])
     assert "Förhandsvisning" in text_of(preview) and "actions" not in preview
     assert "Träff om tema 4" in text_of(preview)
     opened = await chat.press("project_open", **buttons(editor)["project_open"])
     assert "Projektet är öppet för anmälan." in text_of(opened)
     assert (await stored(sessions)).state == "open"
+    assert "Nästa steg: sista anmälningsdag onsdag 14 april" in text_of(await chat.say("projekt"))
     closed = await chat.press("project_close", **buttons(opened)["project_close"])
     assert "Anmälan är stängd." in text_of(closed) and (await stored(sessions)).registration_closed
 
