@@ -168,7 +168,8 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     messenger = Messenger(adapter, people, settings.app_id, settings.max_message_bytes)
     evaluations = EvaluationRepository(sessions)
     reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
-    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock)
+    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock,
+                                           threshold=settings.anonymity_threshold)
     results = EvaluationResults(evaluations, projects, clock, settings.anonymity_threshold)
     followups = FollowUps.build(settings, sessions, results, downloads, lambda: components.scheduler, clock)
     exchange = Exchange.build(settings, sessions, downloads, lambda: components.scheduler, clock)

@@ -31,8 +31,9 @@ RECENT = timedelta(days=14)
 
 class EvaluationPlanner:
     def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository,
-                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock) -> None:
+                 evaluations: EvaluationRepository, outbox: Outbox, clock: Clock, threshold: int = 3) -> None:
         self._projects = projects
+        self._threshold = threshold
         self._registrations = registrations
         self._evaluations = evaluations
         self._outbox = outbox
@@ -42,7 +43,7 @@ class EvaluationPlanner:
         """Evaluations for meetings that have started; cards due when they end (+ delay), one
         nudge two days later. Closes what is due. Returns how many deliveries were new."""
         now = self._clock()
-        await self._evaluations.close_due(now)
+        await self._evaluations.close_due(now, self._threshold)
         planned = 0
         for project in await self._projects.all_projects():
             if project.state not in ("open", "running"):
@@ -163,7 +164,7 @@ class EvaluationResults:
         self._threshold = threshold
 
     async def for_project(self, project: Project) -> ProjectResults:
-        from bot.evaluation_results import AnswerData, MeetingAnswers, summarise_project, swedish_summary
+        from bot.evaluation_results import MeetingAnswers, summarise_project, swedish_summary
 
         questions = questions_from_json(project.evaluation_questions)
         closed: list[MeetingAnswers] = []
@@ -175,8 +176,7 @@ class EvaluationResults:
             if evaluation.closed_at is None:
                 progress.append((meeting.number, len(answers), invited, evaluation.closes_at))
                 continue
-            closed.append(MeetingAnswers(meeting.number, meeting.title, invited,
-                                         [AnswerData(values, organisation) for values, organisation in answers]))
+            closed.append(_closed_answers(evaluation, meeting, invited, answers))
             charts[meeting.number] = evaluation.chart_token
         results, trend = summarise_project(closed, questions, self._threshold)
         summary = swedish_summary(results, questions) if results else ""
@@ -184,7 +184,7 @@ class EvaluationResults:
 
     async def chart(self, token: str) -> bytes | None:
         from bot.evaluation_chart import bar_chart_png
-        from bot.evaluation_results import AnswerData, MeetingAnswers, summarise_meeting
+        from bot.evaluation_results import summarise_meeting
 
         evaluation = await self._evaluations.by_chart_token(token)
         if evaluation is None or evaluation.closed_at is None:
@@ -193,8 +193,17 @@ class EvaluationResults:
         if meeting is None:
             return None
         questions = questions_from_json(evaluation.questions)
-        answers = [AnswerData(v, o) for v, o in await self._evaluations.answers(evaluation.id)]
-        result = summarise_meeting(MeetingAnswers(meeting.number, meeting.title,
-                                                  await self._evaluations.invited_count(evaluation.id), answers),
-                                   questions, self._threshold)
+        answers = await self._evaluations.answers(evaluation.id)
+        invited = await self._evaluations.invited_count(evaluation.id)
+        result = summarise_meeting(_closed_answers(evaluation, meeting, invited, answers), questions, self._threshold)
         return bar_chart_png(result, questions) if result.shown else None
+
+
+def _closed_answers(evaluation: Evaluation, meeting: Meeting, invited: int,
+                    answers: list[tuple[dict[str, Any], str]]) -> Any:
+    """A closed evaluation's answers with the breakdown frozen at closing (they carry no organisation)."""
+    from bot.evaluation_results import AnswerData, MeetingAnswers, breakdown_from_json
+
+    breakdown = breakdown_from_json(evaluation.breakdown) if evaluation.breakdown is not None else None
+    return MeetingAnswers(meeting.number, meeting.title, invited,
+                          [AnswerData(values, organisation) for values, organisation in answers], breakdown)

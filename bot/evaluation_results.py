@@ -16,8 +16,9 @@ Percentages are rounded half up (12.5 % -> 13 %), as people expect in a report, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from bot.evaluation_rules import DEFAULT_THRESHOLD, SCALE_STEPS, Question
 
@@ -42,6 +43,8 @@ class MeetingAnswers:
     meeting_title: str
     invited: int
     answers: Sequence[AnswerData]
+    breakdown: Sequence[OrganisationBreakdown] | None = None
+    """Frozen at closing (the answers no longer carry an organisation then); None: computed from answers."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,31 @@ def summarise_meeting(
         shown=shown,
         scales=[summarise_scale(q, answers, threshold) for q in scale_questions] if shown else [],
         free_texts={q.key: free_texts(q, answers) for q in questions if q.kind == "text"} if shown else {},
-        by_organisation=organisation_breakdown(answers, scale_questions, threshold) if shown else [],
+        by_organisation=_breakdown(meeting, scale_questions, threshold) if shown else [],
     )
+
+
+def _breakdown(meeting: MeetingAnswers, scale_questions: Sequence[Question],
+               threshold: int) -> list[OrganisationBreakdown]:
+    if meeting.breakdown is None:
+        return organisation_breakdown(meeting.answers, scale_questions, threshold)
+    # Frozen under the threshold of its closing day: a threshold raised since hides groups now below it.
+    groups = list(meeting.breakdown)
+    return groups if all(group.answered >= threshold for group in groups) else []
+
+
+def breakdown_to_json(groups: Sequence[OrganisationBreakdown]) -> str:
+    return json.dumps([asdict(group) for group in groups], ensure_ascii=False, sort_keys=True)
+
+
+def breakdown_from_json(text: str) -> list[OrganisationBreakdown]:
+    return [
+        OrganisationBreakdown(
+            organisation=group["organisation"], answered=group["answered"], pooled=group["pooled"],
+            scales=[ScaleSummary(**{**scale, "counts": tuple(scale["counts"])}) for scale in group["scales"]],
+        )
+        for group in json.loads(text)
+    ]
 
 
 def summarise_project(

@@ -4,7 +4,15 @@ Anonymity: an answer row holds no person id. While an evaluation is open, ``resp
 HMAC of the person's id under the evaluation's own secret, so the same person's second submit
 updates their answer instead of adding one. At closing the secret and every ``respondent`` are
 erased: from then on nobody, not even with database access, can tell who answered what. Who was
-invited and whether they answered is kept separately (for the response rate and the nudge)."""
+invited and whether they answered is kept separately (for the response rate and the nudge) while the
+evaluation is open.
+
+Closing freezes what the results need and drops everything that could link an answer to a person
+(``_freeze``): the number invited and the per-organisation breakdown (built under the anonymity
+threshold) are stored on the evaluation; the answers lose their organisation and timestamps and are
+rewritten in the order of their values (new ids say nothing about who answered first); the invites
+(who answered) and the evaluation's outbox rows (the nudge went only to those who had not answered)
+are deleted. tests/storage/test_anonymity_attack.py plays the attacker with every table."""
 
 from __future__ import annotations
 
@@ -16,13 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.evaluation_results import AnswerData, breakdown_to_json, organisation_breakdown
+from bot.evaluation_rules import questions_from_json
 from storage.db import dialect_insert
-from storage.models import Answer, Evaluation, EvaluationInvite, Meeting, Project
+from storage.models import Answer, Delivery, Evaluation, EvaluationInvite, Meeting, Project
 
 
 class EvaluationClosed(Exception):
@@ -138,15 +148,15 @@ class EvaluationRepository:
                 Answer.respondent == respondent_key(evaluation.secret, person_id)))
             return json.loads(values) if values else None
 
-    async def close_due(self, now: datetime) -> int:
-        """Close evaluations past their closing time and erase what linked answers to people."""
+    async def close_due(self, now: datetime, threshold: int) -> int:
+        """Close evaluations past their closing time and erase what linked answers to people. Also
+        freezes evaluations closed before freezing existed (closed, but no frozen invited count)."""
         async with self._sessions.begin() as session:
-            due = list((await session.scalars(select(Evaluation.id).where(
-                Evaluation.closes_at <= now, Evaluation.closed_at.is_(None)))).all())
-            if due:
-                await session.execute(update(Answer).where(Answer.evaluation_id.in_(due)).values(respondent=None))
-                await session.execute(update(Evaluation).where(Evaluation.id.in_(due))
-                                      .values(secret=None, closed_at=now))
+            due = list((await session.scalars(select(Evaluation).where(
+                (Evaluation.closes_at <= now) & Evaluation.closed_at.is_(None)
+                | Evaluation.closed_at.is_not(None) & Evaluation.invited_count.is_(None)))).all())
+            for evaluation in due:
+                await _freeze(session, evaluation, now, threshold)
             return len(due)
 
     async def answers(self, evaluation_id: int) -> list[tuple[dict[str, Any], str]]:
@@ -158,6 +168,9 @@ class EvaluationRepository:
 
     async def invited_count(self, evaluation_id: int) -> int:
         async with self._sessions() as session:
+            frozen = await session.scalar(select(Evaluation.invited_count).where(Evaluation.id == evaluation_id))
+            if frozen is not None:
+                return frozen
             return await session.scalar(select(func.count()).select_from(EvaluationInvite)
                                         .where(EvaluationInvite.evaluation_id == evaluation_id)) or 0
 
@@ -167,6 +180,29 @@ class EvaluationRepository:
                 select(Evaluation, Meeting).join(Meeting, Meeting.id == Evaluation.meeting_id)
                 .where(Meeting.project_id == project_id).order_by(Meeting.number))
             return list(rows.tuples())
+
+
+async def _freeze(session: AsyncSession, evaluation: Evaluation, now: datetime, threshold: int) -> None:
+    rows = (await session.execute(select(Answer.values, Answer.organisation)
+                                  .where(Answer.evaluation_id == evaluation.id))).tuples().all()
+    scale_questions = [q for q in questions_from_json(evaluation.questions) if q.kind == "scale"]
+    answers = [AnswerData(json.loads(values), organisation) for values, organisation in rows]
+    evaluation.breakdown = breakdown_to_json(organisation_breakdown(answers, scale_questions, threshold)
+                                             if len(answers) >= threshold else [])
+    evaluation.invited_count = await session.scalar(select(func.count()).select_from(EvaluationInvite)
+                                                    .where(EvaluationInvite.evaluation_id == evaluation.id)) or 0
+    evaluation.secret = None
+    evaluation.closed_at = evaluation.closed_at or now
+    await session.execute(delete(Answer).where(Answer.evaluation_id == evaluation.id))
+    if rows:
+        # Rewritten in the order of their values: the new ids follow the answers, not who gave them when.
+        await session.execute(insert(Answer), [
+            {"evaluation_id": evaluation.id, "respondent": None, "organisation": "", "values": values,
+             "submitted_at": None, "updated_at": None}
+            for values in sorted(values for values, _ in rows)
+        ])
+    await session.execute(delete(EvaluationInvite).where(EvaluationInvite.evaluation_id == evaluation.id))
+    await session.execute(delete(Delivery).where(Delivery.source == f"evaluation:{evaluation.id}"))
 
 
 def respondent_key(secret: str, person_id: int) -> str:

@@ -340,6 +340,10 @@ class Evaluation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     chart_token: Mapped[str] = mapped_column(String(64))
     """Unguessable part of the results chart's address (shown in coordinators' cards)."""
+    invited_count: Mapped[int | None] = mapped_column(Integer)
+    """Frozen at closing, when the invites (who was asked, who answered) are deleted."""
+    breakdown: Mapped[str | None] = mapped_column(Text)
+    """The per-organisation breakdown (JSON) frozen at closing, when answers lose their organisation."""
 
 
 class EvaluationInvite(Base):
@@ -356,7 +360,9 @@ class EvaluationInvite(Base):
 
 class Answer(Base):
     """One respondent's answer. No person id: ``respondent`` is a keyed hash used only to stop
-    duplicates and allow changes while the evaluation is open, and is cleared when it closes."""
+    duplicates and allow changes while the evaluation is open. At closing the hash, the organisation
+    and the timestamps are cleared and the rows are rewritten in an order given by their values, so
+    nothing in the row (not even its id) points back to a person (storage/evaluations.py)."""
 
     __tablename__ = "answer"
     __table_args__ = (UniqueConstraint("evaluation_id", "respondent", name="uq_answer_respondent"),)
@@ -365,10 +371,10 @@ class Answer(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     respondent: Mapped[str | None] = mapped_column(String(64))
     organisation: Mapped[str] = mapped_column(String(200), default="")
-    """The respondent's municipality, for breakdowns shown only above the anonymity threshold."""
+    """The respondent's municipality while open; "" once the breakdown is frozen at closing."""
     values: Mapped[str] = mapped_column(Text)
-    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # --- case examples, homework and triads ----------------------------------------------------

@@ -117,7 +117,7 @@ async def _evaluation(sessions: async_sessionmaker[AsyncSession], meeting_id: in
             values["valuable"] = "Åsas hemliga svar"
         await repo.save_answer(evaluation.id, person_id, organisation, values, opens + timedelta(minutes=5))
     if close:
-        await repo.close_due(opens + timedelta(days=7))
+        await repo.close_due(opens + timedelta(days=7), 3)
     return evaluation.id
 
 

@@ -55,7 +55,7 @@ async def test_one_answer_per_person_and_changes_replace_it(sessions: async_sess
 async def test_double_click_at_the_same_moment_stores_one(sessions: async_sessionmaker[AsyncSession],
                                                           repo: EvaluationRepository) -> None:
     _, meeting, people = await setup(sessions)
-    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     await asyncio.gather(*(repo.save_answer(evaluation.id, people[1], "", {"knowledge": 4}, OPENS) for _ in range(4)))
     assert len(await repo.answers(evaluation.id)) == 1
 
@@ -63,7 +63,7 @@ async def test_double_click_at_the_same_moment_stores_one(sessions: async_sessio
 async def test_outside_the_window_nothing_is_stored(sessions: async_sessionmaker[AsyncSession],
                                                     repo: EvaluationRepository) -> None:
     _, meeting, people = await setup(sessions)
-    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     with pytest.raises(EvaluationClosed):
         await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 4}, OPENS - timedelta(minutes=1))
     with pytest.raises(EvaluationClosed):
@@ -74,11 +74,11 @@ async def test_outside_the_window_nothing_is_stored(sessions: async_sessionmaker
 async def test_closing_unlinks_answers_from_people_for_good(sessions: async_sessionmaker[AsyncSession],
                                                             repo: EvaluationRepository) -> None:
     _, meeting, people = await setup(sessions)
-    evaluation = await repo.ensure(meeting, "[]", OPENS, CLOSES)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     for person in people:
         await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": 4}, OPENS)
-    assert await repo.close_due(CLOSES - timedelta(seconds=1)) == 0
-    assert await repo.close_due(CLOSES) == 1
+    assert await repo.close_due(CLOSES - timedelta(seconds=1), 3) == 0
+    assert await repo.close_due(CLOSES, 3) == 1
     async with sessions() as session:
         assert (await session.scalars(select(Answer.respondent))).all() == [None, None, None]
         closed = await session.get(Evaluation, evaluation.id)
@@ -87,6 +87,33 @@ async def test_closing_unlinks_answers_from_people_for_good(sessions: async_sess
     with pytest.raises(EvaluationClosed):
         await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 1}, CLOSES)
     assert len(await repo.answers(evaluation.id)) == 3  # the statistics stay
+
+
+async def test_closing_freezes_the_figures_and_drops_what_links_answers(
+        sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
+    _, meeting, people = await setup(sessions, people=4)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    for person in people:
+        await repo.invite(evaluation.id, person)
+    # Answered in the reverse order of their values: the ids afterwards must not keep that order.
+    for step, person in zip((5, 4, 3), people, strict=False):
+        await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": step}, OPENS)
+    async with sessions.begin() as session:
+        session.add(Delivery(kind="evaluation_nudge", source=f"evaluation:{evaluation.id}", recipient="person:1",
+                             due_at=OPENS, state="skipped"))
+    assert await repo.close_due(CLOSES, 3) == 1
+    async with sessions() as session:
+        rows = (await session.execute(select(Answer.id, Answer.values, Answer.organisation, Answer.submitted_at,
+                                             Answer.updated_at, Answer.respondent).order_by(Answer.id))).all()
+        assert [values for _, values, *_ in rows] == sorted(values for _, values, *_ in rows)
+        assert {(organisation, submitted, updated, respondent) for _, _, organisation, submitted, updated, respondent
+                in rows} == {("", None, None, None)}
+        assert (await session.scalars(select(Delivery.id))).all() == []
+        frozen = await session.get(Evaluation, evaluation.id)
+        assert frozen is not None and frozen.invited_count == 4
+        assert frozen.breakdown is not None and "Mora kommun" in frozen.breakdown
+    assert await repo.invited_count(evaluation.id) == 4
+    assert await repo.invite_state(evaluation.id, people[0]) is None
 
 
 async def test_planner_asks_registered_people_when_the_meeting_ends(sessions: async_sessionmaker[AsyncSession],
