@@ -26,6 +26,7 @@ from bot.cards.help import help_card
 from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
 from bot.i18n import current_language, language_of, t, use_language, use_now
+from bot.markdown import literal
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, fingerprint, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
@@ -203,7 +204,7 @@ class DalaLabBot(TeamsActivityHandler):
             await turn_context.send_activity(t("unknown.empty"))
             return
         shown = turn.text if len(turn.text) <= 60 else turn.text[:57] + "..."
-        await turn_context.send_activity(t("unknown.text", text=shown))
+        await turn_context.send_activity(t("unknown.text", text=literal(shown)))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         """Invokes the bot does not support get a 400, not botbuilder's default 501."""

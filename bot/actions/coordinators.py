@@ -9,6 +9,7 @@ from botbuilder.core import TurnContext
 from bot.actions import Action, int_value, replace_card, send_card
 from bot.cards import card, heading, paragraph, submit
 from bot.i18n import t
+from bot.markdown import literal
 from bot.turn import Turn
 from storage.coordinators import CoordinatorRepository
 
@@ -29,7 +30,7 @@ class CoordinatorAdminActions:
                 paragraph(t("coordinators.configured", count=len(self._configured)), isSubtle=True)]
         actions = []
         for coordinator in added:
-            body.append(paragraph(coordinator.name or coordinator.aad_object_id))
+            body.append(paragraph(literal(coordinator.name or coordinator.aad_object_id)))
             actions.append(submit(t("coordinators.remove", name=coordinator.name), "coordinator_remove",
                                   coordinator_id=coordinator.id))
         if candidates:
@@ -44,7 +45,7 @@ class CoordinatorAdminActions:
         if added is None:
             await context.send_activity(t("coordinators.add_failed"))
             return
-        await replace_card(context, card([paragraph(t("coordinators.added", name=added.name))]))
+        await replace_card(context, card([paragraph(t("coordinators.added", name=literal(added.name)))]))
 
     async def remove(self, context: TurnContext, turn: Turn) -> None:
         coordinator_id = int_value(turn.value, "coordinator_id")

@@ -56,6 +56,7 @@ from bot.examples import (
     Posted,
 )
 from bot.i18n import format_when, t
+from bot.markdown import literal
 from bot.scheduler import Scheduler
 from bot.turn import Turn
 from storage.models import Project
@@ -198,7 +199,7 @@ class ExampleCoordinatorActions:
             await context.send_activity(problems_text("review.problems", result.problems))
         elif isinstance(result, AlreadyReviewed):
             status = t(f"example_status.{result.entry.example.status}")
-            await context.send_activity(t("review.already", title=result.entry.example.title, status=status))
+            await context.send_activity(t("review.already", title=literal(result.entry.example.title), status=status))
         else:
             await replace_card(context, reviewed_card(result.entry, result.decision, result.channel_linked))
             wake(self._scheduler, result.feedback_at)
@@ -212,7 +213,7 @@ class ExampleCoordinatorActions:
             when = format_when(result.posted_at, self._zone) if result.posted_at else ""
             await context.send_activity(t(f"example.post_{result.reason}", when=when))
         elif isinstance(result, Posted):
-            await replace_card(context, card([paragraph(t("example.posting", title=result.entry.example.title,
+            await replace_card(context, card([paragraph(t("example.posting", title=literal(result.entry.example.title),
                                                           project=result.entry.project_name), color="Good")]))
             wake(self._scheduler, result.due)
 

@@ -26,6 +26,7 @@ from bot.cards.registration import (
     waitlist_note,
 )
 from bot.i18n import format_deadline, t
+from bot.markdown import literal
 from bot.proactive import Messenger
 from bot.registration import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from bot.registration_rules import Status
@@ -120,7 +121,7 @@ class RegistrationActions:
             return
         result = await self._service.cancel(found[0].id, turn.person_id)
         self._after_change()
-        await replace_card(context, _notice(t("cancel.done", project=found[1].name)))
+        await replace_card(context, _notice(t("cancel.done", project=literal(found[1].name))))
         if result.promoted is not None:
             await self.tell_promoted(result.promoted, found[1])
 
@@ -136,7 +137,7 @@ class RegistrationActions:
         if found is None or turn.person_id is None:
             return
         code = await self._service.offer_transfer(found[0].id, turn.person_id)
-        await context.send_activity(t("transfer.offered", project=found[1].name, code=code))
+        await context.send_activity(t("transfer.offered", project=literal(found[1].name), code=code))
 
     async def take_over(self, context: TurnContext, turn: Turn) -> None:
         """`ta över <kod>`: the colleague takes the place; the previous holder is told."""
@@ -157,8 +158,9 @@ class RegistrationActions:
         project = await self._service.project(new.project_id)
         name = project.name if project else ""
         self._after_change()
-        await context.send_activity(t("transfer.taken", project=name, organisation=_organisation_name(new)))
-        await self._notify(old.person_id, t("transfer.handed_over", project=name, name=turn.name))
+        await context.send_activity(t("transfer.taken", project=literal(name),
+                                      organisation=literal(_organisation_name(new))))
+        await self._notify(old.person_id, t("transfer.handed_over", project=literal(name), name=literal(turn.name)))
 
     async def _show_form(self, context: TurnContext, turn: Turn, project_id: int) -> None:
         if turn.person_id is None:
@@ -230,7 +232,7 @@ class RegistrationActions:
             0,
             {
                 "type": "TextBlock",
-                "text": t("waitlist.promoted", project=project.name),
+                "text": t("waitlist.promoted", project=literal(project.name)),
                 "wrap": True,
                 "weight": "Bolder",
                 "color": "Good",

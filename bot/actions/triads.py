@@ -14,6 +14,7 @@ from bot.actions.project_choice import chosen_project
 from bot.cards.triads import announcement_card, confirmed_card, proposal_card
 from bot.delivery import NotRelevant
 from bot.i18n import t
+from bot.markdown import literal
 from bot.scheduler import Scheduler
 from bot.triad_rounds import QUESTION_MAX, Confirmed, NoMeeting, Proposal, Refusal, TooFew, TriadService
 from bot.triads import MoveProblem
@@ -58,7 +59,7 @@ class TriadActions:
             await context.send_activity(_refusal_text(result))
             return
         moved = result.member(person_id or 0)
-        notice = t("triads.moved", name=moved.name, group=moved.group) if moved else None
+        notice = t("triads.moved", name=literal(moved.name), group=moved.group) if moved else None
         await replace_card(context, proposal_card(result, notice))
 
     async def confirm(self, context: TurnContext, turn: Turn) -> None:

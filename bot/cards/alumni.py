@@ -10,6 +10,7 @@ from typing import Any
 from bot.alumni_rules import MAX_ANNOUNCEMENT, MAX_REPLY, MONTHLY, OFF
 from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import format_when, t
+from bot.markdown import literal
 from bot.who_knows import Found
 from storage.alumni import ReplyRow
 from storage.models import Project
@@ -18,7 +19,7 @@ from storage.models import Project
 def finish_card(project: Project, participants: int) -> Card:
     channel = t("alumni.channel_linked") if project.alumni_channel_id else t("alumni.channel_missing")
     body = [
-        heading(t("alumni.finish_title", project=project.name)),
+        heading(t("alumni.finish_title", project=literal(project.name))),
         paragraph(t("alumni.finish_body", count=participants)),
         paragraph(channel, isSubtle=True),
         prompt_choice(project.alumni_prompt),
@@ -35,7 +36,7 @@ def prompt_choice(current: str) -> dict[str, Any]:
 
 
 def welcome_card(project_name: str, project_id: int, channel_url: str | None) -> Card:
-    body = [heading(t("alumni.welcome_title", project=project_name)), paragraph(t("alumni.welcome_body")),
+    body = [heading(t("alumni.welcome_title", project=literal(project_name))), paragraph(t("alumni.welcome_body")),
             paragraph(t("alumni.welcome_opt_out"), isSubtle=True, size="Small")]
     actions: list[dict[str, Any]] = []
     if channel_url:
@@ -46,16 +47,16 @@ def welcome_card(project_name: str, project_id: int, channel_url: str | None) ->
 
 def opt_out_card(project_name: str, project_id: int, opted_out: bool) -> Card:
     if opted_out:
-        return card([paragraph(t("alumni.opted_out", project=project_name))],
+        return card([paragraph(t("alumni.opted_out", project=literal(project_name)))],
                     [submit(t("alumni.opt_in"), "alumni_opt_in", project_id=project_id)])
-    return card([paragraph(t("alumni.opted_in", project=project_name))],
+    return card([paragraph(t("alumni.opted_in", project=literal(project_name)))],
                 [submit(t("alumni.opt_out"), "alumni_opt_out", project_id=project_id)])
 
 
 def prompt_card(prompt_id: int, question: str, digest_at: datetime) -> Card:
     body = [
         heading(t("alumni.prompt_title")),
-        paragraph(question),
+        paragraph(literal(question)),
         {"type": "Input.Text", "id": "reply", "label": t("alumni.reply_label"), "isMultiline": True,
          "maxLength": MAX_REPLY, "isRequired": True, "errorMessage": t("alumni.reply_empty")},
         paragraph(t("alumni.prompt_digest", when=format_when(digest_at)), isSubtle=True, size="Small"),
@@ -69,12 +70,12 @@ def digest_card(question: str, replies: Sequence[ReplyRow]) -> Card:
 
 
 def _digest_card(question: str, replies: Sequence[ReplyRow], shown: int) -> Card:
-    body = [heading(t("alumni.digest_title")), paragraph(question, isSubtle=True),
+    body = [heading(t("alumni.digest_title")), paragraph(literal(question), isSubtle=True),
             paragraph(t("alumni.digest_count", count=len(replies)))]
     for reply in replies[:shown]:
-        who = f"{reply.name}, {reply.organisation}" if reply.organisation else reply.name
+        who = literal(f"{reply.name}, {reply.organisation}" if reply.organisation else reply.name)
         body.append({"type": "Container", "separator": True, "items": [
-            paragraph(who, weight="Bolder"), paragraph(reply.text, spacing="None")]})
+            paragraph(who, weight="Bolder"), paragraph(literal(reply.text), spacing="None")]})
     if shown < len(replies):
         body.append(paragraph(t("alumni.digest_more", count=len(replies) - shown), isSubtle=True))
     return card(body)
@@ -82,18 +83,18 @@ def _digest_card(question: str, replies: Sequence[ReplyRow], shown: int) -> Card
 
 def who_knows_card(topic: str, found: Sequence[Found]) -> Card:
     if not found:
-        return card([paragraph(t("whoknows.none", topic=topic)), paragraph(t("whoknows.hint"), isSubtle=True)])
-    body: list[dict[str, Any]] = [heading(t("whoknows.title", topic=topic))]
+        return card([paragraph(t("whoknows.none", topic=literal(topic))), paragraph(t("whoknows.hint"), isSubtle=True)])
+    body: list[dict[str, Any]] = [heading(t("whoknows.title", topic=literal(topic)))]
     for item in found:
         person = item.person
-        lines = [paragraph(f"{person.name}, {person.organisation}", weight="Bolder")]
+        lines = [paragraph(literal(f"{person.name}, {person.organisation}"), weight="Bolder")]
         if person.role_title:
-            lines.append(paragraph(person.role_title, spacing="None", isSubtle=True))
-        lines += [paragraph(t("whoknows.example", title=e.title, theme=e.theme or "–"), spacing="None")
-                  for e in item.examples[:3]]
+            lines.append(paragraph(literal(person.role_title), spacing="None", isSubtle=True))
+        lines += [paragraph(t("whoknows.example", title=literal(e.title), theme=literal(e.theme or "–")),
+                            spacing="None") for e in item.examples[:3]]
         contact = next((e.contact for e in item.examples if e.contact), "") or person.email
         if contact:
-            lines.append(paragraph(t("whoknows.contact", contact=contact), spacing="None", size="Small"))
+            lines.append(paragraph(t("whoknows.contact", contact=literal(contact)), spacing="None", size="Small"))
         body.append({"type": "Container", "separator": True, "items": lines})
     body.append(paragraph(t("whoknows.consent_note"), isSubtle=True, size="Small"))
     return card(body)
@@ -115,13 +116,13 @@ def announce_card(projects: Sequence[Project]) -> Card:
 def announce_preview_card(broadcast_id: int, text: str, project_names: Sequence[str], count: int) -> Card:
     body = [
         heading(t("preview.title")),
-        paragraph(t("announce.audience", projects=", ".join(project_names), count=count)),
-        {"type": "Container", "style": "emphasis", "items": [paragraph(text)]},
+        paragraph(t("announce.audience", projects=literal(", ".join(project_names)), count=count)),
+        {"type": "Container", "style": "emphasis", "items": [paragraph(literal(text))]},
     ]
     return card(body, [submit(t("preview.send"), "alumni_announce_confirm", broadcast_id=broadcast_id),
                        submit(t("preview.cancel"), "alumni_announce_cancel", broadcast_id=broadcast_id)])
 
 
 def announcement_card(project_names: Sequence[str], text: str) -> Card:
-    return card([paragraph(t("announce.from", projects=", ".join(project_names)), isSubtle=True, size="Small"),
-                 paragraph(text)])
+    return card([paragraph(t("announce.from", projects=literal(", ".join(project_names))), isSubtle=True, size="Small"),
+                 paragraph(literal(text))])

@@ -10,13 +10,14 @@ from typing import Any
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.checkin import PRESENT_PREFIX, AttendanceSheet, ListedParticipant
 from bot.i18n import format_span, format_time, t
+from bot.markdown import literal
 from storage.models import Meeting
 
 
 def checkin_card(project_name: str, meeting: Meeting) -> Card:
     body = [
         heading(t("checkin.title", number=meeting.number)),
-        paragraph(f"{project_name} · {meeting.title}", isSubtle=True),
+        paragraph(literal(f"{project_name} · {meeting.title}"), isSubtle=True),
         paragraph(format_span(meeting.starts_at, meeting.ends_at)),
         paragraph(t("checkin.body")),
     ]
@@ -25,7 +26,7 @@ def checkin_card(project_name: str, meeting: Meeting) -> Card:
 
 def checked_in_text(name: str, meeting: Meeting, at: datetime, new: bool) -> str:
     key = "checkin.done" if new else "checkin.already"
-    return t(key, name=name or t("checkin.you"), number=meeting.number, time=format_time(at))
+    return t(key, name=literal(name) if name else t("checkin.you"), number=meeting.number, time=format_time(at))
 
 
 def checked_in_card(name: str, meeting: Meeting, at: datetime, new: bool) -> Card:
@@ -43,8 +44,8 @@ def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card
     meeting, project_id = sheet.meeting, sheet.project.id
     body: list[dict[str, Any]] = [
         heading(t("attendance.title")),
-        paragraph(sheet.project.name, weight="Bolder"),
-        paragraph(t("attendance.meeting", number=meeting.number, title=meeting.title,
+        paragraph(literal(sheet.project.name), weight="Bolder"),
+        paragraph(t("attendance.meeting", number=meeting.number, title=literal(meeting.title),
                     when=format_span(meeting.starts_at, meeting.ends_at))),
         paragraph(t("attendance.summary", present=sheet.present_count, registered=len(sheet.participants))),
     ]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import count_phrase, format_deadline, format_when, t
+from bot.markdown import literal
 from storage.models import Project, Registration
 from storage.registrations import ProjectOverview
 
@@ -25,7 +26,7 @@ def _overview_card(project: Project, overview: ProjectOverview, shown: int) -> C
     )
     body: list[dict[str, Any]] = [
         heading(t("overview.title")),
-        paragraph(project.name, weight="Bolder"),
+        paragraph(literal(project.name), weight="Bolder"),
         paragraph(
             t(
                 "overview.summary",
@@ -43,7 +44,7 @@ def _overview_card(project: Project, overview: ProjectOverview, shown: int) -> C
             "showGridLines": False,
             "columns": [{"width": 3}, {"width": 1}, {"width": 1}],
             "rows": [_row(t("overview.organisation"), t("overview.registered"), t("overview.waitlisted"), bold=True)]
-            + [_row(c.organisation, str(c.registered), str(c.waitlisted)) for c in overview.counts],
+            + [_row(literal(c.organisation), str(c.registered), str(c.waitlisted)) for c in overview.counts],
         },
     ]
     if overview.waitlist:
@@ -68,7 +69,7 @@ def settings_card(project: Project, zone: ZoneInfo) -> Card:
     last_day = last_open_day(project.registration_deadline, zone)
     body = [
         heading(t("settings.title")),
-        paragraph(project.name, weight="Bolder"),
+        paragraph(literal(project.name), weight="Bolder"),
         {
             "type": "Input.Number",
             "id": "quota",
@@ -123,8 +124,8 @@ def _waiting_line(position: int, registration: Registration) -> str:
     return t(
         "overview.waiting_line",
         position=position,
-        name=registration.name,
-        organisation=organisation,
+        name=literal(registration.name),
+        organisation=literal(organisation),
         since=format_when(registration.queued_at),
     )
 
@@ -136,7 +137,7 @@ def settings_summary(project: Project) -> str:
     capacity = str(project.capacity) if project.capacity else t("settings.no_capacity")
     return t(
         "settings.saved",
-        project=project.name,
+        project=literal(project.name),
         quota=project.quota_per_organisation,
         capacity=capacity,
         deadline=deadline,

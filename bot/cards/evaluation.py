@@ -10,6 +10,7 @@ from typing import Any
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.evaluation_rules import MAX_FREE_TEXT, SCALE_STEPS, Question
 from bot.i18n import format_when, t
+from bot.markdown import literal
 
 
 def evaluation_card(evaluation_id: int, project_name: str, meeting_number: int, meeting_title: str,
@@ -20,7 +21,7 @@ def evaluation_card(evaluation_id: int, project_name: str, meeting_number: int, 
         body.append(paragraph(t("evaluation.nudge"), weight="Bolder", color="Accent"))
     body += [
         heading(t("evaluation.title", number=meeting_number)),
-        paragraph(f"{project_name} · {meeting_title}", isSubtle=True),
+        paragraph(literal(f"{project_name} · {meeting_title}"), isSubtle=True),
         paragraph(t("evaluation.intro", closes=format_when(closes_at)), size="Small"),
     ]
     for question in questions:
@@ -66,7 +67,7 @@ def open_list_card(items: Sequence[tuple[int, str, int, bool, datetime]]) -> Car
     actions = [submit(t("evaluation.change_button" if answered else "evaluation.open_button", number=number,
                         project=project), "evaluation_open", evaluation_id=evaluation_id)
                for evaluation_id, project, number, answered, _ in items[:5]]
-    lines = [paragraph(t("evaluation.list_line", number=number, project=project,
+    lines = [paragraph(t("evaluation.list_line", number=number, project=literal(project),
                          state=t("evaluation.answered" if answered else "evaluation.not_answered"),
                          closes=format_when(closes)), spacing="Small")
              for _, project, number, answered, closes in items]

@@ -12,6 +12,7 @@ from bot.cards import Card, card, heading, paragraph, submit
 from bot.example_rules import EXAMPLE_TEXTS, MAX_NOTE, Decision, ExampleStatus, Sharing
 from bot.i18n import format_when, t
 from bot.input_rules import links_from_text
+from bot.markdown import link_to, literal
 from bot.registration_rules import Problem
 from storage.examples import ExampleEntry
 
@@ -33,7 +34,7 @@ def request_form(project_id: int, project_name: str, municipalities: Sequence[tu
                  default_day: date) -> Card:
     body: list[dict[str, Any]] = [
         heading(t("example_request.title")),
-        paragraph(project_name, weight="Bolder"),
+        paragraph(literal(project_name), weight="Bolder"),
         paragraph(t("example_request.intro"), size="Small"),
         _input("theme", t("input.field.theme"), required=True, limit=300,
                placeholder=t("example_request.theme_placeholder")),
@@ -57,7 +58,7 @@ def request_preview(project_id: int, values: Mapping[str, Any], theme: str, dead
     carried = {key: values.get(key, "") for key in REQUEST_INPUTS}
     body = [
         heading(t("example_request.preview_title")),
-        paragraph(t("example_request.preview_theme", theme=theme)),
+        paragraph(t("example_request.preview_theme", theme=literal(theme))),
         paragraph(t("example_request.preview_deadline", deadline=format_when(deadline))),
         paragraph(t("example_request.preview_audience", count=people,
                     municipalities=", ".join(municipalities) or "–")),
@@ -83,8 +84,8 @@ def request_message(request_id: int, project_name: str, theme: str, deadline: da
                               color="Accent"))
     body += [
         heading(t("example_request.message_title")),
-        paragraph(project_name, isSubtle=True),
-        paragraph(t("example_request.message_theme", theme=theme)),
+        paragraph(literal(project_name), isSubtle=True),
+        paragraph(t("example_request.message_theme", theme=literal(theme))),
         paragraph(t("example_request.message_body", deadline=format_when(deadline))),
     ]
     return card(body, [submit(t("example.send_button"), "example_open", request_id=request_id)])
@@ -97,7 +98,7 @@ def example_form(project_id: int, project_name: str, organisations: Sequence[tup
                  prefill: Mapping[str, str], request_id: int | None, example_id: int | None) -> Card:
     """``prefill`` holds the inputs' values by id (title, theme, organisation, ..., sharing)."""
     body: list[dict[str, Any]] = [heading(t("example.form_title" if example_id is None else "example.edit_title")),
-                                  paragraph(project_name, weight="Bolder"),
+                                  paragraph(literal(project_name), weight="Bolder"),
                                   paragraph(t("example.form_intro"), size="Small")]
     limits = {spec.field: spec for spec in EXAMPLE_TEXTS}
     for field in ("title", "theme"):
@@ -123,23 +124,25 @@ def example_form(project_id: int, project_name: str, organisations: Sequence[tup
 
 
 def example_submitted(title: str, created: bool) -> Card:
-    return card([paragraph(t("example.submitted" if created else "example.resubmitted", title=title),
+    return card([paragraph(t("example.submitted" if created else "example.resubmitted", title=literal(title)),
                            weight="Bolder", color="Good"), paragraph(t("example.review_explained"))])
 
 
 def example_details(entry: ExampleEntry) -> list[dict[str, Any]]:
     example = entry.example
-    body = [heading(example.title),
-            paragraph(" · ".join(part for part in (entry.organisation_name, example.theme) if part), isSubtle=True)]
+    body = [heading(literal(example.title)),
+            paragraph(literal(" · ".join(part for part in (entry.organisation_name, example.theme) if part)),
+                      isSubtle=True)]
     for field in ("challenge", "actions", "result", "lessons"):
         text = getattr(example, field)
         if text:
-            body += [paragraph(t(f"example.section.{field}"), weight="Bolder", spacing="Medium"), paragraph(text)]
+            body += [paragraph(t(f"example.section.{field}"), weight="Bolder", spacing="Medium"),
+                     paragraph(literal(text))]
     if example.contact:
-        body.append(paragraph(t("example.contact", contact=example.contact), spacing="Medium"))
+        body.append(paragraph(t("example.contact", contact=literal(example.contact)), spacing="Medium"))
     links = links_from_text(example.links)
     if links:
-        body.append(paragraph(t("example.links") + "\n" + "\n".join(f"- [{link}]({link})" for link in links)))
+        body.append(paragraph(t("example.links") + "\n" + "\n".join(f"- {link_to(link)}" for link in links)))
     return body
 
 
@@ -151,7 +154,7 @@ def example_card(entry: ExampleEntry, can_post: bool = False) -> Card:
 
 
 def channel_post(entry: ExampleEntry) -> Card:
-    return card([paragraph(t("example.channel_intro", organisation=entry.organisation_name), size="Small",
+    return card([paragraph(t("example.channel_intro", organisation=literal(entry.organisation_name)), size="Small",
                            isSubtle=True), *example_details(entry)])
 
 
@@ -160,7 +163,7 @@ def channel_post(entry: ExampleEntry) -> Card:
 
 def review_card(entry: ExampleEntry) -> Card:
     example = entry.example
-    body = [paragraph(t("review.from", name=entry.sender_name or "–", project=entry.project_name,
+    body = [paragraph(t("review.from", name=literal(entry.sender_name or "–"), project=literal(entry.project_name),
                         sharing=t(f"sharing.{example.sharing}")), size="Small", isSubtle=True),
             *example_details(entry),
             _input("note", t("input.field.note"), "", False, MAX_NOTE, multiline=True,
@@ -177,7 +180,7 @@ def review_list_intro(shown: int, total: int) -> str:
 
 
 def reviewed_card(entry: ExampleEntry, decision: Decision, channel_linked: bool) -> Card:
-    body = [paragraph(t(f"review.done.{decision}", title=entry.example.title), weight="Bolder", color="Good")]
+    body = [paragraph(t(f"review.done.{decision}", title=literal(entry.example.title)), weight="Bolder", color="Good")]
     actions = []
     if decision is Decision.APPROVE:
         if channel_linked:
@@ -191,9 +194,10 @@ def feedback_card(entry: ExampleEntry, status: str) -> Card:
     """What the sender is told after a review."""
     example = entry.example
     body = [heading(t(f"feedback.{status}.title")),
-            paragraph(t(f"feedback.{status}.body", title=example.title, sharing=t(f"sharing.{example.sharing}")))]
+            paragraph(t(f"feedback.{status}.body", title=literal(example.title),
+                        sharing=t(f"sharing.{example.sharing}")))]
     if example.review_note:
-        body += [paragraph(t("feedback.note"), weight="Bolder"), paragraph(example.review_note)]
+        body += [paragraph(t("feedback.note"), weight="Bolder"), paragraph(literal(example.review_note))]
     actions = []
     if status == ExampleStatus.CHANGES_REQUESTED:
         actions.append(submit(t("feedback.edit"), "example_edit", example_id=example.id))
@@ -205,15 +209,16 @@ def feedback_card(entry: ExampleEntry, status: str) -> Card:
 
 def search_results(entries: Sequence[ExampleEntry], total: int, query: str) -> Card:
     if not entries:
-        return card([paragraph(t("examples.none_found", query=query) if query else t("examples.none_yet"))])
-    title = t("examples.found", count=total, query=query) if query else t("examples.latest")
+        return card([paragraph(t("examples.none_found", query=literal(query)) if query else t("examples.none_yet"))])
+    title = t("examples.found", count=total, query=literal(query)) if query else t("examples.latest")
     body: list[dict[str, Any]] = [heading(title)]
     for entry in entries:
         example = entry.example
-        items = [paragraph(example.title, weight="Bolder"),
-                 paragraph(" · ".join(p for p in (entry.organisation_name, example.theme, entry.project_name) if p),
+        items = [paragraph(literal(example.title), weight="Bolder"),
+                 paragraph(literal(" · ".join(p for p in (entry.organisation_name, example.theme, entry.project_name)
+                                              if p)),
                            isSubtle=True, spacing="None"),
-                 paragraph(_shorten(example.challenge), size="Small")]
+                 paragraph(literal(_shorten(example.challenge)), size="Small")]
         body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": items,
                      "selectAction": submit(t("examples.show"), "example_show", example_id=example.id)})
     actions = [submit(t("examples.show_one", title=_shorten(e.example.title, 40)), "example_show",

@@ -12,6 +12,7 @@ from bot.homework import Answered, Compilation, Task
 from bot.homework_rules import ANSWER_TEXTS, TASK_TEXTS
 from bot.i18n import format_span, format_when, t
 from bot.input_rules import links_from_text
+from bot.markdown import link_to, literal
 from storage.models import Meeting, Submission
 
 ANSWER_IN_CARD = 700
@@ -23,7 +24,7 @@ def task_form(project_id: int, project_name: str, meetings: Sequence[Meeting], d
     title, instructions = TASK_TEXTS
     body: list[dict[str, Any]] = [
         heading(t("homework.form_title")),
-        paragraph(project_name, weight="Bolder"),
+        paragraph(literal(project_name), weight="Bolder"),
         {"type": "Input.ChoiceSet", "id": "meeting_id", "label": t("input.field.meeting_id"), "isRequired": True,
          "errorMessage": t("input.meeting_unknown"), "value": str(meetings[0].id) if meetings else "",
          "choices": [{"title": t("meeting.choice", number=m.number, when=format_span(m.starts_at, m.ends_at),
@@ -43,7 +44,8 @@ def task_form(project_id: int, project_name: str, meetings: Sequence[Meeting], d
 
 def task_created(title: str, people: int, nudge_at: datetime | None, compilation_at: datetime,
                  created: bool) -> Card:
-    lines = [paragraph(t("homework.created" if created else "homework.already_created", title=title, count=people),
+    lines = [paragraph(t("homework.created" if created else "homework.already_created", title=literal(title),
+                         count=people),
                        weight="Bolder", color="Good")]
     if nudge_at is not None:
         lines.append(paragraph(t("homework.nudge_planned", when=format_when(nudge_at))))
@@ -58,9 +60,9 @@ def task_card(task: Task, previous: Submission | None = None, nudge: bool = Fals
     if nudge:
         body.append(paragraph(t("homework.nudge", deadline=format_when(assignment.deadline)), weight="Bolder",
                               color="Accent"))
-    body += [heading(t("homework.task_title", title=assignment.title)), paragraph(_where(task), isSubtle=True)]
+    body += [heading(t("homework.task_title", title=literal(assignment.title))), paragraph(_where(task), isSubtle=True)]
     if assignment.instructions:
-        body.append(paragraph(assignment.instructions))
+        body.append(paragraph(literal(assignment.instructions)))
     body.append(paragraph(t("homework.deadline", deadline=format_when(assignment.deadline)), weight="Bolder"))
     body += [
         {"type": "Input.Text", "id": "answer", "label": t("input.field.answer"), "isMultiline": True,
@@ -82,10 +84,11 @@ def answer_saved(assignment_id: int, first: bool) -> Card:
 def tasks_card(project_name: str, lines: Sequence[tuple[Task, int, int]]) -> Card:
     """(task, answered, asked) per assignment, with a button to each compilation."""
     if not lines:
-        return card([heading(t("homework.list_title")), paragraph(project_name, isSubtle=True),
+        return card([heading(t("homework.list_title")), paragraph(literal(project_name), isSubtle=True),
                      paragraph(t("homework.none"))])
-    body = [heading(t("homework.list_title")), paragraph(project_name, isSubtle=True)]
-    body += [paragraph(t("homework.list_line", title=task.assignment.title, where=_where(task), answered=answered,
+    body = [heading(t("homework.list_title")), paragraph(literal(project_name), isSubtle=True)]
+    body += [paragraph(t("homework.list_line", title=literal(task.assignment.title), where=_where(task),
+                         answered=answered,
                          asked=asked, deadline=format_when(task.assignment.deadline)), spacing="Small")
              for task, answered, asked in lines]
     actions = [submit(t("homework.show_compilation", title=task.assignment.title[:40]), "homework_compilation",
@@ -99,7 +102,7 @@ def compilation_card(compilation: Compilation, delivered: bool = False) -> Card:
     body: list[dict[str, Any]] = []
     if delivered:
         body.append(paragraph(t("homework.compilation_delivered"), weight="Bolder", color="Accent"))
-    body += [heading(t("homework.compilation_title", title=task.assignment.title)),
+    body += [heading(t("homework.compilation_title", title=literal(task.assignment.title))),
              paragraph(_where(task), isSubtle=True),
              paragraph(t("homework.compilation_count", answered=len(compilation.answers), asked=asked))]
     for answered in compilation.answers[:MAX_ANSWERS_IN_CARD]:
@@ -107,7 +110,7 @@ def compilation_card(compilation: Compilation, delivered: bool = False) -> Card:
     if len(compilation.answers) > MAX_ANSWERS_IN_CARD:
         body.append(paragraph(t("homework.more_in_export"), isSubtle=True))
     if compilation.missing:
-        names = ", ".join(f"{p.name} ({p.organisation_name})" for p in compilation.missing)
+        names = literal(", ".join(f"{p.name} ({p.organisation_name})" for p in compilation.missing))
         body.append(paragraph(t("homework.missing", names=names), spacing="Medium"))
     export = submit(t("overview.export_xlsx"), "homework_export", assignment_id=task.assignment.id)
     return card(body, [export])
@@ -118,10 +121,10 @@ def _answer_items(answered: Answered) -> list[dict[str, Any]]:
            else t("homework.unknown_person"))
     submission = answered.submission
     text = submission.text if len(submission.text) <= ANSWER_IN_CARD else submission.text[:ANSWER_IN_CARD] + "…"
-    items = [paragraph(who, weight="Bolder"), paragraph(text)]
+    items = [paragraph(literal(who), weight="Bolder"), paragraph(literal(text))]
     links = links_from_text(submission.links)
     if links:
-        items.append(paragraph("\n".join(f"- [{link}]({link})" for link in links), size="Small"))
+        items.append(paragraph("\n".join(f"- {link_to(link)}" for link in links), size="Small"))
     items.append(paragraph(t("homework.answered_at", when=format_when(submission.updated_at)), size="Small",
                            isSubtle=True, spacing="None"))
     return items
@@ -130,4 +133,5 @@ def _answer_items(answered: Answered) -> list[dict[str, Any]]:
 def _where(task: Task) -> str:
     if task.meeting is None:
         return task.project.name
-    return t("homework.where", project=task.project.name, number=task.meeting.number, title=task.meeting.title)
+    return t("homework.where", project=literal(task.project.name), number=task.meeting.number,
+             title=literal(task.meeting.title))

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.i18n import format_span, format_when, t
+from bot.markdown import literal
 from storage.models import Meeting, Organisation, Project
 from storage.outbox import DeliveryStatus
 
@@ -26,7 +27,7 @@ def compose_card(project: Project, organisations: Sequence[Organisation], next_m
                         "value": f"no_reply:{next_meeting.id}"})
     body: list[dict[str, Any]] = [
         heading(t("compose.title")),
-        paragraph(project.name, weight="Bolder"),
+        paragraph(literal(project.name), weight="Bolder"),
         {"type": "Input.ChoiceSet", "id": "audience", "label": t("compose.audience"), "choices": choices,
          "value": "registered", "isRequired": True, "errorMessage": t("compose.audience_missing")},
         {"type": "Input.Text", "id": "text", "label": t("compose.text"), "isMultiline": True,
@@ -42,7 +43,7 @@ def preview_card(broadcast_id: int, text: str, audience_label: str, count: int, 
         heading(t("preview.title")),
         paragraph(t("preview.audience", audience=audience_label, count=count)),
         paragraph(t("preview.when", when=when)),
-        {"type": "Container", "style": "emphasis", "items": [paragraph(text)]},
+        {"type": "Container", "style": "emphasis", "items": [paragraph(literal(text))]},
     ]
     actions = [submit(t("preview.send"), "broadcast_confirm", broadcast_id=broadcast_id),
                submit(t("preview.cancel"), "broadcast_cancel", broadcast_id=broadcast_id)]
@@ -67,7 +68,7 @@ def remind_preview_card(project: Project, meeting: Meeting, count: int) -> Card:
 def status_card(statuses: Sequence[DeliveryStatus], names: dict[str, str]) -> Card:
     counts = Counter(s.state for s in statuses)
     summary = ", ".join(f"{t('delivery.' + state)}: {n}" for state, n in sorted(counts.items()))
-    rows = [paragraph(f"{names.get(s.recipient, s.recipient)}: {t('delivery.' + s.state)}"
+    rows = [paragraph(f"{literal(names.get(s.recipient, s.recipient))}: {t('delivery.' + s.state)}"
                       + (f" ({format_when(s.sent_at)})" if s.sent_at else "")
                       + (f" – {s.last_error}" if s.state == "failed" and s.last_error else ""), spacing="Small")
             for s in statuses[:50]]

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.cards import Card, card, chooser, heading, paragraph, submit
 from bot.i18n import format_span, format_when, t
+from bot.markdown import literal
 from bot.registration_rules import MAX_LENGTHS, Problem, Status, WaitReason
 from storage.models import Project, Registration
 
@@ -46,7 +47,7 @@ def registration_form(
     """The registration form; ``organisations`` are (key, name) pairs in display order."""
     body: list[dict[str, Any]] = [
         heading(t("register.title_edit" if editing else "register.title")),
-        paragraph(project_name, weight="Bolder"),
+        paragraph(literal(project_name), weight="Bolder"),
     ]
     if problems:
         body.append(paragraph(problem_text(problems), color="Attention"))
@@ -132,9 +133,9 @@ def confirmation(
     waiting: WaitlistNote | None = None,
 ) -> Card:
     if status is Status.WAITLISTED:
-        title = t("register.waitlisted", project=project_name, position=position or 1)
+        title = t("register.waitlisted", project=literal(project_name), position=position or 1)
     else:
-        title = t("register.confirmed" if created else "register.updated", project=project_name)
+        title = t("register.confirmed" if created else "register.updated", project=literal(project_name))
     body = [heading(title), *(_meeting_fact(m) for m in meetings)]
     actions = [submit(t("mine.title"), "my_registrations")]
     if status is Status.WAITLISTED:
@@ -167,8 +168,8 @@ def my_registrations(registrations: Sequence[MyRegistration]) -> Card:
                 "separator": True,
                 "spacing": "Medium",
                 "items": [
-                    paragraph(item.project_name, weight="Bolder"),
-                    paragraph(f"{t('status.' + item.status.value)} · {item.organisation}", isSubtle=True),
+                    paragraph(literal(item.project_name), weight="Bolder"),
+                    paragraph(f"{t('status.' + item.status.value)} · {literal(item.organisation)}", isSubtle=True),
                     *(_meeting_fact(m) for m in item.meetings),
                     {
                         "type": "ActionSet",
@@ -186,7 +187,7 @@ def my_registrations(registrations: Sequence[MyRegistration]) -> Card:
 
 def cancel_confirmation(registration_id: int, project_name: str) -> Card:
     return card(
-        [heading(t("cancel.question", project=project_name))],
+        [heading(t("cancel.question", project=literal(project_name)))],
         [
             submit(t("cancel.yes"), "cancel_confirmed", registration_id=registration_id),
             submit(t("cancel.no"), "cancel_kept", registration_id=registration_id),
@@ -244,8 +245,8 @@ def _meeting_choice(meeting: MeetingLine) -> str:
 
 
 def _meeting_fact(meeting: MeetingLine) -> dict[str, Any]:
-    place = f" · {meeting.place}" if meeting.place else ""
+    place = f" · {literal(meeting.place)}" if meeting.place else ""
     return paragraph(
-        t("meeting.line", number=meeting.number, when=_meeting_when(meeting), title=meeting.title) + place,
+        t("meeting.line", number=meeting.number, when=_meeting_when(meeting), title=literal(meeting.title)) + place,
         spacing="Small",
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.i18n import t
+from bot.markdown import literal
 from bot.report import ProjectReport
 from bot.report_text import (
     NONE,
@@ -36,7 +37,8 @@ def report_card(project_id: int, report: ProjectReport) -> Card:
 
 
 def _report_card(project_id: int, report: ProjectReport, meetings_shown: int) -> Card:
-    body: list[dict[str, Any]] = [heading(t("report.title")), paragraph(report.project_name, weight="Bolder")]
+    body: list[dict[str, Any]] = [heading(t("report.title")), paragraph(literal(report.project_name),
+                                                                              weight="Bolder")]
     if report.held:
         body += [paragraph(municipality_sentence(report)), paragraph(participants_sentence(report))]
     else:

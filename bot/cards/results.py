@@ -8,6 +8,7 @@ from typing import Any
 from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.evaluation import ProjectResults
 from bot.i18n import format_when, t
+from bot.markdown import literal
 
 TEXTS_SHOWN = 15
 """Free texts shown per question and meeting at most; the rest are in the Excel export."""
@@ -24,7 +25,8 @@ def results_card(project_id: int, project_name: str, results: ProjectResults, ch
 
 def _results_card(project_id: int, project_name: str, results: ProjectResults, chart_base: str,
                   meetings_shown: int, texts_shown: int) -> Card:
-    body: list[dict[str, Any]] = [heading(t("results.title")), paragraph(project_name, weight="Bolder")]
+    body: list[dict[str, Any]] = [heading(t("results.title")), paragraph(literal(project_name),
+                                                                               weight="Bolder")]
     if results.summary:
         body.append(paragraph(results.summary))
     for number, answered, invited, closes in results.open_progress:
@@ -46,7 +48,8 @@ def _results_card(project_id: int, project_name: str, results: ProjectResults, c
 
 def _meeting(result: Any, results: ProjectResults, chart_base: str, texts_shown: int) -> dict[str, Any]:
     items: list[dict[str, Any]] = [
-        paragraph(t("results.meeting", number=result.meeting_number, title=result.meeting_title), weight="Bolder"),
+        paragraph(t("results.meeting", number=result.meeting_number, title=literal(result.meeting_title)),
+                  weight="Bolder"),
         paragraph(t("results.response", answered=result.answered, invited=result.invited,
                     rate=result.response_rate_percent if result.response_rate_percent is not None else 0)),
     ]
@@ -71,7 +74,7 @@ def _meeting(result: Any, results: ProjectResults, chart_base: str, texts_shown:
         texts = result.free_texts.get(question.key) or []
         if texts:
             items.append(paragraph(question.text, weight="Bolder", size="Small"))
-            items += [paragraph(f"– {text}", size="Small", spacing="None") for text in texts[:texts_shown]]
+            items += [paragraph(f"– {literal(text)}", size="Small", spacing="None") for text in texts[:texts_shown]]
             if len(texts) > texts_shown:
                 items.append(paragraph(t("results.more_texts", count=len(texts) - texts_shown), size="Small",
                                        isSubtle=True, spacing="None"))

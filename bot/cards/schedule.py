@@ -8,6 +8,7 @@ from typing import Any
 from bot.calendar import SERIES
 from bot.cards import Card, card, heading, paragraph
 from bot.i18n import format_span, t
+from bot.markdown import literal
 from storage.models import Meeting
 
 
@@ -16,7 +17,7 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
     """``calendar_base`` is the project's calendar address without the file name; ``series`` the
     series file to offer (a registered person's own meetings, see ``bot.calendar.series_file``; None
     for none); ``calendars`` False offers no calendar at all (a person on the waitlist)."""
-    body: list[dict[str, Any]] = [heading(t(title_key)), paragraph(project_name, weight="Bolder")]
+    body: list[dict[str, Any]] = [heading(t(title_key)), paragraph(literal(project_name), weight="Bolder")]
     if not meetings:
         body.append(paragraph(t("schedule.none")))
     for meeting in meetings:
@@ -28,7 +29,7 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
                 "items": [
                     paragraph(_heading(meeting), weight="Bolder"),
                     paragraph(format_span(meeting.starts_at, meeting.ends_at)),
-                    *([paragraph(t("meeting.place", place=meeting.place))] if meeting.place else []),
+                    *([paragraph(t("meeting.place", place=literal(meeting.place)))] if meeting.place else []),
                     *([paragraph(f"[{t('meeting.online')}]({meeting.online_link})")] if meeting.online_link else []),
                     *([paragraph(meeting.programme, isSubtle=True, size="Small")] if meeting.programme else []),
                 ],
@@ -57,5 +58,5 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
 
 
 def _heading(meeting: Meeting) -> str:
-    text = t("meeting.heading", number=meeting.number, title=meeting.title)
+    text = t("meeting.heading", number=meeting.number, title=literal(meeting.title))
     return f"{text} – {t('pe.meeting_cancelled')}" if meeting.cancelled_at is not None else text

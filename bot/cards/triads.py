@@ -8,6 +8,7 @@ from typing import Any
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.cards.reminder import meeting_details
 from bot.i18n import format_span, t
+from bot.markdown import literal
 from bot.triad_rounds import QUESTION_MAX, Announcement, Group, Proposal
 from storage.triads import Member
 
@@ -40,25 +41,25 @@ def confirmed_card(proposal: Proposal) -> Card:
         paragraph(t("triads.confirmed_text", count=proposal.people), color="Good"),
         *(_group(group, warnings=False) for group in proposal.groups),
         paragraph(t("triads.question_heading"), weight="Bolder"),
-        paragraph(proposal.question),
+        paragraph(literal(proposal.question)),
     ])
 
 
 def announcement_card(announcement: Announcement) -> Card:
     return card([
         heading(t("triads.announcement_title", number=announcement.meeting.number)),
-        paragraph(announcement.project_name, isSubtle=True),
+        paragraph(literal(announcement.project_name), isSubtle=True),
         *meeting_details(announcement.meeting),
         paragraph(t("triads.announcement_group", group=announcement.group), weight="Bolder"),
         *(paragraph(_member_line(m), spacing="Small") for m in announcement.others),
         paragraph(t("triads.question_heading"), weight="Bolder"),
-        paragraph(announcement.question),
+        paragraph(literal(announcement.question)),
     ])
 
 
 def _meeting_line(proposal: Proposal) -> dict[str, Any]:
     meeting = proposal.meeting
-    return paragraph(t("triads.meeting_line", project=proposal.project_name, title=meeting.title,
+    return paragraph(t("triads.meeting_line", project=literal(proposal.project_name), title=literal(meeting.title),
                        when=format_span(meeting.starts_at, meeting.ends_at)))
 
 
@@ -74,8 +75,8 @@ def _group(group: Group, warnings: bool = True) -> dict[str, Any]:
 
 def _member_line(member: Member) -> str:
     if not member.organisation:
-        return member.name
-    return t("triads.member_line", name=member.name, organisation=member.organisation)
+        return literal(member.name)
+    return t("triads.member_line", name=literal(member.name), organisation=literal(member.organisation))
 
 
 def _move_inputs(proposal: Proposal) -> list[dict[str, Any]]:
