@@ -73,6 +73,8 @@ class PrivacyService:
         report = await self._erasure.erase_person(person_id, self._clock(), erased_name())
         # This process remembers who wrote from which conversation: their next message starts afresh.
         self._people.forget(person_id)
+        # A link to their own data (or an export they made) issued just before must not outlive them.
+        await self._downloads.revoke_person(person_id)
         if report is not None:
             log.info("person %s erased at their own request: %s", person_id, report)
         return report

@@ -5,11 +5,20 @@ Kept, without identity: registrations (counts per municipality, the waitlist his
 (linked only to the erased person row), evaluation answers and who-was-invited rows (response
 rates), homework texts, case examples and alumni replies (the municipality's experience). Removed:
 names, e-mail, roles, dietary needs, consents, Entra ID and Teams ids, the keyed hashes that link
-open evaluation answers to the person, conversation references and dialog state, planned messages.
+open evaluation answers to the person, conversation references and dialog state, planned messages;
+the person is also cut out of the references of channels and group chats they wrote in, and out of
+any stored state that mentions them.
+
+Old values must not stay readable in the database files either: SQLite runs with ``secure_delete``
+(storage/db.py: freed space is overwritten) and erasure ends with a WAL checkpoint that truncates the
+log, where the old pages would otherwise stay until the next checkpoint. PostgreSQL keeps old row
+versions until VACUUM: see README, Security and privacy.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.evaluations import respondent_key
 from storage.models import (
@@ -37,6 +46,8 @@ from storage.models import (
     StateItem,
     Submission,
 )
+
+log = logging.getLogger(__name__)
 
 ERASED_TEAMS_ID = "raderad:{id}"
 """What replaces the Teams id, so a later message from the same account creates a fresh person."""
@@ -95,7 +106,22 @@ class ErasureRepository:
                 ).values(state="cancelled", last_error=CANCELLED_REASON)),
             )
             _blank(person, now)
-            return report
+        await self.checkpoint()
+        return report
+
+    async def checkpoint(self) -> None:
+        """SQLite: move the write-ahead log into the database file and truncate it, so the pages with
+        the old values are gone from the log (secure_delete has zeroed them in the file)."""
+        bind = self._sessions.kw.get("bind")
+        if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+            return
+        async with bind.connect() as connection:
+            raw = await connection.get_raw_connection()
+            cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            busy, _, _ = await cursor.fetchone()
+            await cursor.close()
+        if busy:
+            log.warning("the WAL checkpoint after an erasure could not finish (a reader was busy)")
 
     async def expired_projects(self, cutoff: datetime) -> list[int]:
         """Finished or alumni projects that ended (finished_at, else their last meeting) by ``cutoff``."""
@@ -186,9 +212,31 @@ async def _forget_conversations(session: AsyncSession, person: Person) -> tuple[
     (botbuilder's keys: "<channel>/conversations/<id>" and "<channel>/users/<Teams id>")."""
     ids = list(await session.scalars(select(Conversation.conversation_id).where(Conversation.person_id == person.id)))
     keys = [f"msteams/users/{person.teams_id}", *(f"msteams/conversations/{c}" for c in ids)]
-    states = await _changed(session, sql_delete(StateItem).where(StateItem.key.in_(keys)))
+    mentions = [StateItem.data.contains(value, autoescape=True) for value in _identifiers(person)]
+    states = await _changed(session, sql_delete(StateItem).where(or_(StateItem.key.in_(keys), *mentions)))
     conversations = await _changed(session, sql_delete(Conversation).where(Conversation.person_id == person.id))
+    await _scrub_shared_references(session, person)
     return conversations, states
+
+
+def _identifiers(person: Person) -> list[str]:
+    """What identifies the person in stored JSON: the Teams id and the Entra ID object id."""
+    return [value for value in (person.teams_id, person.aad_object_id) if value]
+
+
+async def _scrub_shared_references(session: AsyncSession, person: Person) -> None:
+    """A channel's or group chat's reference remembers the last person who wrote there (its "user"):
+    drop it when that is the person. Proactive posts there do not need it."""
+    mentions = [Conversation.reference.contains(value, autoescape=True) for value in _identifiers(person)]
+    if not mentions:
+        return
+    for conversation in (await session.scalars(select(Conversation).where(or_(*mentions)))).all():
+        reference = json.loads(conversation.reference)
+        user = reference.get("user") or {}
+        if user.get("id") == person.teams_id or (person.aad_object_id and (
+                str(user.get("aadObjectId") or "").lower() == person.aad_object_id.lower())):
+            reference.pop("user", None)
+            conversation.reference = json.dumps(reference, ensure_ascii=False, sort_keys=True)
 
 
 def _blank(person: Person, now: datetime) -> None:

@@ -135,6 +135,22 @@ async def test_erasure_is_confirmed_and_a_later_message_starts_afresh(
     assert facts["Anmälningar"] == "0"
 
 
+async def test_erasure_revokes_the_link_to_the_own_copy_issued_just_before(
+    components: Components, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await turn(components, message("hej"))
+    [person] = await anna(sessions)
+    await register_anna(sessions, person.id)
+    [shown] = await turn(components, message("mina uppgifter"))
+    url = next(a for a in card_of(shown)["actions"] if a["type"] == "Action.OpenUrl")["url"]
+    token = url.rsplit("/downloads/", 1)[1]
+    assert await components.downloads.get(token, NOW) is not None
+
+    await turn(components, message(value={"verb": "privacy_erase_confirm"}))
+
+    assert await components.downloads.get(token, NOW) is None
+
+
 async def test_cancel_keeps_everything(components: Components, sessions: async_sessionmaker[AsyncSession]) -> None:
     await turn(components, message("hej"))
     [reply] = await turn(components, message(value={"verb": "privacy_erase_cancel"}))

@@ -81,3 +81,11 @@ async def test_conversation_references_are_stored_for_people_and_channels(playgr
     assert people["user-id-0"] == "0c0a0000-0000-4000-8000-000000000000"
     assert {"personal", "channel"} <= kinds
     assert all(reference["serviceUrl"] and reference["conversation"]["id"] for reference in references)
+
+
+async def test_unknown_input_in_a_group_chat_is_quoted_as_typed_not_as_the_bots_link(playground: Playground) -> None:
+    hostile = "[Bekräfta din plats här](https://evil.example/x) **nu**"
+    reply = await playground.reply_to(playground.group_chat, hostile, user="user-id-2", mention=True)
+    assert "Jag förstod inte" in reply.all_text
+    assert r"\[Bekräfta din plats här\](https\:\/\/evil\.example/x) \*\*nu\*\*" in reply.all_text
+    assert "](https://evil" not in reply.all_text and "**nu**" not in reply.all_text
