@@ -229,7 +229,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
         ProjectListActions(project_desk),
     ]
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators,
-                                clock)
+                                clock, messenger)
     components.storage = storage
     return components
 

@@ -27,6 +27,8 @@ from bot.cards.welcome import welcome_card
 from bot.commands import COMMANDS, Role, match_command, validate_table, visible_commands
 from bot.i18n import current_language, language_of, t, use_language, use_now
 from bot.markdown import literal
+from bot.personal_chat import PERSONAL_COMMANDS, SHARED_VERBS, PersonalChat
+from bot.proactive import Messenger
 from bot.references import PEOPLE_ACTIVITIES, conversation_kind, conversation_seen, fingerprint, visitor_of
 from bot.settings import Settings
 from bot.turn import Turn
@@ -50,9 +52,11 @@ class DalaLabBot(TeamsActivityHandler):
         features: Sequence[Feature] = (),
         coordinators: CoordinatorRepository | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        messenger: Messenger | None = None,
     ) -> None:
         self._coordinators = coordinators
         self._clock = clock
+        self._messenger = messenger
         self._settings = settings
         self._people = people
         self._conversation_state = conversation_state
@@ -62,6 +66,7 @@ class DalaLabBot(TeamsActivityHandler):
         self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
         self._verbs: dict[str, Action] = {"help": self._help, "command": self._command_button}
         self._coordinator_verbs: set[str] = set()
+        self._shared_verbs = set(SHARED_VERBS)
         # Features with a text dialog get plain text before command matching (see continue_active).
         self._dialog_features = [feature for feature in features if hasattr(feature, "continue_active")]
         # Features that answer text no command matched (small talk, questions to the coordinators).
@@ -139,7 +144,11 @@ class DalaLabBot(TeamsActivityHandler):
             await turn_context.send_activity(t("error.not_allowed"))
             return
         turn = replace(turn, argument=matched.argument)
-        await self._commands[matched.command.name](turn_context, turn)
+        action = self._commands[matched.command.name]
+        if turn.in_channel and matched.command.name in PERSONAL_COMMANDS:
+            await self._in_personal_chat(turn_context, turn, action)
+            return
+        await action(turn_context, turn)
 
     async def _on_card_submit(self, turn_context: TurnContext, turn: Turn, value: dict[str, Any]) -> None:
         verb = value.get("verb")
@@ -150,7 +159,22 @@ class DalaLabBot(TeamsActivityHandler):
         if verb in self._coordinator_verbs and turn.role is not Role.COORDINATOR:
             await turn_context.send_activity(t("error.not_allowed"))
             return
-        await action(turn_context, replace(turn, value=value))
+        turn = replace(turn, value=value)
+        if turn.in_channel and verb not in self._shared_verbs:
+            # Anyone in the conversation can press a card posted there: the action is the presser's own.
+            await self._in_personal_chat(turn_context, turn, action)
+            return
+        await action(turn_context, turn)
+
+    async def _in_personal_chat(self, turn_context: TurnContext, turn: Turn, action: Action) -> None:
+        """Run ``action`` with its replies in the sender's 1:1 chat; one neutral line in the shared one."""
+        if self._messenger is None or turn.person_id is None:
+            await turn_context.send_activity(t("personal.unreachable"))
+            return
+        personal = PersonalChat(turn_context, self._messenger, turn.person_id)
+        await action(personal, replace(turn, in_channel=False))
+        if personal.sent:
+            await turn_context.send_activity(t("personal.moved"))
 
     def _parse(self, turn_context: TurnContext) -> Turn:
         activity = turn_context.activity

@@ -904,6 +904,8 @@ MESSAGES: dict[str, str] = {
     "privacy.download": "Download my data",
     "privacy.erase": "Erase my data",
     "privacy.nothing": "I have no data stored about you.",
+    "personal.moved": "I have sent it to you in our private chat.",
+    "personal.unreachable": "I show this only in a personal chat. Open the chat with DalaLab and write it there.",
     "privacy.personal_only": "I show your data only in a personal chat with me. Write **my data** there.",
     "privacy.confirm_title": "Do you want to erase your data?",
     "privacy.confirm_text": "Your name, e-mail, role, dietary needs and your chats with me are removed. Your registrations still count in the statistics, without your name, and you get no more reminders. This cannot be undone.",

@@ -918,6 +918,8 @@ MESSAGES: dict[str, str] = {
     "privacy.download": "Ladda ner mina uppgifter",
     "privacy.erase": "Radera mina uppgifter",
     "privacy.nothing": "Jag har inga uppgifter sparade om dig.",
+    "personal.moved": "Jag har skickat det till dig i vår privata chatt.",
+    "personal.unreachable": "Det här visar jag bara i en personlig chatt. Öppna chatten med DalaLab och skriv det där.",
     "privacy.personal_only": "Dina uppgifter visar jag bara i en personlig chatt med mig. Skriv **mina uppgifter** där.",
     "privacy.confirm_title": "Vill du radera dina uppgifter?",
     "privacy.confirm_text": "Ditt namn, din e-post, roll, specialkost och dina samtal med mig tas bort. Dina anmälningar räknas fortfarande i statistiken, men utan namn, och du får inga fler påminnelser. Det går inte att ångra.",

@@ -1,6 +1,6 @@
 """`mina uppgifter` through the handler (botbuilder's TestAdapter): the card says what is stored and
-links the file, erasure is confirmed first, a later message starts a fresh person, and nothing is
-shown in a channel."""
+links the file, erasure is confirmed first, and a later message starts a fresh person (in a channel or
+group chat it all happens in the personal chat: tests/bot/test_personal_chat.py)."""
 
 from __future__ import annotations
 
@@ -157,17 +157,6 @@ async def test_cancel_keeps_everything(components: Components, sessions: async_s
     assert "Inget raderades" in json.dumps(card_of(reply), ensure_ascii=False)
     [person] = await anna(sessions)
     assert person.erased_at is None
-
-
-@pytest.mark.parametrize("value", [None, {"verb": "privacy_erase_confirm"}])
-async def test_nothing_is_shown_or_erased_in_a_channel(
-    components: Components, sessions: async_sessionmaker[AsyncSession], value: dict[str, Any] | None
-) -> None:
-    await turn(components, message("hej"))
-    activity = message("mina uppgifter" if value is None else None, value=value, kind="groupChat")
-    [reply] = await turn(components, activity)
-    assert reply.text and "personlig chatt" in reply.text and not reply.attachments
-    assert [p.erased_at for p in await anna(sessions)] == [None]
 
 
 @pytest.mark.parametrize(("language", "command"), [("sv", "mina uppgifter"), ("en", "my data")])

@@ -149,6 +149,33 @@ class Playground:
             ]
         await self._post("/_internal/v1/customActivities", activity)
 
+    async def press(self, message: BotMessage, value: dict[str, Any], user: str) -> None:
+        """Press a button of ``message`` as ``user``, in whichever chat the message is."""
+        if message.conversation_id in self._opened_chats:
+            await self.press_in_opened_chat(message.conversation_id, message.message_id, value, user)
+        else:
+            await self.submit(message.conversation_id, message.message_id, value, user)
+
+    async def press_in_opened_chat(self, conversation_id: str, card_message_id: str, value: dict[str, Any],
+                                   user: str) -> None:
+        """Press a card's Action.Submit in a 1:1 chat the bot opened with ``user``. The playground's submit
+        API knows only the chats in its own view, so the press goes in as a mocked activity (the same
+        shape Teams sends: a message with the card's data as ``value``, replying to the card)."""
+        query = {"conversationId": self.group_chat, "type": "userAdded"}
+        async with self._session.get(f"{self.base_url}/_internal/v1/customActivities/template", params=query) as r:
+            r.raise_for_status()
+            template = await r.json()
+        person = next(u for u in self.config["users"] if u["id"] == user)
+        activity = {key: template[key] for key in ("channelId", "serviceUrl", "recipient", "channelData")}
+        tenant = (template.get("conversation") or {}).get("tenantId")
+        activity.update({
+            "type": "message", "id": str(uuid.uuid4()), "timestamp": template["timestamp"], "locale": "en-US",
+            "from": {"id": user, "name": person["name"], "aadObjectId": person["aadObjectId"]},
+            "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": tenant},
+            "replyToId": card_message_id, "value": value,
+        })
+        await self._post("/_internal/v1/customActivities", activity)
+
     async def submit(
         self, conversation_id: str, card_message_id: str, value: dict[str, Any], user: str = "user-id-0"
     ) -> None:
@@ -238,15 +265,21 @@ class Playground:
         """Every message the bot sent in 1:1 chats it opened (from the playground's log)."""
         return [m for m in self._delivered if m.conversation_id in self._opened_chats]
 
+    def delivered_mark(self) -> int:
+        """A position in what the bot delivered, for ``delivered_to(..., after=)``."""
+        return len(self._delivered)
+
     async def delivered_to(
-        self, user: str, predicate: Callable[[BotMessage], bool] = lambda _m: True, timeout: float = 15.0
+        self, user: str, predicate: Callable[[BotMessage], bool] = lambda _m: True, timeout: float = 15.0,
+        after: int = 0,
     ) -> BotMessage:
-        """Wait for a message the bot sent in a 1:1 chat it opened with ``user`` (seen in the log)."""
+        """Wait for a message the bot sent in ``user``'s 1:1 chat (seen in the log): one it opened with
+        them, or the current user's own personal chat (from position ``after`` on)."""
         deadline = time.monotonic() + timeout
         async with self._arrived:
             while True:
-                for message in self._delivered:
-                    if self._opened_chats.get(message.conversation_id) == user and predicate(message):
+                for message in self._delivered[after:]:
+                    if self._chat_user(message.conversation_id) == user and predicate(message):
                         return message
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -255,6 +288,11 @@ class Playground:
                     await asyncio.wait_for(self._arrived.wait(), remaining)
                 except TimeoutError:
                     continue
+
+    def _chat_user(self, conversation_id: str) -> str | None:
+        if conversation_id == self.personal_chat:
+            return str(self.config["currentUser"]["id"]) if "currentUser" in self.config else "user-id-0"
+        return self._opened_chats.get(conversation_id)
 
     async def _read_log(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         async for frame in socket:

@@ -35,6 +35,10 @@ async def test_my_data_card_and_file(playground: Playground) -> None:
     await playground.expect(me, lambda m: "Inget raderades" in m.all_text, after=before)
 
 
-async def test_my_data_is_not_shown_in_a_group_chat(playground: Playground) -> None:
+async def test_my_data_asked_for_in_a_group_chat_comes_in_the_personal_chat(playground: Playground) -> None:
+    mark = playground.delivered_mark()
     reply = await playground.reply_to(playground.group_chat, "mina uppgifter", user="user-id-2", mention=True)
-    assert "personlig chatt" in reply.all_text and not reply.cards
+    assert reply.all_text == "Jag har skickat det till dig i vår privata chatt." and not reply.cards
+    own = await playground.delivered_to("user-id-2", has_card("Dina uppgifter i DalaLab"), after=mark)
+    assert "/downloads/" in str(own.cards[0])
+    assert not [m for m in playground.messages(playground.group_chat) if "/downloads/" in str(m.cards)]

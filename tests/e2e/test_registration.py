@@ -29,23 +29,35 @@ def has_card(text: str) -> Any:
 
 
 async def open_form(playground: Playground, conversation: str, user: str, project: int) -> BotMessage:
-    """`anmäl` in a chat, pick the project on the choice card, and return the form card."""
-    mention = conversation != playground.personal_chat
-    choice = await playground.reply_to(conversation, "anmäl", user=user, mention=mention)
+    """`anmäl` in a chat, pick the project on the choice card, and return the form card. In a group chat
+    or channel the bot says one neutral line there and the choice and the form come in the user's own
+    1:1 chat (the returned message's conversation)."""
+    if conversation == playground.personal_chat:
+        choice = await playground.reply_to(conversation, "anmäl", user=user)
+    else:
+        mark = playground.delivered_mark()
+        line = await playground.reply_to(conversation, "anmäl", user=user, mention=True)
+        assert line.all_text == "Jag har skickat det till dig i vår privata chatt." and not line.cards
+        choice = await playground.delivered_to(user, lambda m: "Vilket lärprojekt" in m.all_text, after=mark)
     assert "Vilket lärprojekt" in choice.all_text
     # One list of the open projects and one button, however many there are (Teams shows at most 6 buttons).
     [chooser] = [node for node in choice.cards[0]["body"] if node["type"] == "Input.ChoiceSet"]
     assert [a["data"] for a in choice.cards[0]["actions"]] == [{"verb": "register_start"}]
     assert str(project) in [c["value"] for c in chooser["choices"]]
-    before = len(playground.messages(conversation))
-    await playground.submit(conversation, choice.message_id, {"verb": "register_start", "project_id": str(project)},
-                            user)
-    return await playground.expect(conversation, has_card("Skicka anmälan"), after=before)
+    if conversation == playground.personal_chat:
+        before = len(playground.messages(conversation))
+        await playground.submit(conversation, choice.message_id,
+                                {"verb": "register_start", "project_id": str(project)}, user)
+        return await playground.expect(conversation, has_card("Skicka anmälan"), after=before)
+    mark = playground.delivered_mark()
+    await playground.press(choice, {"verb": "register_start", "project_id": str(project)}, user)
+    return await playground.delivered_to(user, has_card("Skicka anmälan"), after=mark)
 
 
 async def register(
     playground: Playground, conversation: str, user: str, project: int, name: str, organisation: str = "falun"
 ) -> BotMessage:
+    """Register ``user``; returns the confirmation (in a group chat or channel: in their 1:1 chat)."""
     form = await open_form(playground, conversation, user, project)
     values = {
         "verb": "register",
@@ -58,10 +70,15 @@ async def register(
         "dietary": "",
         "consent_list": "true",
     }
-    await playground.submit(conversation, form.message_id, values, user)
-    return await playground.expect(
-        conversation, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
-    )
+    if form.conversation_id == playground.personal_chat and conversation == playground.personal_chat:
+        await playground.submit(conversation, form.message_id, values, user)
+        return await playground.expect(
+            conversation, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
+        )
+    mark = playground.delivered_mark()
+    await playground.press(form, values, user)
+    return await playground.delivered_to(user, lambda m: "anmäld" in m.all_text or "reservlistan" in m.all_text,
+                                         after=mark)
 
 
 async def test_register_in_personal_chat_with_calendar_link(playground: Playground, stack: Stack) -> None:
@@ -103,7 +120,6 @@ async def test_register_in_personal_chat_with_calendar_link(playground: Playgrou
 async def test_a_wrong_card_value_is_explained_and_nothing_is_stored(playground: Playground, stack: Stack) -> None:
     demo = project_id(stack, DEMO)
     form = await open_form(playground, playground.group_chat, "user-id-5", demo)
-    before = len(playground.messages(playground.group_chat))
     values = {
         "verb": "register",
         "project_id": demo,
@@ -112,8 +128,9 @@ async def test_a_wrong_card_value_is_explained_and_nothing_is_stored(playground:
         "email": "inte-en-adress",
         "meetings": "1,9",
     }
-    await playground.submit(playground.group_chat, form.message_id, values, "user-id-5")
-    reply = await playground.expect(playground.group_chat, lambda m: "inte skickad" in m.all_text, after=before)
+    mark = playground.delivered_mark()
+    await playground.press(form, values, "user-id-5")
+    reply = await playground.delivered_to("user-id-5", lambda m: "inte skickad" in m.all_text, after=mark)
     assert "Välj kommun eller organisation" in reply.all_text
     assert "E-postadressen ser inte rätt ut" in reply.all_text
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
@@ -138,16 +155,19 @@ async def test_quota_waitlist_promotion_and_export(playground: Playground, stack
     assert "Falu kommun har redan sina 3 platser i projektet" in confirmations["user-id-4"].all_text
     assert not [a for a in confirmations["user-id-4"].cards[0]["actions"] if a["type"] == "Action.OpenUrl"]
 
-    # Anna cancels from "mina anmälningar"; Johan (same municipality, first in line) moves up.
-    mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-1", mention=True)
+    # Nothing personal was posted in the group chat: only the neutral line, once per registration.
+    assert {m.all_text for m in playground.messages(chat)[-8:]} == {"Jag har skickat det till dig i vår privata chatt."}
+    # Anna cancels from "mina anmälningar" (in her 1:1 chat); Johan (same municipality, first in line) moves up.
+    mark = playground.delivered_mark()
+    line = await playground.reply_to(chat, "mina anmälningar", user="user-id-1", mention=True)
+    assert line.all_text == "Jag har skickat det till dig i vår privata chatt." and not line.cards
+    mine = await playground.delivered_to("user-id-1", has_card("Mina anmälningar"), after=mark)
     cancel_action = _find_action(_container_for(mine.cards[0], DEMO), "cancel_registration")
-    before = len(playground.messages(chat))
-    await playground.submit(chat, mine.message_id, cancel_action["data"], "user-id-1")
-    question = await playground.expect(chat, has_card("Vill du avboka"), after=before)
-    await playground.submit(
-        chat, question.message_id, _find_action(question.cards[0], "cancel_confirmed")["data"], "user-id-1"
-    )
-    await playground.expect(chat, lambda m: "är avbokad" in m.all_text, after=before)
+    mark = playground.delivered_mark()
+    await playground.press(mine, cancel_action["data"], "user-id-1")
+    question = await playground.delivered_to("user-id-1", has_card("Vill du avboka"), after=mark)
+    await playground.press(question, _find_action(question.cards[0], "cancel_confirmed")["data"], "user-id-1")
+    await playground.delivered_to("user-id-1", lambda m: "är avbokad" in m.all_text, after=mark)
     # Johan never chatted 1:1 with the bot: it opens a personal chat with him and tells him there.
     promoted = await playground.delivered_to("user-id-4", lambda m: "Goda nyheter" in m.all_text)
     assert "Lägg alla träffar i kalendern" in promoted.all_text
@@ -187,12 +207,9 @@ async def test_double_click_stores_one_registration(playground: Playground, stac
         "meetings": "2,4",
         "consent_list": "false",
     }
-    await asyncio.gather(
-        *(playground.submit(playground.group_chat, form.message_id, values, "user-id-5") for _ in range(2))
-    )
-    await playground.expect(
-        playground.group_chat, lambda m: m.message_id == form.message_id and m.action == "updateMessage"
-    )
+    mark = playground.delivered_mark()
+    await asyncio.gather(*(playground.press(form, values, "user-id-5") for _ in range(2)))
+    await playground.delivered_to("user-id-5", lambda m: "anmäld" in m.all_text, after=mark)
     await playground.quiet(playground.group_chat, 1.0)
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
         rows = db.execute("SELECT status FROM registration WHERE name = 'Karin Dahl'").fetchall()
@@ -201,12 +218,14 @@ async def test_double_click_stores_one_registration(playground: Playground, stac
 
 async def test_registration_after_the_deadline_is_refused(playground: Playground, stack: Stack) -> None:
     closed = project_id(stack, CLOSED)
-    choice = await playground.reply_to(playground.channel("Lärprojekt"), "anmäl", mention=True)
-    before = len(playground.messages(choice.conversation_id))
-    await playground.submit(
-        choice.conversation_id, choice.message_id, {"verb": "register_start", "project_id": closed}, "user-id-5"
-    )
-    refused = await playground.expect(choice.conversation_id, lambda m: "är stängd" in m.all_text, after=before)
+    # In a channel: one neutral line there, the choice in the personal chat (the current user's).
+    line = await playground.reply_to(playground.channel("Lärprojekt"), "anmäl", mention=True)
+    assert line.all_text == "Jag har skickat det till dig i vår privata chatt." and not line.cards
+    choice = await playground.expect(playground.personal_chat, has_card("Vilket lärprojekt"))
+    before = len(playground.messages(playground.personal_chat))
+    await playground.submit(playground.personal_chat, choice.message_id,
+                            {"verb": "register_start", "project_id": closed})
+    refused = await playground.expect(playground.personal_chat, lambda m: "är stängd" in m.all_text, after=before)
     # The deadline 2026-01-15 is its last day, not "fredag 16 januari kl. 00.00".
     assert "sista anmälningsdag: torsdag 15 januari" in refused.all_text
     assert "16 januari" not in refused.all_text and "kl. 00.00" not in refused.all_text

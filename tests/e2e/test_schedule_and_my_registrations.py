@@ -60,26 +60,33 @@ async def test_my_registrations_and_handing_the_place_to_a_colleague(playground:
     chat = playground.group_chat
     if registered(stack, "user-id-3", demo) != "registered":
         await register(playground, chat, "user-id-3", demo, "Sara Öberg")
-    mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
+    # In the group chat only a neutral line; the list, the code and the answers come 1:1.
+    mark = playground.delivered_mark()
+    line = await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
+    assert line.all_text == "Jag har skickat det till dig i vår privata chatt." and not line.cards
+    mine = await playground.delivered_to("user-id-3", has_card("Mina anmälningar"), after=mark)
     assert DEMO in mine.all_text and "Anmäld" in mine.all_text
-    before = len(playground.messages(chat))
     transfer = _find_action(_container_for(mine.cards[0], DEMO), "transfer")
-    await playground.submit(chat, mine.message_id, transfer["data"], "user-id-3")
-    offer = await playground.expect(chat, lambda m: "ta över" in m.all_text, after=before)
+    mark = playground.delivered_mark()
+    await playground.press(mine, transfer["data"], "user-id-3")
+    offer = await playground.delivered_to("user-id-3", lambda m: "ta över" in m.all_text, after=mark)
     code = re.search(r"\*\*ta över ([0-9A-F]{6})\*\*", offer.all_text)
     assert code, offer.all_text
 
     # A colleague who is not registered takes the place over with the code.
     colleague = "user-id-1" if registered(stack, "user-id-1", demo) != "registered" else "user-id-5"
-    reply = await playground.reply_to(chat, f"ta över {code.group(1).lower()}", user=colleague, mention=True)
-    assert "Klart! Du har tagit över platsen" in reply.all_text
+    mark = playground.delivered_mark()
+    line = await playground.reply_to(chat, f"ta över {code.group(1).lower()}", user=colleague, mention=True)
+    assert line.all_text == "Jag har skickat det till dig i vår privata chatt."
+    await playground.delivered_to(colleague, lambda m: "Klart! Du har tagit över platsen" in m.all_text, after=mark)
     assert registered(stack, colleague, demo) == "registered"
     assert registered(stack, "user-id-3", demo) == "cancelled"
     told = await playground.delivered_to("user-id-3", lambda m: "har tagit över din plats" in m.all_text)
     assert DEMO in told.all_text
 
-    again = await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-4", mention=True)
-    assert "Koden stämmer inte" in again.all_text
+    mark = playground.delivered_mark()
+    await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-4", mention=True)
+    await playground.delivered_to("user-id-4", lambda m: "Koden stämmer inte" in m.all_text, after=mark)
 
 
 async def test_coordinator_changes_quota_and_deadline(playground: Playground, stack: Stack) -> None:
