@@ -44,6 +44,7 @@ from bot.evaluation import EvaluationPlanner, EvaluationResults, EvaluationServi
 from bot.exchange import Exchange, ExchangePlanners
 from bot.followups import FollowUpPlanners, FollowUps
 from bot.handler import DalaLabBot
+from bot.handover_codes import WrongAttempts
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language, use_now
 from bot.leader import LeaderElection
@@ -195,7 +196,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     absence = AbsenceActions(AbsenceService(projects, registrations, attendance, SubstituteRepository(sessions), clock),
                              projects, messenger, settings.base_url)
     registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change,
-                                               absence.claim)
+                                               absence.claim, WrongAttempts(clock))
     storage = SqlStorage(sessions)
     conversation_state = LeanConversationState(storage)
     text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),

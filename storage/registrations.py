@@ -4,7 +4,6 @@ bumps the project's lock_version, so two registrations can never both take the l
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.handover_codes import new_code, normalised
 from bot.registration_rules import (
     Limits,
     Occupancy,
@@ -157,7 +157,7 @@ class RegistrationRepository:
             registration = await session.get(Registration, registration_id)
             if registration is None or registration.person_id != person_id or registration.status == Status.CANCELLED:
                 raise NotFound(registration_id)
-            registration.transfer_code = secrets.token_hex(3).upper()
+            registration.transfer_code = new_code()
             registration.transfer_expires_at = now + TRANSFER_TTL
             return registration.transfer_code
 
@@ -171,7 +171,7 @@ class RegistrationRepository:
         async with self._sessions.begin() as session:
             holder = await session.scalar(
                 select(Registration)
-                .where(Registration.transfer_code == code.strip().upper())
+                .where(Registration.transfer_code == (normalised(code) or "-"))
                 .options(selectinload(Registration.meetings))
             )
             if holder is None or holder.transfer_expires_at is None or holder.transfer_expires_at <= now:

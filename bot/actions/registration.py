@@ -25,6 +25,7 @@ from bot.cards.registration import (
     registration_form,
     waitlist_note,
 )
+from bot.handover_codes import WrongAttempts, shown
 from bot.i18n import format_deadline, t
 from bot.markdown import literal
 from bot.proactive import Messenger
@@ -40,10 +41,13 @@ log = logging.getLogger(__name__)
 class RegistrationActions:
     def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str,
                  after_change: Callable[[], None] = lambda: None,
-                 meeting_code: Callable[[TurnContext, Turn], Awaitable[bool]] | None = None) -> None:
-        """``meeting_code``: tries `ta över <kod>` as one meeting's code first (bot/actions/absence.py)."""
+                 meeting_code: Callable[[TurnContext, Turn], Awaitable[bool]] | None = None,
+                 attempts: WrongAttempts | None = None) -> None:
+        """``meeting_code``: tries `ta över <kod>` as one meeting's code first (bot/actions/absence.py);
+        ``attempts``: at most 5 wrong codes per person per hour, for both kinds of code."""
         self._service = service
         self._meeting_code = meeting_code
+        self._attempts = attempts
         self._after_change = after_change
         self._messenger = messenger
         self._public_url = public_url.rstrip("/")
@@ -137,12 +141,15 @@ class RegistrationActions:
         if found is None or turn.person_id is None:
             return
         code = await self._service.offer_transfer(found[0].id, turn.person_id)
-        await context.send_activity(t("transfer.offered", project=literal(found[1].name), code=code))
+        await context.send_activity(t("transfer.offered", project=literal(found[1].name), code=shown(code)))
 
     async def take_over(self, context: TurnContext, turn: Turn) -> None:
         """`ta över <kod>`: the colleague takes the place; the previous holder is told."""
         if not turn.argument or turn.person_id is None:
             await context.send_activity(t("transfer.how"))
+            return
+        if self._attempts is not None and self._attempts.blocked(turn.person_id):
+            await context.send_activity(t("transfer.too_many"))
             return
         if self._meeting_code is not None and await self._meeting_code(context, turn):
             return
@@ -150,6 +157,8 @@ class RegistrationActions:
         try:
             new, old = await self._service.take_over(turn.argument, turn.person_id, turn.name, email)
         except NotFound:
+            if self._attempts is not None:
+                self._attempts.record(turn.person_id)
             await context.send_activity(t("transfer.unknown_code"))
             return
         except ValueError:

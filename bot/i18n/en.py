@@ -195,7 +195,8 @@ MESSAGES: dict[str, str] = {
         "Give your colleague the code **{code}**. They type **ta över {code}** to me within 7 days and "
         "take over your place in {project}. Your registration is cancelled when they do."
     ),
-    "transfer.how": "Type **ta över** followed by the code your colleague gave you, e.g.: ta över 3FA9C1",
+    "transfer.how": "Type **ta över** followed by the code your colleague gave you, e.g.: ta över 7K2M-QX9D-4HNB-R3TF",
+    "transfer.too_many": "You have typed a wrong code too many times. Wait an hour and try again, or ask your colleague for the code again.",
     "transfer.unknown_code": "The code is wrong or has expired. Ask your colleague for a new one.",
     "transfer.already_registered": "You are already registered for that learning project.",
     "transfer.taken": "Done! You have taken over the place in {project} for {organisation}.",

@@ -204,7 +204,8 @@ MESSAGES: dict[str, str] = {
         "Ge din kollega koden **{code}**. Hen skriver **ta över {code}** till mig (i chatten med DalaLab) "
         "inom 7 dagar och tar då över din plats i {project}. Din anmälan avbokas när kollegan tagit över."
     ),
-    "transfer.how": "Skriv **ta över** följt av koden du fått av din kollega, till exempel: ta över 3FA9C1",
+    "transfer.how": "Skriv **ta över** följt av koden du fått av din kollega, till exempel: ta över 7K2M-QX9D-4HNB-R3TF",
+    "transfer.too_many": "Du har skrivit fel kod för många gånger. Vänta en timme och försök igen, eller be din kollega om koden igen.",
     "transfer.unknown_code": "Koden stämmer inte eller har gått ut. Be din kollega om en ny kod.",
     "transfer.already_registered": "Du är redan anmäld till det lärprojektet.",
     "transfer.taken": "Klart! Du har tagit över platsen i {project} för {organisation}. Skriv **mina anmälningar** för att se eller ändra.",

@@ -70,7 +70,7 @@ async def test_my_registrations_and_handing_the_place_to_a_colleague(playground:
     mark = playground.delivered_mark()
     await playground.press(mine, transfer["data"], "user-id-3")
     offer = await playground.delivered_to("user-id-3", lambda m: "ta över" in m.all_text, after=mark)
-    code = re.search(r"\*\*ta över ([0-9A-F]{6})\*\*", offer.all_text)
+    code = re.search(r"\*\*ta över ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\*\*", offer.all_text)
     assert code, offer.all_text
 
     # A colleague who is not registered takes the place over with the code.
