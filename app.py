@@ -48,6 +48,7 @@ from bot.handover_codes import WrongAttempts
 from bot.http_files import CalendarLoader, calendar_route, download_route
 from bot.i18n import language_of, t, use_language, use_now
 from bot.leader import LeaderElection
+from bot.log_format import configure_logging
 from bot.meeting_messages import LocalDay
 from bot.outbox_sender import OutboxSender
 from bot.outgoing import Outgoing, ReplyGate
@@ -236,6 +237,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+    settings.refuse_unsafe_test_hooks()
     test_clock = AdjustableClock() if settings.test_hooks else None
     clock = clock or test_clock or system_clock
     engine = create_engine(settings.database_url)
@@ -358,7 +360,7 @@ def calendar_loader(projects: ProjectRepository) -> CalendarLoader:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = Settings.from_env()
     except SettingsError as error:

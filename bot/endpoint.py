@@ -6,16 +6,20 @@ Malformed requests are answered with a 4xx before botbuilder sees them; the SDK'
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from typing import Any
 
+import aiohttp
 import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.core.bot_framework_adapter import BotFrameworkAdapter
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,10 +29,14 @@ from bot.wire import activity_from_json
 log = logging.getLogger(__name__)
 
 MAX_JSON_DEPTH = 32
+BODY_TIMEOUT = 30.0
+"""Seconds a client may take to send its body: a body trickled byte by byte must not hold a
+connection (and a slot of the process) for minutes."""
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 
-def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, require_token: bool = False) -> Any:
+def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, require_token: bool = False,
+                   body_timeout: float = BODY_TIMEOUT) -> Any:
     """POST /api/messages. With ``require_token`` (an app id is configured) a request without a
     bearer token is refused here: botbuilder itself fails with a 500 on a missing header."""
 
@@ -39,10 +47,13 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, requir
         if request.content_type != "application/json":
             return _problem(415, "Content-Type must be application/json")
         try:
-            raw = await request.read()
+            async with asyncio.timeout(body_timeout):
+                raw = await request.read()
+        except TimeoutError:
+            log.info("a request body did not arrive within %.0f s", body_timeout)
+            return _problem(408, "the body took too long to arrive")
+        try:
             body = json.loads(raw)
-        except web.HTTPRequestEntityTooLarge:
-            raise
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _problem(400, "the body is not valid JSON")
         problem = _activity_problem(body, shallow=raw.count(b"{") + raw.count(b"[") <= MAX_JSON_DEPTH)
@@ -52,8 +63,11 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, requir
             activity = activity_from_json(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return _problem(400, "the body is not a Bot Framework activity")
+        authenticated = await _authenticate(adapter, activity, authorization)
+        if isinstance(authenticated, web.Response):
+            return authenticated
         try:
-            response = await adapter.process_activity(authorization, activity, bot.on_turn)
+            response = await adapter.process_activity(authenticated, activity, bot.on_turn)
         except (PermissionError, jwt.PyJWTError):
             # botbuilder reports a bad signature, audience, issuer or expiry as PyJWT's errors.
             return _problem(401, "unauthorized")
@@ -62,6 +76,25 @@ def messages_route(adapter: CloudAdapter | BotFrameworkAdapter, bot: Bot, requir
         return web.Response(status=201)
 
     return messages
+
+
+async def _authenticate(adapter: CloudAdapter | BotFrameworkAdapter, activity: Activity,
+                        authorization: str) -> Any:
+    """The token checked before the turn: botbuilder raises whatever its checks hit (a KeyError for an
+    unknown key id, a bare Exception for alg=none or an emulator issuer, ...), which would be a 500 with a
+    traceback per request. Every such failure is a 401 with one log line; an unreachable key endpoint is
+    a 503. Adapters without the cloud authentication object authenticate inside process_activity."""
+    authentication = getattr(adapter, "bot_framework_authentication", None)
+    if authentication is None:
+        return authorization
+    try:
+        return await authentication.authenticate_request(activity, authorization)
+    except (requests.ConnectionError, requests.Timeout, aiohttp.ClientConnectionError, TimeoutError) as error:
+        log.warning("could not check a token: the signing keys are unreachable (%s)", type(error).__name__)
+        return _problem(503, "authentication unavailable")
+    except Exception as error:  # noqa: BLE001 - any failed check of a token the client sent is a 401
+        log.warning("refused a request with an invalid token (%s)", type(error).__name__)
+        return _problem(401, "unauthorized")
 
 
 def health_route(engine: AsyncEngine) -> Any:

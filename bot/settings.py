@@ -70,6 +70,12 @@ class Settings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    def refuse_unsafe_test_hooks(self) -> None:
+        """The test hooks move the clock and run jobs without authentication: never with an app id
+        (a real bot) or on an address other than loopback. Checked at start-up and again by create_app."""
+        if _hooks_refused(self):
+            raise SettingsError("DALALAB_TEST_HOOKS is only allowed without MicrosoftAppId on a loopback address.")
+
     def validate(self) -> Settings:
         if not self.app_id and not _is_loopback(self.host):
             raise SettingsError(
@@ -88,8 +94,7 @@ class Settings:
             raise SettingsError(f"MAX_MESSAGE_BYTES={self.max_message_bytes} is too small (at least 1024).")
         if self.app_id and self.app_type == "UserAssignedMSI" and not self.app_tenant_id:
             raise SettingsError("MicrosoftAppType=UserAssignedMSI needs MicrosoftAppTenantId.")
-        if self.test_hooks and (self.app_id or not _is_loopback(self.host)):
-            raise SettingsError("DALALAB_TEST_HOOKS is only allowed without MicrosoftAppId on a loopback address.")
+        self.refuse_unsafe_test_hooks()
         try:
             QuietHours.parse(self.quiet_hours)
         except ValueError as error:
@@ -161,6 +166,10 @@ def _check_public_url(url: str) -> None:
             f"PUBLIC_URL={url!r} must be the bot's public https address (https://<host>) when MicrosoftAppId "
             "is set: Teams only shows images and opens links from https addresses."
         )
+
+
+def _hooks_refused(settings: Settings) -> bool:
+    return settings.test_hooks and (bool(settings.app_id) or not _is_loopback(settings.host))
 
 
 def _is_loopback(host: str) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -34,6 +35,19 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _clip_to_columns(mapper: Any, _connection: object, target: object) -> None:
+    """Every string written through the ORM fits its column: PostgreSQL would refuse a longer one (a
+    100 KB display name), SQLite would store it whole. Clients choose names, ids and texts."""
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        length = getattr(column.type, "length", None)
+        value = getattr(target, attribute.key, None)
+        if length and isinstance(column.type, String) and isinstance(value, str) and len(value) > length:
+            setattr(target, attribute.key, value[:length])
 
 
 class Person(Base):

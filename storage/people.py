@@ -48,8 +48,13 @@ class ConversationSeen:
 class PeopleRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._last_seen: dict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = {}
+        # Both caches are bounded (least recently used dropped): every distinct sender adds an entry.
+        self._last_seen: OrderedDict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = OrderedDict()
         self._fingerprints: OrderedDict[Hashable, tuple[int, str]] = OrderedDict()
+
+    def cache_sizes(self) -> tuple[int, int]:
+        """(senders, fingerprints) this process remembers: both at most MAX_FINGERPRINTS."""
+        return len(self._last_seen), len(self._fingerprints)
 
     def remembered(self, fingerprint: Hashable) -> int | None:
         """The person id stored for an activity with this fingerprint (see bot.references), if this
@@ -67,6 +72,7 @@ class PeopleRepository:
         cache_key = (visitor.teams_id if visitor else "", conversation.conversation_id)
         cached = self._last_seen.get(cache_key)
         if visitor is not None and cached is not None and cached[:2] == (visitor, conversation):
+            self._last_seen.move_to_end(cache_key)
             self._keep_fingerprint(fingerprint, cached[2], conversation.conversation_id)
             return cached[2]
         person_id: int | None = None
@@ -83,6 +89,9 @@ class PeopleRepository:
                     raise
         if visitor is not None and person_id is not None:
             self._last_seen[cache_key] = (visitor, conversation, person_id)
+            self._last_seen.move_to_end(cache_key)
+            while len(self._last_seen) > MAX_FINGERPRINTS:
+                self._last_seen.popitem(last=False)
             self._keep_fingerprint(fingerprint, person_id, conversation.conversation_id)
         return person_id
 
@@ -125,14 +134,14 @@ class PeopleRepository:
                 update(Conversation).where(where, Conversation.installed.is_(True)).values(installed=False)
                 .returning(Conversation.conversation_id)))
         gone = set(ended)
-        self._last_seen = {k: v for k, v in self._last_seen.items() if k[1] not in gone}
+        self._last_seen = OrderedDict((k, v) for k, v in self._last_seen.items() if k[1] not in gone)
         self._drop_fingerprints(lambda _person, conversation: conversation in gone)
         return len(gone)
 
     def forget(self, person_id: int) -> None:
         """Drop what this process remembers about a person (after erasure, so that their next
         message stores a fresh person instead of reusing the erased one)."""
-        self._last_seen = {k: v for k, v in self._last_seen.items() if v[2] != person_id}
+        self._last_seen = OrderedDict((k, v) for k, v in self._last_seen.items() if v[2] != person_id)
         self._drop_fingerprints(lambda person, _conversation: person == person_id)
 
     def _drop_fingerprints(self, matches: Callable[[int, str], bool]) -> None:

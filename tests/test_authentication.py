@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -88,6 +89,18 @@ def token(key: Any = KEY, **overrides: Any) -> str:
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "test-key"})
 
 
+def unsigned(algorithm: str, headers: dict[str, Any] | None = None, **overrides: Any) -> str:
+    """Tokens an attacker makes without the key: alg=none, HS256 with a guessable secret, odd headers."""
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL, "nbf": now - 10, "exp": now + 600,
+              **overrides}
+    if algorithm == "none":
+        head = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT", **(headers or {})}).encode())
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode())
+        return f"{head.rstrip(b'=').decode()}.{body.rstrip(b'=').decode()}."
+    return jwt.encode(claims, "secret-guess-0123456789-0123456789", algorithm=algorithm, headers=headers)
+
+
 def activity(conversation: str) -> dict[str, Any]:
     # A conversation update needs no reply, so nothing is sent to the (unreachable) connector.
     return {"type": "conversationUpdate", "channelId": "msteams", "serviceUrl": SERVICE_URL,
@@ -129,11 +142,23 @@ async def test_a_valid_token_is_accepted_and_processed(client: TestClient, tmp_p
         ("wrong issuer", f"Bearer {token(iss='https://evil.example')}"),
         ("expired", f"Bearer {token(exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200)}"),
         ("other service url", f"Bearer {token(serviceurl='https://evil.example/')}"),
+        ("alg none", f"Bearer {unsigned('none', {'kid': 'test-key'})}"),
+        ("hs256", f"Bearer {unsigned('HS256', {'kid': 'test-key'})}"),
+        ("unknown kid", f"Bearer {jwt.encode({'iss': ISSUER, 'aud': APP_ID}, KEY, 'RS256', {'kid': 'nope'})}"),
+        ("missing kid", f"Bearer {jwt.encode({'iss': ISSUER, 'aud': APP_ID}, KEY, 'RS256')}"),
+        ("emulator issuer", f"Bearer {token(iss='https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/')}"),
+        ("skill issuer", f"Bearer {token(iss='https://login.microsoftonline.com/tenant-1/v2.0', ver='2.0')}"),
+        ("no claims", f"Bearer {jwt.encode({}, KEY, 'RS256', {'kid': 'test-key'})}"),
     ],
 )
 async def test_a_missing_or_bad_token_is_refused_and_nothing_happens(
-    client: TestClient, tmp_path: Path, case: str, authorization: str | None
+    client: TestClient, tmp_path: Path, case: str, authorization: str | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     conversation = f"c-{case.replace(' ', '-')}"
-    assert await post(client, conversation, authorization) == 401
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert await post(client, conversation, authorization) == 401
     assert not stored(tmp_path, conversation)
+    # One short line at most (besides the access log): no traceback that could flood the log.
+    refusals = [r for r in caplog.records if r.name != "aiohttp.access" and r.levelno >= logging.WARNING]
+    assert len(refusals) <= 1 and not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]

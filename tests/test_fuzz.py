@@ -1,10 +1,15 @@
 """Fuzzing /api/messages with generated activities and card values: every answer is a 2xx or
-4xx, the bot keeps answering, and the database stays consistent."""
+4xx, no turn fails (botbuilder would catch the crash, apologise and still answer 201, so the test also
+fails on any "turn failed" log line and on any apology sent), the bot keeps answering, and the database
+stays consistent. A coordinator is configured, so coordinators' commands and card values reach their
+validation on the server."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
 import threading
 import urllib.error
@@ -28,10 +33,27 @@ ANY_JSON = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
     max_leaves=20,
 )
-VERBS = st.sampled_from(["register", "register_start", "evaluation_answer", "rsvp", "cancel_confirmed", "transfer",
-                         "export", "broadcast_confirm", "help", "no-such-verb", ""])
-COMMANDS = st.sampled_from(["hjälp", "anmäl", "mina anmälningar", "schema", "nästa träff", "utvärdera",
-                            "anmälningar", "ta över ABC123", "anmäl via text", "avbryt", "om"])
+COORDINATOR = "a1"
+"""aadObjectId of the configured coordinator (one of the generated senders)."""
+APOLOGY = "Tekniskt fel, försök igen om en stund."
+VERB_NAMES = [
+    "register", "register_start", "evaluation_answer", "evaluation_open", "rsvp", "cancel_confirmed", "transfer",
+    "edit_registration", "my_registrations", "checkin", "homework_answer", "example_submit", "alumni_reply",
+    "privacy_erase_ask", "privacy_erase_cancel", "help", "no-such-verb", "",
+    # coordinators' buttons
+    "export", "overview", "project_settings", "project_settings_open", "broadcast_preview", "broadcast_confirm",
+    "compose", "delivery_status", "remind", "results", "results_export", "report", "report_export",
+    "attendance_open", "attendance_save", "triads_start", "triads_move", "homework_create", "homework_start",
+    "example_request_preview", "example_review", "alumni_finish_start", "alumni_announce_preview",
+    "coordinator_add", "link_channel",
+]
+VERBS = st.sampled_from(VERB_NAMES)
+COMMAND_WORDS = ["hjälp", "anmäl", "mina anmälningar", "schema", "nästa träff", "utvärdera",
+                            "anmälningar", "ta över ABC123", "anmäl via text", "avbryt", "om", "resultat",
+                            "meddelande", "påminn", "närvaro", "rapport", "samordnare", "bilda triader",
+                            "hemuppgifter", "ny hemuppgift", "be om exempel", "granska exempel", "exempel",
+                            "vem kan energi", "mina uppgifter", "avsluta projekt", "koppla kanal"]
+COMMANDS = st.sampled_from(COMMAND_WORDS)
 
 
 @st.composite
@@ -54,7 +76,9 @@ def activities(draw: st.DrawFn) -> Any:
     if draw(st.booleans()):
         value = draw(st.dictionaries(TEXT, ANY_JSON, max_size=6))
         value["verb"] = draw(VERBS)
-        value["project_id"] = draw(st.integers(-5, 5) | TEXT)
+        for key in ("project_id", "meeting_id", "registration_id", "evaluation_id", "broadcast_id", "person_id"):
+            if draw(st.booleans()):
+                value[key] = draw(st.integers(-5, 5) | TEXT)
         activity["value"] = value
     if draw(st.integers(0, 9)) == 0:
         activity[draw(TEXT)] = draw(ANY_JSON)
@@ -65,10 +89,24 @@ STUB_PORT = free_port()
 STUB_URL = f"http://127.0.0.1:{STUB_PORT}/"
 
 
-def _connector_stub() -> web.Application:
-    """Accepts every reply the bot sends, so turns complete quickly."""
+SENT: list[str] = []
+"""Texts of everything the bot sent to the stub connector."""
+FAILED_TURNS: list[str] = []
 
-    async def accept(_request: web.Request) -> web.Response:
+
+class _TurnFailures(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if "turn failed" in record.getMessage() or "could not tell the user" in record.getMessage():
+            FAILED_TURNS.append(self.format(record))
+
+
+def _connector_stub() -> web.Application:
+    """Accepts every reply the bot sends (and keeps its text), so turns complete quickly."""
+
+    async def accept(request: web.Request) -> web.Response:
+        if request.can_read_body:
+            with contextlib.suppress(ValueError, AttributeError):
+                SENT.append(str((await request.json()).get("text") or ""))
         return web.json_response({"id": "1"})
 
     stub = web.Application()
@@ -81,7 +119,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """The real app on a real port, in its own thread and event loop."""
     database = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
     port = free_port()
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}", port=port, demo_project=True))
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}", port=port, demo_project=True,
+                              coordinator_ids=frozenset({COORDINATOR}), language="sv"))
+    failures = _TurnFailures()
+    logging.getLogger().addHandler(failures)
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app)
     loop.run_until_complete(runner.setup())
@@ -97,6 +138,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     loop.close()
+    logging.getLogger().removeHandler(failures)
 
 
 def post(base: str, body: bytes, content_type: str = "application/json") -> int:
@@ -115,8 +157,28 @@ def post(base: str, body: bytes, content_type: str = "application/json") -> int:
 def test_generated_activities_never_get_a_5xx(server: tuple[str, Path], batch: list[Any]) -> None:
     base, _ = server
     for activity in batch:
+        sent_before, failed_before = len(SENT), len(FAILED_TURNS)
         status = post(base, json.dumps(activity).encode())
         assert 200 <= status < 500, (status, activity)
+        assert FAILED_TURNS[failed_before:] == [], activity
+        assert APOLOGY not in SENT[sent_before:], activity
+
+
+@pytest.mark.parametrize("sender", ["a1", "a2"])
+def test_every_command_and_button_once_as_coordinator_and_participant(server: tuple[str, Path], sender: str) -> None:
+    """Not left to chance: each command word and each button, with ids that exist and ids that do not."""
+    base, _ = server
+    sent_before, failed_before = len(SENT), len(FAILED_TURNS)
+    activities: list[dict[str, Any]] = [{"text": word} for word in COMMAND_WORDS] + [
+        {"value": {"verb": verb, "project_id": project, "meeting_id": 1, "registration_id": 1, "evaluation_id": 1,
+                   "person_id": 1, "format": "xlsx"}} for verb in VERB_NAMES for project in (1, 999)]
+    for extra in activities:
+        activity = {"type": "message", "channelId": "msteams", "serviceUrl": STUB_URL, "recipient": {"id": "bot"},
+                    "conversation": {"id": f"c-{sender}", "conversationType": "personal"},
+                    "from": {"id": f"u-{sender}", "name": "Fuzz", "aadObjectId": sender}, "locale": "sv-SE", **extra}
+        assert 200 <= post(base, json.dumps(activity).encode()) < 300, extra
+        assert FAILED_TURNS[failed_before:] == [], extra
+    assert APOLOGY not in SENT[sent_before:]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -124,6 +186,7 @@ def test_generated_activities_never_get_a_5xx(server: tuple[str, Path], batch: l
 def test_arbitrary_bodies_never_get_a_5xx(server: tuple[str, Path], body: bytes) -> None:
     status = post(server[0], body)
     assert 400 <= status < 500 or 200 <= status < 300
+    assert FAILED_TURNS == [] and APOLOGY not in SENT
 
 
 def test_afterwards_the_bot_still_answers_and_the_database_is_consistent(server: tuple[str, Path]) -> None:

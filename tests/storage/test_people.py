@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -81,3 +82,22 @@ async def test_an_uninstalled_conversation_drops_its_fingerprints(sessions: asyn
     await people.remember(ANNA, seen, ("fp", 2))
     await people.mark_uninstalled(seen.conversation_id)
     assert people.remembered(("fp", 2)) is None
+
+
+async def test_a_huge_display_name_is_clipped_to_its_column(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Hostile clients (issue 13): a 100 KB name is stored as the column's 200 characters, on SQLite too
+    (which would otherwise keep it whole) and on PostgreSQL (which would refuse the row)."""
+    people = PeopleRepository(sessions)
+    person_id = await people.remember(Visitor("29:long", "Å" * 100_000, "aad-long", "t", "x" * 500), personal("a:long"))
+    async with sessions() as session:
+        person = await session.get(Person, person_id)
+    assert person is not None and person.name == "Å" * 200 and person.locale == "x" * 20
+
+
+async def test_the_per_sender_caches_stay_bounded(sessions: async_sessionmaker[AsyncSession],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storage.people.MAX_FINGERPRINTS", 50)
+    people = PeopleRepository(sessions)
+    for n in range(120):
+        await people.remember(Visitor(f"29:s{n}", f"S{n}"), personal(f"a:s{n}"), fingerprint=("s", n))
+    assert people.cache_sizes() == (50, 50)
