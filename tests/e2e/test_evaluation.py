@@ -130,6 +130,17 @@ async def test_utvardera_lists_open_evaluations(playground: Playground, stack: S
     assert len([x for x in titles if x.startswith("Svara")]) == reply.all_text.count("inte besvarad")
 
 
+async def test_utvardera_in_a_group_chat_shows_nobody_elses_state_there(
+        playground: Playground, stack: Stack, evaluated_project: tuple[int, datetime]) -> None:
+    """Who has answered is personal: in the group chat only the neutral line, the list 1:1."""
+    mark = playground.delivered_mark()
+    line = await playground.reply_to(playground.group_chat, "utvärdera", user="user-id-1", mention=True)
+    assert line.all_text == "Jag har skickat det till dig i vår privata chatt." and not line.cards
+    own = await playground.delivered_to("user-id-1", lambda m: "Utvärderingar" in m.all_text, after=mark)
+    assert "besvarad" in own.all_text
+    assert not [m for m in playground.messages(playground.group_chat) if "besvarad" in m.all_text]
+
+
 def _ids(card: BotMessage) -> dict[str, Any]:
     return {"evaluation_id": card.cards[0]["actions"][0]["data"]["evaluation_id"]}
 
