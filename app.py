@@ -58,6 +58,7 @@ from bot.ratelimit import SAFETY_MARGIN, RateLimiter
 from bot.registration import RegistrationService
 from bot.reminder_planner import PlanReport, ReminderPlanner
 from bot.scheduler import Scheduler
+from bot.serving import serve
 from bot.settings import Settings, SettingsError
 from bot.triad_rounds import TriadService
 from storage.attendance import AttendanceRepository
@@ -366,8 +367,7 @@ def main() -> None:
     except SettingsError as error:
         print(f"dalalab-bot: {error}", file=sys.stderr)
         raise SystemExit(2) from error
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
-                access_log_class=PrivateAccessLogger)
+    serve(create_app(settings), settings.host, settings.port, PrivateAccessLogger)
 
 
 if __name__ == "__main__":
