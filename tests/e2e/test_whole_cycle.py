@@ -92,8 +92,7 @@ def matching(playground: Playground, predicate: Any) -> list[BotMessage]:
 
 
 async def press(playground: Playground, message: BotMessage, user: str, verb: str, **data: Any) -> None:
-    await playground.submit(message.conversation_id, message.message_id, _find_action(message.cards[0], verb,
-                                                                                      **data)["data"], user)
+    await playground.press(message, _find_action(message.cards[0], verb, **data)["data"], user)
 
 
 async def test_registration_to_report_with_one_person_away_and_a_colleague_instead(
@@ -135,13 +134,16 @@ async def test_registration_to_report_with_one_person_away_and_a_colleague_inste
     assert code, offer.all_text
 
     # Johan, not registered, takes meeting 1 with the code; Erik is told who comes in his place.
+    # (In the group chat only the neutral line, nothing about Erik: the welcome comes in Johan's personal chat.)
+    mark = playground.delivered_mark()
     reply = await playground.reply_to(chat, f"ta över {code.group(1)}", user=COLLEAGUE, mention=True)
-    assert "Du går på träff 1 i Frånvaro och ersättare" in reply.all_text and "Erik" not in reply.all_text
-    welcome = await playground.delivered_to(COLLEAGUE, lambda m: "Välkommen till träff 1!" in m.all_text)
+    assert reply.all_text == "Jag har skickat det till dig i vår privata chatt."
+    welcome = await playground.delivered_to(COLLEAGUE, lambda m: "Välkommen till träff 1!" in m.all_text, after=mark)
     assert "i stället för Erik Åström (Gagnefs kommun)" in welcome.all_text
     await playground.delivered_to(AWAY, lambda m: "Johan Mäkelä går på träff 1 i ditt ställe" in m.all_text)
-    again = await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-5", mention=True)
-    assert "Koden stämmer inte" in again.all_text  # used once
+    mark = playground.delivered_mark()
+    await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-5", mention=True)
+    await playground.delivered_to("user-id-5", lambda m: "Koden stämmer inte" in m.all_text, after=mark)  # used once
     assert rows(stack, "SELECT status FROM registration r JOIN person p ON p.id = r.person_id "
                        "WHERE p.teams_id = ? AND r.project_id = ?", AWAY, project) == [("registered",)]
 
@@ -204,15 +206,17 @@ async def test_keeping_the_place_replaces_the_cancel_question(playground: Playgr
                                                               cycle_project: tuple[int, date]) -> None:
     project = cycle_project[0]
     chat = playground.group_chat
-    mine = await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
-    before = len(playground.messages(chat))
-    await playground.submit(chat, mine.message_id,
-                            _find_action(_container_for(mine.cards[0], NAME), "cancel_registration")["data"],
-                            "user-id-3")
-    question = await playground.expect(chat, has_card("Vill du avboka"), after=before)
+    # Asked in the group chat, answered in Sara's personal chat (the group chat gets the neutral line).
+    mark = playground.delivered_mark()
+    await playground.reply_to(chat, "mina anmälningar", user="user-id-3", mention=True)
+    mine = await playground.delivered_to("user-id-3", has_card("Mina anmälningar"), after=mark)
+    mark = playground.delivered_mark()
+    await playground.press(mine, _find_action(_container_for(mine.cards[0], NAME), "cancel_registration")["data"],
+                           "user-id-3")
+    question = await playground.delivered_to("user-id-3", has_card("Vill du avboka"), after=mark)
+    mark = playground.delivered_mark()
     await press(playground, question, "user-id-3", "cancel_kept")
-    kept = await playground.expect(chat, lambda m: m.message_id == question.message_id
-                                   and m.action == "updateMessage" and "du behåller din plats" in m.all_text)
+    kept = await playground.delivered_to("user-id-3", lambda m: "du behåller din plats" in m.all_text, after=mark)
     assert "Ja, avboka" not in kept.all_text
     assert rows(stack, "SELECT status FROM registration r JOIN person p ON p.id = r.person_id "
                        "WHERE p.teams_id = 'user-id-3' AND r.project_id = ?", project) == [("registered",)]
