@@ -12,7 +12,7 @@ from app import create_app
 from bot.settings import Settings, SettingsError
 
 CREDENTIALS = {"MicrosoftAppId": "7f1c3c1e-0000-4000-8000-00000000a1b0", "MicrosoftAppPassword": "secret",
-               "MicrosoftAppTenantId": "tenant-1"}
+               "MicrosoftAppTenantId": "tenant-1", "PUBLIC_URL": "https://bot.example"}
 
 
 @pytest.mark.parametrize(("environment", "case"), [

@@ -1,7 +1,7 @@
 """evaluations freeze aggregates at closing
 
 Revision ID: b39cc5436f37
-Revises: a16e5b0d4c21
+Revises: 9c15d0a1b2c3
 Create Date: 2026-12-06 19:52:40.125559
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models  # noqa: F401  (custom column types)
 
 revision: str = "b39cc5436f37"
-down_revision: str | None = "a16e5b0d4c21"
+down_revision: str | None = "9c15d0a1b2c3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
