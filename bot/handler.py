@@ -80,6 +80,9 @@ class DalaLabBot(TeamsActivityHandler):
             self._verbs.update(feature.verbs)
             if getattr(feature, "coordinator_only", False):
                 self._coordinator_verbs.update(feature.verbs)
+            if getattr(feature, "refuses_shared_conversations", False):
+                # The feature answers a press in a channel itself (with a pointer to the personal chat).
+                self._shared_verbs.update(feature.verbs)
         validate_table(COMMANDS)
         missing = {command.name for command in COMMANDS} - set(self._commands)
         if missing:

@@ -115,6 +115,8 @@ def personal_only(action: Action, command: str) -> Action:
 
 class ProjectEditorActions:
     coordinator_only = True
+    refuses_shared_conversations = True
+    """Its cards are pressed only in the personal chat: in a channel it says so (bot/personal_chat.py)."""
     """Every verb here is refused for participants on the server, whatever the card says."""
 
     def __init__(self, desk: ProjectDesk, registration_actions: RegistrationActions) -> None:
