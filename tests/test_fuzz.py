@@ -172,9 +172,10 @@ def test_every_command_and_button_once_as_coordinator_and_participant(server: tu
     activities: list[dict[str, Any]] = [{"text": word} for word in COMMAND_WORDS] + [
         {"value": {"verb": verb, "project_id": project, "meeting_id": 1, "registration_id": 1, "evaluation_id": 1,
                    "person_id": 1, "format": "xlsx"}} for verb in VERB_NAMES for project in (1, 999)]
-    for extra in activities:
+    for n, extra in enumerate(activities):
+        # A conversation each: Teams' per-conversation limits (which replies keep) would hold a burst in one.
         activity = {"type": "message", "channelId": "msteams", "serviceUrl": STUB_URL, "recipient": {"id": "bot"},
-                    "conversation": {"id": f"c-{sender}", "conversationType": "personal"},
+                    "conversation": {"id": f"c-{sender}-{n}", "conversationType": "personal"},
                     "from": {"id": f"u-{sender}", "name": "Fuzz", "aadObjectId": sender}, "locale": "sv-SE", **extra}
         assert 200 <= post(base, json.dumps(activity).encode()) < 300, extra
         assert FAILED_TURNS[failed_before:] == [], extra
