@@ -84,8 +84,12 @@ def _digest_card(question: str, replies: Sequence[ReplyRow], shown: int) -> Card
 def who_knows_card(topic: str, found: Sequence[Found]) -> Card:
     if not found:
         return card([paragraph(t("whoknows.none", topic=literal(topic))), paragraph(t("whoknows.hint"), isSubtle=True)])
+    return largest_that_fits(lambda shown: _who_knows_card(topic, found, shown), len(found))
+
+
+def _who_knows_card(topic: str, found: Sequence[Found], shown: int) -> Card:
     body: list[dict[str, Any]] = [heading(t("whoknows.title", topic=literal(topic)))]
-    for item in found:
+    for item in found[:shown]:
         person = item.person
         lines = [paragraph(literal(f"{person.name}, {person.organisation}"), weight="Bolder")]
         if person.role_title:
@@ -96,6 +100,8 @@ def who_knows_card(topic: str, found: Sequence[Found]) -> Card:
         if contact:
             lines.append(paragraph(t("whoknows.contact", contact=literal(contact)), spacing="None", size="Small"))
         body.append({"type": "Container", "separator": True, "items": lines})
+    if shown < len(found):
+        body.append(paragraph(t("whoknows.more", count=len(found) - shown), isSubtle=True, size="Small"))
     body.append(paragraph(t("whoknows.consent_note"), isSubtle=True, size="Small"))
     return card(body)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.example_rules import EXAMPLE_TEXTS, MAX_NOTE, Decision, ExampleStatus, Sharing
 from bot.i18n import format_when, t
 from bot.input_rules import links_from_text
@@ -208,8 +208,13 @@ def feedback_card(entry: ExampleEntry, status: str) -> Card:
 
 
 def search_results(entries: Sequence[ExampleEntry], total: int, query: str) -> Card:
+    """The examples found, as many as keep the card within Teams' message size (the rest counted)."""
     if not entries:
         return card([paragraph(t("examples.none_found", query=literal(query)) if query else t("examples.none_yet"))])
+    return largest_that_fits(lambda shown: _search_results(entries[:shown], total, query), len(entries))
+
+
+def _search_results(entries: Sequence[ExampleEntry], total: int, query: str) -> Card:
     title = t("examples.found", count=total, query=literal(query)) if query else t("examples.latest")
     body: list[dict[str, Any]] = [heading(title)]
     for entry in entries:

@@ -708,6 +708,7 @@ MESSAGES: dict[str, str] = {
     "whoknows.hint": "I search case examples shared with the alumni and roles, only among those who chose to appear in the participant list. Try a shorter or different word.",
     "whoknows.example": "Example: {title} ({theme})",
     "whoknows.contact": "Contact: {contact}",
+    "whoknows.more": "…and {count} more. Search a narrower topic to see them.",
     "whoknows.consent_note": "Only people who chose to appear in the participant list are shown.",
     "announce.title": "Message to alumni",
     "announce.projects": "Alumni of",

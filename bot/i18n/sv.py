@@ -722,6 +722,7 @@ MESSAGES: dict[str, str] = {
     "whoknows.hint": "Jag söker i kommunexempel som delats med alumnerna och i roller, bara bland dem som valt att synas i deltagarlistan. Pröva ett kortare eller annat ord.",
     "whoknows.example": "Exempel: {title} ({theme})",
     "whoknows.contact": "Kontakt: {contact}",
+    "whoknows.more": "…och {count} till. Sök på ett smalare ämne för att se dem.",
     "whoknows.consent_note": "Bara personer som valt att synas i deltagarlistan visas.",
     "announce.title": "Meddelande till alumner",
     "announce.projects": "Alumner från",

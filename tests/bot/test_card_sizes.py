@@ -10,14 +10,18 @@ from typing import Any
 
 from bot.actions import card_activity
 from bot.cards import CARD_BUDGET, card_bytes, largest_that_fits
-from bot.cards.alumni import digest_card
+from bot.cards.alumni import digest_card, who_knows_card
 from bot.cards.coordinator import overview_card
+from bot.cards.examples import search_results
 from bot.cards.results import TEXTS_SHOWN, results_card
 from bot.evaluation import ProjectResults
 from bot.evaluation_results import AnswerData, MeetingAnswers, summarise_project
 from bot.evaluation_rules import DEFAULT_QUESTIONS
 from bot.outgoing import DEFAULT_MAX_BYTES, activity_bytes
+from bot.who_knows import Found
 from storage.alumni import ReplyRow
+from storage.examples import ExampleEntry
+from storage.expertise import ListedPerson, SharedExample
 from storage.registrations import OrganisationCount, ProjectOverview
 
 MUNICIPALITIES = ["Avesta", "Borlänge", "Falun", "Gagnef", "Hedemora", "Leksand", "Ludvika", "Malung-Sälen",
@@ -134,3 +138,24 @@ def test_a_short_projects_report_shows_every_meeting() -> None:
 
     card = report_card(1, large_report(4))
     assert "Excel-rapporten" not in texts_of(card) and "Träff 1'" in texts_of(card)
+
+
+def test_who_knows_with_many_people_fits_and_says_how_many_more() -> None:
+    people = [Found(ListedPerson(n, f"Person {n} " + "x" * 150, "Falu kommun", "Planarkitekt " + "y" * 150,
+                                 f"p{n}@falun.se"),
+                    [SharedExample("Exempel " + "z" * 200, "Planering", "text", "")] * 3, False)
+              for n in range(200)]
+    built = who_knows_card("planering", people)
+    assert card_bytes(built) <= CARD_BUDGET
+    assert "…och" in str(built) and "Sök på ett smalare ämne" in str(built)
+    few = who_knows_card("planering", people[:3])
+    assert "…och" not in str(few) and "Person 2" in str(few)
+
+
+def test_many_long_examples_found_fit_and_count_the_rest() -> None:
+    entries = [ExampleEntry(SimpleNamespace(id=n, title=f"Exempel {n} " + "t" * 200, theme="Planering " * 20,
+                                            challenge="c" * 2000), "Falu kommun " * 10, "falun", "Projekt " * 20, "")
+               for n in range(120)]
+    built = search_results(entries, 300, "planering")  # type: ignore[arg-type]
+    assert card_bytes(built) <= CARD_BUDGET
+    assert "Och " in str(built) and "till: sök med fler ord" in str(built)
