@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.cards import Card, card, heading, paragraph, submit
+from bot.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.homework import Answered, Compilation, Task
 from bot.homework_rules import ANSWER_TEXTS, TASK_TEXTS
 from bot.i18n import format_span, format_when, t
@@ -97,6 +97,12 @@ def tasks_card(project_name: str, lines: Sequence[tuple[Task, int, int]]) -> Car
 
 
 def compilation_card(compilation: Compilation, delivered: bool = False) -> Card:
+    """The answers, as many (up to 30) as keep the card within Teams' message size; all are in the export."""
+    return largest_that_fits(lambda shown: _compilation_card(compilation, delivered, shown),
+                             min(MAX_ANSWERS_IN_CARD, len(compilation.answers)))
+
+
+def _compilation_card(compilation: Compilation, delivered: bool, shown: int) -> Card:
     task = compilation.task
     asked = len(compilation.answers) + len(compilation.missing)
     body: list[dict[str, Any]] = []
@@ -105,9 +111,9 @@ def compilation_card(compilation: Compilation, delivered: bool = False) -> Card:
     body += [heading(t("homework.compilation_title", title=literal(task.assignment.title))),
              paragraph(_where(task), isSubtle=True),
              paragraph(t("homework.compilation_count", answered=len(compilation.answers), asked=asked))]
-    for answered in compilation.answers[:MAX_ANSWERS_IN_CARD]:
+    for answered in compilation.answers[:shown]:
         body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": _answer_items(answered)})
-    if len(compilation.answers) > MAX_ANSWERS_IN_CARD:
+    if len(compilation.answers) > shown:
         body.append(paragraph(t("homework.more_in_export"), isSubtle=True))
     if compilation.missing:
         names = literal(", ".join(f"{p.name} ({p.organisation_name})" for p in compilation.missing))

@@ -13,10 +13,13 @@ from bot.cards import CARD_BUDGET, card_bytes, largest_that_fits
 from bot.cards.alumni import digest_card, who_knows_card
 from bot.cards.coordinator import overview_card
 from bot.cards.examples import search_results
+from bot.cards.homework import compilation_card
 from bot.cards.results import TEXTS_SHOWN, results_card
 from bot.evaluation import ProjectResults
 from bot.evaluation_results import AnswerData, MeetingAnswers, summarise_project
 from bot.evaluation_rules import DEFAULT_QUESTIONS
+from bot.homework import Answered, Compilation, Task
+from bot.i18n import t
 from bot.outgoing import DEFAULT_MAX_BYTES, activity_bytes
 from bot.who_knows import Found
 from storage.alumni import ReplyRow
@@ -159,3 +162,17 @@ def test_many_long_examples_found_fit_and_count_the_rest() -> None:
     built = search_results(entries, 300, "planering")  # type: ignore[arg-type]
     assert card_bytes(built) <= CARD_BUDGET
     assert "Och " in str(built) and "till: sök med fler ord" in str(built)
+
+
+def test_a_compilation_of_thirty_long_answers_fits_and_points_to_the_export() -> None:
+    task = Task(SimpleNamespace(id=1, title="Hemuppgift", instructions=""),  # type: ignore[arg-type]
+                SimpleNamespace(name="Projekt"), None)  # type: ignore[arg-type]
+    submission = SimpleNamespace(text="Återkoppling: " + "å" * 690, links="https://example.se/" + "l" * 200,
+                                 updated_at=datetime(2027, 5, 1, tzinfo=UTC))
+    answers = [Answered(SimpleNamespace(name=f"Person {n}", organisation_name="Älvdalens kommun"),  # type: ignore
+                        submission)  # type: ignore[arg-type]
+               for n in range(30)]
+    built = compilation_card(Compilation(task, answers, []))
+    assert card_bytes(built) <= CARD_BUDGET
+    assert "Person 0" in str(built) and "Person 29" not in str(built)
+    assert t("homework.more_in_export") in str(built)
