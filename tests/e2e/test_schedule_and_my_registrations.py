@@ -43,6 +43,9 @@ async def test_schedule_shows_swedish_dates_and_calendar_files(playground: Playg
             single = await response.text()
     assert single.count("BEGIN:VEVENT") == 1 and "planering-2027-traff-2@" in single
     assert reply.cards
+    # The demo project's texts are what participants should read: no planning notes, no nested quotes.
+    for shown in (demo.all_text, single):
+        assert "Preliminärt" not in shown and "antaganden" not in shown and '"utvecklingsinriktning"' not in shown
 
 
 async def test_next_meeting(playground: Playground) -> None:
