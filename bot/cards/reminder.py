@@ -20,7 +20,7 @@ def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
     if meeting.online_link:
         details.append(paragraph(f"[{t('meeting.online')}]({meeting.online_link})"))
     if meeting.programme:
-        details.append(paragraph(meeting.programme, isSubtle=True, size="Small"))
+        details.append(paragraph(literal(meeting.programme), isSubtle=True, size="Small"))
     return details
 
 

@@ -81,7 +81,7 @@ def assert_literal(built: dict[str, Any] | str) -> None:
 
 def meeting() -> Meeting:
     return Meeting(id=7, number=1, title=HOSTILE, starts_at=WHEN, ends_at=WHEN + timedelta(hours=3), place=HOSTILE,
-                   online_link="", programme="", uid="u-1", sequence=0)
+                   online_link="", programme=HOSTILE, uid="u-1", sequence=0)
 
 
 def project() -> Project:
