@@ -4,7 +4,6 @@ code that hands one meeting, not the whole place, to a colleague."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.handover_codes import new_code, normalised
 from bot.registration_rules import Status
 from storage.models import Attendance, Meeting, MeetingSubstitute, Person, Registration, RegistrationMeeting
 
@@ -90,7 +90,7 @@ class SubstituteRepository:
     async def claim(self, code: str, person_id: int, now: datetime) -> Claimed:
         async with self._sessions.begin() as session:
             row = await session.scalar(select(MeetingSubstitute).where(
-                MeetingSubstitute.code == code.strip().upper(), MeetingSubstitute.person_id.is_(None)))
+                MeetingSubstitute.code == (normalised(code) or ""), MeetingSubstitute.person_id.is_(None)))
             holder = await session.scalar(
                 select(Registration).options(selectinload(Registration.organisation))
                 .where(Registration.id == row.registration_id)) if row is not None else None
@@ -160,9 +160,10 @@ class SubstituteRepository:
 
 
 async def _fresh_code(session: AsyncSession) -> str:
-    """Six characters like a place's transfer code, unused by either kind (``ta över`` takes both)."""
+    """A hand-over code like a place's (80 bits, bot.handover_codes), unused by either kind (``ta över``
+    takes both)."""
     while True:
-        code = secrets.token_hex(3).upper()
+        code = new_code()
         taken = await session.scalar(select(MeetingSubstitute.id).where(MeetingSubstitute.code == code))
         taken = taken or await session.scalar(select(Registration.id).where(Registration.transfer_code == code))
         if taken is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,21 +37,6 @@ def paragraph(text: str, **style: Any) -> dict[str, Any]:
 def submit(title: str, verb: str, **data: Any) -> dict[str, Any]:
     """A submit button whose data carries its context: the verb and any ids it acts on."""
     return {"type": "Action.Submit", "title": title, "data": {"verb": verb, **data}}
-
-
-_MARKUP = re.compile(r"([\\`*_\[\]()~#>|<])")
-_LIST_START = re.compile(r"^(\s*)(?:([-+])|(\d+)\.)(?=\s)")
-
-
-def literal(text: str) -> str:
-    """Text a person typed, made safe for a TextBlock: Markdown's characters escaped, so it reads as
-    typed and cannot pose as the bot's own links, bold text or lists."""
-
-    def unlisted(match: re.Match[str]) -> str:
-        marker = f"\\{match.group(2)}" if match.group(2) else f"{match.group(3)}\\."
-        return match.group(1) + marker
-
-    return _LIST_START.sub(unlisted, _MARKUP.sub(r"\\\1", text))
 
 
 def chooser(input_id: str, label: str, options: Sequence[tuple[int | str, str]], error: str) -> dict[str, Any]:

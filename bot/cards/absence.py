@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.cards.reminder import meeting_details
+from bot.handover_codes import shown
 from bot.i18n import format_span, format_when, t
 from storage.models import Meeting
 
@@ -33,7 +34,7 @@ def away_card(meeting: Meeting, registration_id: int | None) -> Card:
 
 def code_card(meeting: Meeting, code: str, expires_at: datetime) -> Card:
     body = [heading(t("absence.code_title", number=meeting.number)),
-            paragraph(t("absence.code", code=code, number=meeting.number, until=format_when(expires_at))),
+            paragraph(t("absence.code", code=shown(code), number=meeting.number, until=format_when(expires_at))),
             paragraph(t("absence.place_kept"), isSubtle=True)]
     return card(body, [submit(t("rsvp.coming_after_all"), "rsvp", meeting_id=meeting.id, intent="coming")])
 

@@ -14,16 +14,10 @@ from zoneinfo import ZoneInfo
 from bot.cards import Card, card, heading, paragraph, submit
 from bot.evaluation_rules import Question
 from bot.i18n import count_phrase, format_deadline, format_time, format_when, t
+from bot.markdown import literal
 from bot.project_form import MAX_QUESTIONS
 from bot.registration_rules import Problem
 from storage.models import Meeting, Project
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]()<>~])")
-
-
-def shown(text: str) -> str:
-    """People's text in a TextBlock: Markdown characters escaped, so a typed [link](…) stays text."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True)
@@ -59,12 +53,12 @@ def project_form(values: Mapping[str, Any], problems: Sequence[Problem], project
 def project_editor(project: Project, zone: ZoneInfo, counts: Counts, notice: str = "",
                    attention: bool = False) -> Card:
     """The project as it stands, with its meetings and what can be done next (six buttons at most)."""
-    body: list[dict[str, Any]] = [heading(shown(project.name)),
+    body: list[dict[str, Any]] = [heading(literal(project.name)),
                                   paragraph(t(f"pe.state.{project.state}"), isSubtle=True)]
     if notice:
         body.append(paragraph(notice, color="Attention" if attention else "Good", weight="Bolder"))
     if project.description:
-        body.append(paragraph(shown(project.description)))
+        body.append(paragraph(literal(project.description)))
     body.append(paragraph("\n\n".join(_summary(project, zone, counts)), size="Small"))
     if not project.meetings:
         body.append(paragraph(t("pe.no_meetings"), isSubtle=True))
@@ -95,7 +89,7 @@ def meeting_form(project: Project, values: Mapping[str, Any], problems: Sequence
                  original: int | None, cancellable: bool) -> Card:
     """One meeting; ``original`` is the number of the meeting edited (None for a new one)."""
     title = t("pe.meeting_edit_title", number=original) if original else t("pe.meeting_new_title")
-    body: list[dict[str, Any]] = [heading(title), paragraph(shown(project.name), isSubtle=True)]
+    body: list[dict[str, Any]] = [heading(title), paragraph(literal(project.name), isSubtle=True)]
     body += _problems(problems)
     body += [
         _number("number", values, low=1, high=999, required=True),
@@ -123,7 +117,7 @@ def questions_form(project: Project, questions: Sequence[Question], problems: Se
                    values: Mapping[str, Any] | None = None) -> Card:
     """The project's evaluation questions: the stored ones and empty rows to add more (ten at most)."""
     rows = min(MAX_QUESTIONS, len(questions) + 2)
-    body: list[dict[str, Any]] = [heading(t("pe.questions_title")), paragraph(shown(project.name), isSubtle=True),
+    body: list[dict[str, Any]] = [heading(t("pe.questions_title")), paragraph(literal(project.name), isSubtle=True),
                                   paragraph(t("pe.questions_intro"), size="Small")]
     body += _problems(problems)
     for row in range(rows):
@@ -173,7 +167,7 @@ def project_list(projects: Sequence[ListedProject]) -> Card:
         line = t("pe.list_line", state=t(f"pe.state.{item.project.state}"),
                  meetings=count_phrase("count.meetings", len(item.project.meetings)), counts=counts)
         body.append({"type": "Container", "separator": True, "items": [
-            paragraph(shown(item.project.name), weight="Bolder"),
+            paragraph(literal(item.project.name), weight="Bolder"),
             paragraph(line, isSubtle=True, spacing="None"),
             paragraph(item.next_step, size="Small", spacing="None"),
         ]})
@@ -217,7 +211,7 @@ def _summary(project: Project, zone: ZoneInfo, counts: Counts) -> list[str]:
              else t("pe.summary.no_capacity"),
              _deadline_line(project.registration_deadline, zone)]
     if project.contact:
-        lines.append(t("pe.summary.contact", contact=shown(project.contact)))
+        lines.append(t("pe.summary.contact", contact=literal(project.contact)))
     if project.state == "planned":
         lines.append(t("pe.summary.registration_draft"))
     else:
@@ -234,12 +228,12 @@ def _deadline_line(deadline: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _meeting_block(meeting: Meeting) -> dict[str, Any]:
-    heading_text = t("meeting.heading", number=meeting.number, title=shown(meeting.title))
+    heading_text = t("meeting.heading", number=meeting.number, title=literal(meeting.title))
     if meeting.cancelled_at is not None:
         heading_text = f"~~{heading_text}~~ {t('pe.meeting_cancelled')}"
     when = t("meeting.when", when=format_when(meeting.starts_at), end=format_time(meeting.ends_at))
     items = [paragraph(heading_text, weight="Bolder"), paragraph(when, spacing="None")]
-    where = " · ".join(shown(part) for part in (meeting.place, meeting.online_link) if part)
+    where = " · ".join(literal(part) for part in (meeting.place, meeting.online_link) if part)
     if where:
         items.append(paragraph(where, isSubtle=True, spacing="None"))
     return {"type": "Container", "separator": True, "items": items}

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cards import Card, card, heading, literal, paragraph, submit
+from bot.cards import Card, card, heading, paragraph, submit
 from bot.cards.help import main_actions
 from bot.commands import Role
 from bot.i18n import t
+from bot.markdown import literal
 from bot.questions import MAX_ANSWER, SmallTalk, excerpt
 
 

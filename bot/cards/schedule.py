@@ -31,7 +31,8 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
                     paragraph(format_span(meeting.starts_at, meeting.ends_at)),
                     *([paragraph(t("meeting.place", place=literal(meeting.place)))] if meeting.place else []),
                     *([paragraph(f"[{t('meeting.online')}]({meeting.online_link})")] if meeting.online_link else []),
-                    *([paragraph(literal(meeting.programme), isSubtle=True, size="Small")] if meeting.programme else []),
+                    *([paragraph(literal(meeting.programme), isSubtle=True, size="Small")]
+                      if meeting.programme else []),
                 ],
                 **({"selectAction": {
                     "type": "Action.OpenUrl",

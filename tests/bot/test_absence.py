@@ -68,7 +68,7 @@ async def test_a_colleague_with_the_code_goes_to_that_meeting_only(sessions: asy
     absence = service(sessions, Clock())
 
     offered = await absence.offer_substitute(a, first)
-    assert isinstance(offered, Offered) and len(offered.code) == 6
+    assert isinstance(offered, Offered) and len(offered.code) == 16  # 80 bits, as a place's hand-over code
     claimed = await absence.claim(offered.code.lower(), colleague)
 
     assert isinstance(claimed, Claimed) and claimed.meeting.id == first and claimed.holder.person_id == a

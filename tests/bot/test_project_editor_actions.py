@@ -169,7 +169,7 @@ async def test_create_a_draft_with_four_meetings_then_open_it(
     assert project.meetings[1].starts_at == datetime(2027, 6, 3, 8, tzinfo=UTC)
     editor = await chat.press("project_show", project_id=project.id)
     assert len(editor["actions"]) <= 6  # Teams shows six buttons at most
-    assert r"\[service\]\(https://evil.example\)" in blocks(editor)  # typed text is escaped, not a link
+    assert r"\[service\](https\:\/\/evil\.example)" in blocks(editor)  # typed text is escaped, not a link
     # A deadline "at the end of the day" shows as that day, as everywhere else (not "torsdag 15 april kl. 00.00").
     assert "Sista anmälningsdag: onsdag 14 april" in text_of(editor) and "kl. 00.00" not in text_of(editor)
     preview = await chat.press("project_preview", **buttons(editor)["project_preview"])

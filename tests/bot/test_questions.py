@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cards import literal
 from bot.cards.help import MAX_BUTTONS, main_actions
 from bot.cards.questions import answer_for_participant, question_for_coordinators, small_talk_card
 from bot.commands import COMMANDS, Role
+from bot.markdown import literal
 from bot.questions import MAX_QUESTION, SmallTalk, answer_text, excerpt, question_text, small_talk
 
 
@@ -57,12 +57,12 @@ def test_an_answer_must_be_there_and_fit() -> None:
 
 def test_peoples_text_is_escaped_in_cards() -> None:
     assert literal("[klicka här](https://evil.example) **viktigt**") == (
-        r"\[klicka här\]\(https://evil.example\) \*\*viktigt\*\*")
+        r"\[klicka här\](https\:\/\/evil\.example) \*\*viktigt\*\*")
     assert literal("- inte en lista") == r"\- inte en lista"
     assert literal("1. inte heller") == r"1\. inte heller"
     card = question_for_coordinators("Anna [x](y)", "Mora kommun", ["P"], "**fråga**", 7)
     shown = " ".join(block.get("text", "") for block in card["body"])
-    assert r"Anna \[x\]\(y\), Mora kommun" in shown and r"\*\*fråga\*\*" in shown
+    assert r"Anna \[x\](y), Mora kommun" in shown and r"\*\*fråga\*\*" in shown
     assert card["actions"][0]["data"]["person_id"] == 7 and card["actions"][0]["title"] == "Svara"
     answer = answer_for_participant("Linnea", "**fråga**", "_svar_")
     assert r"\_svar\_" in [block["text"] for block in answer["body"]]

@@ -88,7 +88,7 @@ async def test_a_question_reaches_a_coordinator_and_the_answer_comes_back(
     await register(playground, me, "user-id-0", questions_project, "Linnea Hassis", organisation="region")
     offer = await playground.reply_to(me, QUESTION)
     assert "Skicka som fråga till samordnarna?" in offer.all_text
-    assert r"\[vegetarisk\]\(https://example.invalid\)" in offer.all_text  # escaped: no link of the bot's
+    assert r"\[vegetarisk\](https\:\/\/example\.invalid)" in offer.all_text  # escaped: no link of the bot's
     before = len(playground.messages(me))
     send = _find_action(offer.cards[0], "question_send")["data"]
     await playground.submit(me, offer.message_id, send)

@@ -130,7 +130,7 @@ async def test_registration_to_report_with_one_person_away_and_a_colleague_inste
     await playground.submit(week[AWAY].conversation_id, week[AWAY].message_id,
                             _find_action(away.cards[0], "substitute_offer")["data"], AWAY)
     offer = await playground.delivered_to(AWAY, lambda m: "En kollega i ditt ställe på träff 1" in m.all_text)
-    code = re.search(r"\*\*ta över ([0-9A-F]{6})\*\*", offer.all_text)
+    code = re.search(r"\*\*ta över ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\*\*", offer.all_text)
     assert code, offer.all_text
 
     # Johan, not registered, takes meeting 1 with the code; Erik is told who comes in his place.
