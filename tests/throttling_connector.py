@@ -1,15 +1,15 @@
-"""A Bot Connector on loopback that throttles the way Teams documents it, counting requests itself
-as they arrive (it shares no code with the bot's RateLimiter): per bot and conversation 7 per second,
-8 per 2 s, 60 per 30 s and 1800 per hour; per app 50 per second. A request over a limit gets 429 with
-Retry-After and is not delivered. It can also fail chosen requests once with a transient status
-(412, 429, 502, 503, 504) before it delivers them. Every delivered activity is recorded, so a test
-can count answers and duplicates."""
+"""A Bot Connector on loopback that throttles the way Teams documents it, counting requests itself as
+they arrive with the benchmark stub's ``TeamsWindows`` (no code shared with the bot's RateLimiter): per
+bot and conversation 7 per second, 8 per 2 s, 60 per 30 s and 1800 per hour; per app 50 per second. A
+request over a limit gets 429 with Retry-After and is not delivered. It can also fail chosen requests
+once with a transient status (412, 429, 502, 503, 504) before it delivers them. Every delivered
+activity is recorded, so a test can count answers and duplicates."""
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,21 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-CONVERSATION_LIMITS = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
-APP_LIMITS = ((1.0, 50),)
-
-
-class Windows:
-    """Arrival times of accepted requests; full when any (seconds, count) window holds count of them."""
-
-    def __init__(self, limits: tuple[tuple[float, int], ...]) -> None:
-        self.limits = limits
-        self.times: deque[float] = deque()
-
-    def full(self, now: float) -> bool:
-        while self.times and self.times[0] <= now - max(seconds for seconds, _ in self.limits):
-            self.times.popleft()
-        return any(sum(1 for t in self.times if t > now - seconds) >= count for seconds, count in self.limits)
+from bench.stub_connector import TeamsWindows
 
 
 class ThrottlingConnector:
@@ -45,8 +31,7 @@ class ThrottlingConnector:
         self.failed: list[int] = []
         """Transient failures given on purpose."""
         self.unexpected: list[str] = []
-        self._app = Windows(APP_LIMITS)
-        self._conversations: dict[str, Windows] = defaultdict(lambda: Windows(CONVERSATION_LIMITS))
+        self._windows = TeamsWindows()
         self._ids = itertools.count(1)
 
     def app(self) -> web.Application:
@@ -62,13 +47,11 @@ class ThrottlingConnector:
         conversation = request.match_info["conversation"]
         body = await request.json()
         now = time.monotonic()
-        windows = self._conversations[conversation]
-        if self._app.full(now) or windows.full(now):
+        if self._windows.retry_after(conversation, now) > 0:
             self.throttled += 1
             return web.json_response({"error": {"code": "Throttled", "message": "Too many requests"}}, status=429,
                                      headers={"Retry-After": self.retry_after})
-        self._app.times.append(now)
-        windows.times.append(now)
+        self._windows.accept(conversation, now)
         pending = self.failures.get(conversation)
         if pending:
             status = pending.pop(0)
