@@ -105,7 +105,7 @@ async def test_free_text_in_a_personal_chat_is_offered_as_a_question(bot: DalaLa
     card = reply.attachments[0].content
     texts = [block["text"] for block in card["body"]]
     assert "Skicka som fråga till samordnarna?" in texts
-    assert r"Blir det \[vegetarisk\]\(http://x\) lunch?" in texts  # shown escaped
+    assert r"Blir det \[vegetarisk\](http\:\/\/x) lunch?" in texts  # shown escaped
     assert card["actions"][0]["data"] == {"verb": "question_send", "question": typed}  # sent on as typed
 
 
