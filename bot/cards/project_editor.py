@@ -270,16 +270,17 @@ def _number(field: str, values: Mapping[str, Any], low: int, high: int, required
 
 
 def _date(field: str, values: Mapping[str, Any], required: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "Input.Date", "id": field, "label": t(f"pe.field.{field}"),
-                               "placeholder": t("pe.placeholder.date"), "value": str(values.get(field) or "")}
-    if required:
-        element |= {"isRequired": True, "errorMessage": t("input.missing", field=t(f"pe.field.{field}"))}
-    return element
+    return _picker("Input.Date", "pe.placeholder.date", field, values, required)
 
 
 def _time(field: str, values: Mapping[str, Any], required: bool = False) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "Input.Time", "id": field, "label": t(f"pe.field.{field}"),
-                               "placeholder": t("pe.placeholder.time"), "value": str(values.get(field) or "")}
+    return _picker("Input.Time", "pe.placeholder.time", field, values, required)
+
+
+def _picker(kind: str, placeholder: str, field: str, values: Mapping[str, Any], required: bool) -> dict[str, Any]:
+    """A date or time input with its Swedish placeholder, prefilled with what was typed."""
+    element: dict[str, Any] = {"type": kind, "id": field, "label": t(f"pe.field.{field}"),
+                               "placeholder": t(placeholder), "value": str(values.get(field) or "")}
     if required:
         element |= {"isRequired": True, "errorMessage": t("input.missing", field=t(f"pe.field.{field}"))}
     return element
