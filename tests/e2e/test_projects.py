@@ -74,6 +74,8 @@ async def test_coordinator_creates_opens_and_moves_a_meeting_participant_is_told
     assert "Kontaktperson måste fyllas i." in wrong.all_text  # the field is named; nothing saved
     editor = await press(playground, wrong, button(wrong, "project_save"), **fields)
     assert "Utkastet är sparat" in editor.all_text and "Utkast (planerat)" in editor.all_text
+    # The deadline "at the end of the day" shows as that day, never as the next day's "kl. 00.00".
+    assert "Sista anmälningsdag: " in editor.all_text and "kl. 00.00" not in editor.all_text
 
     for number in range(1, 5):
         new = await press(playground, editor, button(editor, "project_meeting_new"))
