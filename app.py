@@ -15,52 +15,52 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.absence import AbsenceService
-from bot.access_log import PrivateAccessLogger
-from bot.actions import Feature
-from bot.actions.absence import AbsenceActions
-from bot.actions.coordinator import CoordinatorActions
-from bot.actions.coordinators import CoordinatorAdminActions
-from bot.actions.evaluation import EvaluationActions
-from bot.actions.messages import MessageActions
-from bot.actions.privacy import PrivacyActions
-from bot.actions.project_editor import ProjectDesk, ProjectEditorActions
-from bot.actions.project_list import ProjectListActions
-from bot.actions.questions import QuestionActions, QuestionAnswerActions
-from bot.actions.registration import RegistrationActions
-from bot.actions.results import ResultActions
-from bot.actions.schedule import ScheduleActions
-from bot.actions.text_registration import TextRegistrationActions
-from bot.actions.triads import TriadActions, TriadAnnouncements
 from bot.admin import load_demo_project
-from bot.broadcasting import Broadcasting
-from bot.calendar import MeetingInfo, calendar_for, meetings_in_file
-from bot.clock import AdjustableClock
-from bot.connector import close_adapter, create_fast_adapter
-from bot.delivery import Dispatcher
-from bot.downloads import Downloads
-from bot.endpoint import health_route, messages_route
-from bot.evaluation import EvaluationPlanner, EvaluationResults, EvaluationService
-from bot.exchange import Exchange, ExchangePlanners
-from bot.followups import FollowUpPlanners, FollowUps
-from bot.handler import DalaLabBot
-from bot.handover_codes import WrongAttempts
-from bot.http_files import CalendarLoader, calendar_route, download_route
-from bot.i18n import language_of, t, use_language, use_now
-from bot.leader import LeaderElection
-from bot.log_format import configure_logging
-from bot.meeting_messages import LocalDay
-from bot.outbox_sender import OutboxSender
-from bot.outgoing import Outgoing, ReplyGate
-from bot.privacy import RetentionPlanner, build_privacy
-from bot.proactive import Messenger
-from bot.ratelimit import SAFETY_MARGIN, RateLimiter
-from bot.registration import RegistrationService
-from bot.reminder_planner import PlanReport, ReminderPlanner
-from bot.scheduler import Scheduler
-from bot.serving import serve
-from bot.settings import Settings, SettingsError
-from bot.triad_rounds import TriadService
+from bot.core.actions import Feature
+from bot.core.clock import AdjustableClock
+from bot.core.handler import DalaLabBot
+from bot.core.i18n import language_of, t, use_language, use_now
+from bot.core.log_format import configure_logging
+from bot.core.settings import Settings, SettingsError
+from bot.features.absence.actions import AbsenceActions
+from bot.features.absence.service import AbsenceService
+from bot.features.coordinators.actions import CoordinatorAdminActions
+from bot.features.evaluation.actions import EvaluationActions
+from bot.features.evaluation.service import EvaluationPlanner, EvaluationResults, EvaluationService
+from bot.features.exchange import Exchange, ExchangePlanners
+from bot.features.followups import FollowUpPlanners, FollowUps
+from bot.features.messages.actions import MessageActions
+from bot.features.messages.service import Broadcasting
+from bot.features.privacy.actions import PrivacyActions
+from bot.features.privacy.service import RetentionPlanner, build_privacy
+from bot.features.projects.editor_actions import ProjectDesk, ProjectEditorActions
+from bot.features.projects.list_actions import ProjectListActions
+from bot.features.questions.actions import QuestionActions, QuestionAnswerActions
+from bot.features.registration.actions import RegistrationActions
+from bot.features.registration.coordinator_actions import CoordinatorActions
+from bot.features.registration.handover_codes import WrongAttempts
+from bot.features.registration.service import RegistrationService
+from bot.features.registration.text_actions import TextRegistrationActions
+from bot.features.reminders.daily import LocalDay
+from bot.features.reminders.planner import PlanReport, ReminderPlanner
+from bot.features.results.actions import ResultActions
+from bot.features.schedule.actions import ScheduleActions
+from bot.features.schedule.calendar import MeetingInfo, calendar_for, meetings_in_file
+from bot.features.triads.actions import TriadActions, TriadAnnouncements
+from bot.features.triads.service import TriadService
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.leader import LeaderElection
+from bot.outbox.ratelimit import SAFETY_MARGIN, RateLimiter
+from bot.outbox.scheduler import Scheduler
+from bot.outbox.sender import OutboxSender
+from bot.teams.access_log import PrivateAccessLogger
+from bot.teams.connector import close_adapter, create_fast_adapter
+from bot.teams.downloads import Downloads
+from bot.teams.endpoint import health_route, messages_route
+from bot.teams.http_files import CalendarLoader, calendar_route, download_route
+from bot.teams.outgoing import Outgoing, ReplyGate
+from bot.teams.proactive import Messenger
+from bot.teams.serving import serve
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
 from storage.coordinators import CoordinatorRepository
@@ -102,8 +102,8 @@ class BotFrameworkConfig:
 
 def create_adapter(settings: Settings, limiter: RateLimiter | None = None) -> CloudAdapter:
     # Connector clients are reused per service URL and replies go over one pooled aiohttp session
-    # (bot/connector.py): the stock adapter rebuilds both on every turn. Replies are size-checked and
-    # share the outbox's rate limits and retries (bot/outgoing.py).
+    # (bot/teams/connector.py): the stock adapter rebuilds both on every turn. Replies are size-checked and
+    # share the outbox's rate limits and retries (bot/teams/outgoing.py).
     adapter = create_fast_adapter(BotFrameworkConfig(settings))
     adapter.outgoing = Outgoing(ReplyGate(limiter or default_limiter()), settings.max_message_bytes)
 
@@ -294,7 +294,7 @@ SHUTDOWN_GRACE = 30.0
 
 def scheduler_leadership(settings: Settings, engine: AsyncEngine, components: Components,
                          clock: Clock) -> LeaderElection:
-    """The scheduler runs only while this process holds the leader lock (bot/leader.py). Claims that
+    """The scheduler runs only while this process holds the leader lock (bot/outbox/leader.py). Claims that
     go stale are taken over on the next dispatch, so the dispatcher runs at least once per lease."""
     lease = settings.stale_claim_seconds
 

@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
 
 TEAMS_APP_RATE = 50.0
-"""Messages per second Teams allows one bot app (bot.ratelimit.GLOBAL)."""
+"""Messages per second Teams allows one bot app (bot.outbox.ratelimit.GLOBAL)."""
 STUB_BOT_ID = "28:dalalab-bench"
 
 
@@ -82,8 +82,8 @@ class Result:
 
 def reminder_activity() -> Any:
     """The card the bot sends a day before a meeting (stock sends the same one)."""
-    from bot.actions import card_activity
-    from bot.cards.reminder import reminder_card
+    from bot.core.actions import card_activity
+    from bot.features.reminders.cards import reminder_card
     from storage.models import Meeting
 
     starts = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
@@ -124,9 +124,9 @@ async def run_stock(people: int, stub_url: str) -> dict[str, Any]:
 
 async def run_dalalab(people: int, stub_url: str, database: str, teams_limits: bool) -> dict[str, Any]:
     from app import build_bot, create_adapter
-    from bot.connector import close_adapter
-    from bot.ratelimit import RateLimiter
-    from bot.settings import Settings
+    from bot.core.settings import Settings
+    from bot.outbox.ratelimit import RateLimiter
+    from bot.teams.connector import close_adapter
     from storage.db import create_engine, migrate, session_factory
 
     settings = Settings(database_url=database, language="sv", quiet_hours="off").validate()

@@ -79,7 +79,7 @@ async def _people(session: AsyncSession, numbers: range, project: int, meeting: 
 
 async def _answers(session: AsyncSession, meeting: int, count: int) -> None:
     """A closed evaluation's answers, with whatever columns the answer table has."""
-    from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
+    from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
     from storage.models import Answer, Evaluation
 
     closed = datetime(2025, 3, 12, tzinfo=UTC)

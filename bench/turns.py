@@ -223,8 +223,8 @@ def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Applicat
     from botbuilder.integration.aiohttp import CloudAdapter
 
     import app as app_module
-    from bot.connector import PooledBotFrameworkAuthentication, close_adapter
-    from bot.settings import Settings
+    from bot.core.settings import Settings
+    from bot.teams.connector import PooledBotFrameworkAuthentication, close_adapter
 
     made: list[object] = []
     original = app_module.create_adapter
@@ -404,7 +404,7 @@ async def prepare_load(load: Load, database_url: str, port: int, stub_url: str, 
 
 
 def run(arguments: argparse.Namespace) -> None:
-    from bot.i18n import CATALOGS
+    from bot.core.i18n import CATALOGS
 
     unknown = set(arguments.loads.split(",")) - LOADS.keys()
     if unknown:

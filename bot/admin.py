@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import format_deadline, use_language
-from bot.project_export import project_yaml
-from bot.projects import ProjectFileError, ProjectSpec, parse_project_yaml
-from bot.settings import Settings, SettingsError
+from bot.core.i18n import format_deadline, use_language
+from bot.core.settings import Settings, SettingsError
+from bot.features.projects.exports import project_yaml
+from bot.features.projects.spec import ProjectFileError, ProjectSpec, parse_project_yaml
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Project
 from storage.projects import ProjectRepository, spec_of

@@ -54,12 +54,12 @@ from botbuilder.dialogs.prompts import (
 )
 from botbuilder.schema import ActivityTypes
 
-from bot.cards import Card
-from bot.cards.registration import MeetingLine, confirmation, problem_text, waitlist_note
-from bot.commands import normalise
-from bot.i18n import format_deadline, format_span, t
-from bot.registration import Closed, FormView, Invalid, RegistrationService, chosen_meetings
-from bot.registration_rules import EMAIL, MAX_LENGTHS, Status, clean_text
+from bot.core.cards import Card
+from bot.core.commands import normalise
+from bot.core.i18n import format_deadline, format_span, t
+from bot.features.registration.cards import MeetingLine, confirmation, problem_text, waitlist_note
+from bot.features.registration.rules import EMAIL, MAX_LENGTHS, Status, clean_text
+from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from storage.models import Project, Registration
 from storage.registrations import RegistrationResult
 

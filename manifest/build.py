@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.commands import COMMANDS, Command, Role
-from bot.i18n import sv
+from bot.core.commands import COMMANDS, Command, Role
+from bot.core.i18n import sv
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = MANIFEST_DIR / "manifest.template.json"

@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.evaluation_results import AnswerData, breakdown_to_json, organisation_breakdown
-from bot.evaluation_rules import questions_from_json
+from bot.features.evaluation.rules import questions_from_json
+from bot.features.results.rules import AnswerData, breakdown_to_json, organisation_breakdown
 from storage.db import dialect_insert
 from storage.models import Answer, Delivery, Evaluation, EvaluationInvite, Meeting, Project
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.example_rules import EDITABLE, ExampleForm, ExampleStatus
-from bot.input_rules import links_to_text
+from bot.core.input_rules import links_to_text
+from bot.features.examples.rules import EDITABLE, ExampleForm, ExampleStatus
 from storage.models import CaseExample, ExampleRequest, Organisation, Person, Project
 
 

@@ -13,7 +13,7 @@ from storage.models import CaseExample, Registration
 
 SHARED_BEYOND_PROJECT = ("alumni", "public")
 SHOWN_EXAMPLE_STATES = ("approved",)
-"""As everywhere examples are shown (``bot.example_rules.may_see``): approved ones only."""
+"""As everywhere examples are shown (``bot.features.examples.rules.may_see``): approved ones only."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import Status
+from bot.features.registration.rules import Status
 from storage.models import Organisation, Registration, RegistrationMeeting
 
 

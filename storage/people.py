@@ -57,7 +57,7 @@ class PeopleRepository:
         return len(self._last_seen), len(self._fingerprints)
 
     def remembered(self, fingerprint: Hashable) -> int | None:
-        """The person id stored for an activity with this fingerprint (see bot.references), if this
+        """The person id stored for an activity with this fingerprint (see bot.teams.references), if this
         process stored it: then ``remember`` would change nothing and need not be asked."""
         known = self._fingerprints.get(fingerprint)
         if known is None:

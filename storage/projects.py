@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.evaluation_rules import questions_from_json, questions_to_json
-from bot.projects import MeetingSpec, ProjectSpec
+from bot.features.evaluation.rules import questions_from_json, questions_to_json
+from bot.features.projects.spec import MeetingSpec, ProjectSpec
 from storage.models import Meeting, Organisation, Project
 
 ACTIVE_STATES = ("open", "running")

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.handover_codes import new_code, normalised
-from bot.registration_rules import (
+from bot.features.registration.handover_codes import new_code, normalised
+from bot.features.registration.rules import (
     Limits,
     Occupancy,
     RegistrationForm,

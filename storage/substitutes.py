@@ -12,8 +12,8 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from bot.handover_codes import new_code, normalised
-from bot.registration_rules import Status
+from bot.features.registration.handover_codes import new_code, normalised
+from bot.features.registration.rules import Status
 from storage.models import Attendance, Meeting, MeetingSubstitute, Person, Registration, RegistrationMeeting
 
 NOT_COMING = "not_coming"
@@ -160,8 +160,8 @@ class SubstituteRepository:
 
 
 async def _fresh_code(session: AsyncSession) -> str:
-    """A hand-over code like a place's (80 bits, bot.handover_codes), unused by either kind (``ta över``
-    takes both)."""
+    """A hand-over code like a place's (80 bits, bot.features.registration.handover_codes), unused by
+    either kind (``ta över`` takes both)."""
     while True:
         code = new_code()
         taken = await session.scalar(select(MeetingSubstitute.id).where(MeetingSubstitute.code == code))

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import Status
+from bot.features.registration.rules import Status
 from storage.models import (
     Attendance,
     Meeting,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import RegistrationForm
+from bot.features.registration.rules import RegistrationForm
 from storage.models import Delivery, Meeting, Person, Project
 from storage.registrations import RegistrationRepository
 

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 
 @pytest.fixture

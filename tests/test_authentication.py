@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 APP_ID = "7f1c3c1e-0000-4000-8000-00000000a1b0"
 ISSUER = "https://api.botframework.com"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.cards import card, heading, paragraph, submit
-from bot.cards.registration import project_choice
+from bot.core.cards import card, heading, paragraph, submit
+from bot.features.registration.cards import project_choice
 from tests.cards_check import check_cards, describe
 
 

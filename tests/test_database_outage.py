@@ -18,7 +18,7 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from sqlalchemy import URL, select
 
 from app import create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.broadcasts import BroadcastRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Project

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scripts.devstack import free_port
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)

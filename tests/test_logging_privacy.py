@@ -17,8 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
-from bot.access_log import PrivateAccessLogger
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.teams.access_log import PrivateAccessLogger
 from storage.db import create_engine
 from tests.conftest import postgres_url
 from tests.connector_stub import ConnectorStub, running_stub

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from tests.test_logging_privacy import NOW
 from tests.throttling_connector import throttling_connector
 

@@ -23,8 +23,8 @@ import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy import URL, select
 
-from bot.delivery import WAVE
-from bot.registration_rules import RegistrationForm
+from bot.features.registration.rules import RegistrationForm
+from bot.outbox.dispatcher import WAVE
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Meeting, Project
 from storage.outbox import IN_DOUBT, Outbox, PlannedDelivery
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.postgres
 
 PEOPLE = 100
 CONCURRENCY = WAVE
-"""The dispatcher's default number of sends at once (bot/delivery.py)."""
+"""The dispatcher's default number of sends at once (bot/outbox/dispatcher.py)."""
 KILL_AFTER = 30
 ENV = {"DALALAB_STALE_CLAIM_SECONDS": "3"}
 

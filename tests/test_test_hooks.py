@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
-from bot.settings import Settings, SettingsError
+from bot.core.settings import Settings, SettingsError
 
 CREDENTIALS = {"MicrosoftAppId": "7f1c3c1e-0000-4000-8000-00000000a1b0", "MicrosoftAppPassword": "secret",
                "MicrosoftAppTenantId": "tenant-1", "PUBLIC_URL": "https://bot.example"}

@@ -15,11 +15,11 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from botbuilder.testing import DialogTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.actions.text_registration import TextRegistrationActions
-from bot.commands import Role
-from bot.i18n import t
-from bot.registration import Closed, RegistrationService, chosen_meetings
-from bot.turn import Turn
+from bot.core.commands import Role
+from bot.core.i18n import t
+from bot.core.turn import Turn
+from bot.features.registration.service import Closed, RegistrationService, chosen_meetings
+from bot.features.registration.text_actions import TextRegistrationActions
 from dialogs.registration_dialog import (
     TextRegistrationDialog,
     TextRegistrationStart,

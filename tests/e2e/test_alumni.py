@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alumni_rules import digest_due, prompt_slot
-from bot.i18n import format_when, use_now
+from bot.core.i18n import format_when, use_now
+from bot.features.alumni.rules import digest_due, prompt_slot
 from scripts.devstack import Stack
 from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import BotMessage, Playground

@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from scripts.devstack import Stack
 from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import BotMessage, Playground

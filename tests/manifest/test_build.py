@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft4Validator
 from PIL import Image
 
-from bot.cards.help import help_card
-from bot.commands import COMMANDS, Role, visible_commands
-from bot.i18n import sv
+from bot.core.commands import COMMANDS, Role, visible_commands
+from bot.core.help_card import help_card
+from bot.core.i18n import sv
 from manifest import build
 from manifest.build import build_manifest, write_package
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
-from bot.registration_rules import RegistrationForm
+from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.features.registration.rules import RegistrationForm
 from storage.attendance import AttendanceRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import (

@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import Boolean, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.evaluation import EvaluationPlanner, EvaluationService
-from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
-from bot.registration_rules import RegistrationForm
+from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.features.evaluation.service import EvaluationPlanner, EvaluationService
+from bot.features.registration.rules import RegistrationForm
 from storage.attendance import AttendanceRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Base, Delivery, Meeting, Project

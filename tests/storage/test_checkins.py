@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.checkin import (
+from bot.features.attendance.service import (
     AttendanceList,
     CheckedIn,
     CheckInPlanner,
@@ -20,9 +20,9 @@ from bot.checkin import (
     NotOpen,
     NotRegistered,
 )
-from bot.delivery import NotRelevant
-from bot.evaluation import EvaluationPlanner
-from bot.followup_deliveries import FollowUpDeliveries
+from bot.features.evaluation.service import EvaluationPlanner
+from bot.features.followup_deliveries import FollowUpDeliveries
+from bot.outbox.dispatcher import NotRelevant
 from storage.alumni import AlumniRepository
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.evaluation import EvaluationPlanner
-from bot.evaluation_rules import DEFAULT_QUESTIONS, questions_to_json
-from bot.registration_rules import RegistrationForm
+from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.features.evaluation.service import EvaluationPlanner
+from bot.features.registration.rules import RegistrationForm
 from storage.evaluations import EvaluationClosed, EvaluationRepository
 from storage.models import Answer, Delivery, Evaluation, Meeting, Person, Project
 from storage.outbox import Outbox

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.example_rules import ExampleForm, ExampleStatus, Sharing
+from bot.features.examples.rules import ExampleForm, ExampleStatus, Sharing
 from storage.examples import ExampleRepository, NotEditable
 from tests.exchange_world import NOW, World, build_world
 

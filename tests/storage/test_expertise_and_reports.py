@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.evaluation import EvaluationResults
-from bot.report_service import ReportService
-from bot.who_knows import who_knows
+from bot.features.evaluation.service import EvaluationResults
+from bot.features.examples.who_knows import who_knows
+from bot.features.report.service import ReportService
 from storage.checkins import CheckInRepository
 from storage.evaluations import EvaluationRepository
 from storage.expertise import ExpertiseRepository

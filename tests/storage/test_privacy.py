@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.evaluation import EvaluationResults
-from bot.privacy import RetentionPlanner, erased_name
-from bot.privacy_export import personal_data_json
-from bot.registration_rules import RegistrationForm
+from bot.features.evaluation.service import EvaluationResults
+from bot.features.privacy.exports import personal_data_json
+from bot.features.privacy.service import RetentionPlanner, erased_name
+from bot.features.registration.rules import RegistrationForm
 from storage.erasure import ErasureRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Base, Delivery, Meeting, Person, Project, Registration

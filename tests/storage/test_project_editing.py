@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.projects import MeetingSpec, ProjectSpec
-from bot.registration import Closed, FormView, Invalid, RegistrationService
+from bot.features.projects.spec import MeetingSpec, ProjectSpec
+from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService
 from storage.models import Person
 from storage.projects import EditConflict, ProjectRepository, spec_of
 from storage.registrations import RegistrationRepository

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.projects import MeetingSpec, ProjectSpec
+from bot.features.projects.spec import MeetingSpec, ProjectSpec
 from storage.models import Meeting, Organisation, Person, Project, Registration, RegistrationMeeting
 from storage.projects import ProjectRepository
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import RegistrationForm, Status, WaitReason
+from bot.features.registration.rules import RegistrationForm, Status, WaitReason
 from storage.models import Meeting, Person, Project
 from storage.registrations import NotFound, RegistrationClosed, RegistrationRepository
 

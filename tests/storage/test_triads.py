@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.registration_rules import RegistrationForm
-from bot.triads import MoveProblem, check_move
+from bot.features.registration.rules import RegistrationForm
+from bot.features.triads.rules import MoveProblem, check_move
 from storage.attendance import AttendanceRepository
 from storage.models import Attendance, Meeting, Person, Project
 from storage.registrations import RegistrationRepository

@@ -1,0 +1,53 @@
+"""`samordnare`: coordinators see who the coordinators are and add or remove colleagues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from botbuilder.core import TurnContext
+
+from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.cards import card, heading, paragraph, submit
+from bot.core.i18n import t
+from bot.core.markdown import literal
+from bot.core.turn import Turn
+from storage.coordinators import CoordinatorRepository
+
+
+class CoordinatorAdminActions:
+    coordinator_only = True
+
+    def __init__(self, coordinators: CoordinatorRepository, configured: frozenset[str]) -> None:
+        self._coordinators = coordinators
+        self._configured = configured
+        self.commands: Mapping[str, Action] = {"samordnare": self.show}
+        self.verbs: Mapping[str, Action] = {"coordinator_add": self.add, "coordinator_remove": self.remove}
+
+    async def show(self, context: TurnContext, turn: Turn) -> None:
+        added = await self._coordinators.all()
+        candidates = await self._coordinators.candidates()
+        body = [heading(t("coordinators.title")),
+                paragraph(t("coordinators.configured", count=len(self._configured)), isSubtle=True)]
+        actions = []
+        for coordinator in added:
+            body.append(paragraph(literal(coordinator.name or coordinator.aad_object_id)))
+            actions.append(submit(t("coordinators.remove", name=coordinator.name), "coordinator_remove",
+                                  coordinator_id=coordinator.id))
+        if candidates:
+            body.append({"type": "Input.ChoiceSet", "id": "person_id", "label": t("coordinators.add_label"),
+                         "choices": [{"title": p.name or p.teams_id, "value": str(p.id)} for p in candidates]})
+            actions.insert(0, submit(t("coordinators.add"), "coordinator_add"))
+        await send_card(context, card(body, actions[:6]))
+
+    async def add(self, context: TurnContext, turn: Turn) -> None:
+        person_id = int_value(turn.value, "person_id")
+        added = await self._coordinators.add(person_id, turn.aad_object_id) if person_id else None
+        if added is None:
+            await context.send_activity(t("coordinators.add_failed"))
+            return
+        await replace_card(context, card([paragraph(t("coordinators.added", name=literal(added.name)))]))
+
+    async def remove(self, context: TurnContext, turn: Turn) -> None:
+        coordinator_id = int_value(turn.value, "coordinator_id")
+        removed = await self._coordinators.remove(coordinator_id) if coordinator_id else False
+        await context.send_activity(t("coordinators.removed" if removed else "coordinators.remove_failed"))

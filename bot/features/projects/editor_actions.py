@@ -1,0 +1,316 @@
+"""`nytt projekt` and `ändra projekt`: a coordinator creates and edits a project in the personal chat,
+the card updated in place at every step. Every save goes through ProjectRepository.save, the path an
+import takes (a moved meeting keeps its calendar UID and gets a higher SEQUENCE; the reminder planner
+then moves the reminders and tells those registered once), guarded by the project's edit version."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import TurnContext
+
+from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.i18n import t
+from bot.core.turn import Turn
+from bot.features.projects.cards import Counts, accepting, meeting_form, project_editor, project_form
+from bot.features.projects.choice import chosen_project
+from bot.features.projects.rules import (
+    ProjectFields,
+    ProjectFormInvalid,
+    deadline_parts,
+    local_parts,
+    parse_meeting,
+    parse_project_fields,
+    slug_for,
+)
+from bot.features.projects.spec import MeetingSpec, ProjectSpec
+from bot.features.registration.actions import RegistrationActions
+from bot.features.registration.cards import MeetingLine, Prefill, registration_form
+from storage.models import Project
+from storage.projects import EditConflict, ProjectRepository, meeting_spec_of, spec_of
+from storage.registrations import RegistrationRepository
+
+Clock = Callable[[], datetime]
+
+
+class ProjectDesk:
+    """What every project card action shares: loading, saving with the version check, the editor."""
+
+    def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository, zone: ZoneInfo,
+                 clock: Clock, plan_soon: Callable[[], None]) -> None:
+        self.projects = projects
+        self.registrations = registrations
+        self.zone = zone
+        self.clock = clock
+        self.plan_soon = plan_soon
+
+    async def counts(self, project_id: int) -> Counts:
+        overview = await self.registrations.overview(project_id)
+        return Counts(sum(c.registered for c in overview.counts), sum(c.waitlisted for c in overview.counts))
+
+    async def editor(self, project: Project, notice: str = "", attention: bool = False) -> dict[str, Any]:
+        return project_editor(project, self.zone, await self.counts(project.id), notice, attention)
+
+    async def project(self, context: TurnContext, turn: Turn) -> Project | None:
+        project_id = int_value(turn.value, "project_id")
+        project = await self.projects.by_id(project_id) if project_id else None
+        if project is None:
+            await context.send_activity(t("project.not_found"))
+        return project
+
+    async def save(self, context: TurnContext, turn: Turn, project: Project, spec: ProjectSpec,
+                   notice: str) -> Project | None:
+        """Save ``spec`` if the card's version still holds; otherwise show what holds now, and say so."""
+        try:
+            saved = await self.projects.save(spec, version_of(turn.value), now=self.clock())
+        except EditConflict:
+            current = await self.projects.by_id(project.id)
+            if current is not None:
+                await replace_card(context, await self.editor(current, t("pe.conflict"), attention=True))
+            return None
+        self.plan_soon()
+        await replace_card(context, await self.editor(saved, notice))
+        return saved
+
+
+def version_of(value: Mapping[str, Any]) -> int:
+    """The edit version the card was made from; -2 (never current) for anything else."""
+    raw = value.get("version")
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    if isinstance(raw, str) and raw.isdigit() and len(raw) < 10:
+        return int(raw)
+    return -2
+
+
+def replace_version(project: Project, version: int) -> Project:
+    """A card shown again after a mistake keeps the version it was made from, so its save still sees a
+    change made meanwhile. Only the card reads it: the detached object is never saved."""
+    if version >= 0:
+        project.edit_version = version
+    return project
+
+
+def with_fields(spec: ProjectSpec, fields: ProjectFields) -> ProjectSpec:
+    return replace(spec, name=fields.name, description=fields.description, contact=fields.contact,
+                   quota_per_organisation=fields.quota_per_organisation, capacity=fields.capacity,
+                   registration_deadline=fields.registration_deadline)
+
+
+def personal_only(action: Action, command: str) -> Action:
+    """Projects are run in the coordinator's 1:1 chat: a shared chat gets a pointer there, no data."""
+
+    async def guarded(context: TurnContext, turn: Turn) -> None:
+        if turn.in_channel:
+            await context.send_activity(t("pe.personal_only", command=command))
+            return
+        await action(context, turn)
+
+    return guarded
+
+
+class ProjectEditorActions:
+    coordinator_only = True
+    refuses_shared_conversations = True
+    """Its cards are pressed only in the personal chat: in a channel it says so (bot/core/personal_chat.py)."""
+    """Every verb here is refused for participants on the server, whatever the card says."""
+
+    def __init__(self, desk: ProjectDesk, registration_actions: RegistrationActions) -> None:
+        self._desk = desk
+        self._registration_actions = registration_actions
+        self.commands: Mapping[str, Action] = {
+            "nytt projekt": personal_only(self.new, "nytt projekt"),
+            "ändra projekt": personal_only(self.choose, "ändra projekt"),
+        }
+        verbs: dict[str, Action] = {
+            "project_new": self.new_in_place,
+            "project_save": self.save_fields,
+            "project_show": self.show,
+            "project_edit_fields": self.edit_fields,
+            "project_meeting_new": self.new_meeting,
+            "project_meeting_edit": self.edit_meeting,
+            "project_meeting_save": self.save_meeting,
+            "project_meeting_cancel": self.cancel_meeting,
+            "project_preview": self.preview,
+            "project_open": self.open_registration,
+            "project_close": self.close_registration,
+        }
+        self.verbs: Mapping[str, Action] = {verb: personal_only(action, "ändra projekt")
+                                            for verb, action in verbs.items()}
+
+    async def new(self, context: TurnContext, turn: Turn) -> None:
+        await send_card(context, project_form({"quota": "3"}, [], None, 0))
+
+    async def new_in_place(self, context: TurnContext, turn: Turn) -> None:
+        await replace_card(context, project_form({"quota": "3"}, [], None, 0))
+
+    async def choose(self, context: TurnContext, turn: Turn) -> None:
+        project = await chosen_project(context, turn, await self._desk.projects.all_projects(), "project_show")
+        if project is not None:
+            await send_card(context, await self._desk.editor(project))
+
+    async def show(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is not None:
+            await replace_card(context, await self._desk.editor(project))
+
+    async def edit_fields(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is not None:
+            await replace_card(context, project_form(self._fields_of(project), [], project.id, project.edit_version))
+
+    async def save_fields(self, context: TurnContext, turn: Turn) -> None:
+        project_id = int_value(turn.value, "project_id")
+        project = await self._desk.projects.by_id(project_id) if project_id else None
+        if project_id and project is None:
+            await context.send_activity(t("project.not_found"))
+            return
+        try:
+            fields = parse_project_fields(turn.value, self._desk.zone, self._desk.clock(),
+                                          project.registration_deadline if project else None)
+        except ProjectFormInvalid as invalid:
+            await replace_card(context, project_form(turn.value, invalid.problems, project_id,
+                                                     version_of(turn.value)))
+            return
+        if project is None:
+            await self._create(context, turn, with_fields(ProjectSpec(slug="", name="", state="planned"), fields))
+            return
+        saved = await self._desk.save(context, turn, project, with_fields(spec_of(project), fields), t("pe.saved"))
+        if saved is not None:
+            # More places (quota or capacity) let people on the waitlist in, as the settings card does.
+            for promoted in await self._desk.registrations.fill_free_places(saved.id):
+                await self._registration_actions.tell_promoted(promoted, saved)
+
+    async def _create(self, context: TurnContext, turn: Turn, spec: ProjectSpec) -> None:
+        base = slug_for(spec.name, self._desk.clock().astimezone(self._desk.zone).year)
+        existing = await self._desk.projects.by_slug(base)
+        if existing is not None and existing.name == spec.name and existing.edit_version == 0:
+            # The same card submitted twice (a double click): one project, shown again.
+            await replace_card(context, await self._desk.editor(existing, t("pe.created")))
+            return
+        slug = await self._desk.projects.free_slug(base)
+        try:
+            created = await self._desk.projects.save(replace(spec, slug=slug), -1, now=self._desk.clock())
+        except EditConflict:
+            await context.send_activity(t("pe.conflict"))
+            return
+        await replace_card(context, await self._desk.editor(created, t("pe.created")))
+
+    async def new_meeting(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is None:
+            return
+        number = max((m.number for m in project.meetings), default=0) + 1
+        values: dict[str, Any] = {"number": str(number)}
+        template = await self._template(project, number)
+        if template is not None:
+            values |= {"title": template.title, "place": template.place, "online_link": template.online_link,
+                       "programme": template.programme}
+        await replace_card(context, meeting_form(project, values, [], None, False))
+
+    async def edit_meeting(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        number = int_value(turn.value, "meeting_number")
+        meeting = next((m for m in project.meetings if m.number == number), None) if project else None
+        if project is None:
+            return
+        if meeting is None:
+            await replace_card(context, await self._desk.editor(project, t("pe.meeting_not_found"), attention=True))
+            return
+        day, start = local_parts(meeting.starts_at, self._desk.zone)
+        values = {"number": str(meeting.number), "title": meeting.title, "date": day, "start": start,
+                  "end": local_parts(meeting.ends_at, self._desk.zone)[1], "place": meeting.place,
+                  "online_link": meeting.online_link, "programme": meeting.programme}
+        await replace_card(context, meeting_form(project, values, [], meeting.number, meeting.cancelled_at is None))
+
+    async def save_meeting(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is None:
+            return
+        spec = spec_of(project)
+        original = int_value(turn.value, "original")
+        current = next((m for m in spec.meetings if m.number == original), None) if original else None
+        if original and current is None:
+            await replace_card(context, await self._desk.editor(project, t("pe.meeting_not_found"), attention=True))
+            return
+        values = dict(turn.value)
+        if current is not None:
+            values["number"] = str(current.number)  # a meeting keeps its number (its calendar UID)
+        taken = [m.number for m in spec.meetings if m is not current]
+        try:
+            meeting = parse_meeting(values, self._desk.zone, self._desk.clock(), taken, current)
+        except ProjectFormInvalid as invalid:
+            failed = meeting_form(replace_version(project, version_of(turn.value)), values, invalid.problems,
+                                  original, current is not None)
+            await replace_card(context, failed)
+            return
+        others = tuple(m for m in spec.meetings if m is not current)
+        meetings = tuple(sorted((*others, meeting), key=lambda m: m.number))
+        moved = current is not None and current != meeting
+        notice = t("pe.meeting_moved" if moved else "pe.meeting_saved", number=meeting.number)
+        await self._desk.save(context, turn, project, replace(spec, meetings=meetings), notice)
+
+    async def cancel_meeting(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is None:
+            return
+        spec = spec_of(project)
+        original = int_value(turn.value, "original")
+        if not any(m.number == original for m in spec.meetings):
+            await replace_card(context, await self._desk.editor(project, t("pe.meeting_not_found"), attention=True))
+            return
+        meetings = tuple(replace(m, cancelled=True) if m.number == original else m for m in spec.meetings)
+        notice = t("pe.meeting_cancelled_done", number=original)
+        await self._desk.save(context, turn, project, replace(spec, meetings=meetings), notice)
+
+    async def preview(self, context: TurnContext, turn: Turn) -> None:
+        """The registration card exactly as participants get it, without its button."""
+        project = await self._desk.project(context, turn)
+        if project is None:
+            return
+        lines = [MeetingLine(m.number, m.title, m.starts_at, m.place) for m in project.meetings
+                 if m.cancelled_at is None]
+        organisations = [(o.key, o.name) for o in await self._desk.projects.organisations()]
+        card = registration_form(project.id, project.name, lines, organisations, Prefill(), editing=False)
+        card.pop("actions", None)
+        card["body"].insert(0, {"type": "TextBlock", "text": t("pe.preview_note"), "wrap": True,
+                                "color": "Accent", "weight": "Bolder"})
+        await send_card(context, card)
+
+    async def open_registration(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is None:
+            return
+        if not any(m.cancelled_at is None for m in project.meetings):
+            await replace_card(context, await self._desk.editor(project, t("pe.open_needs_meetings"), attention=True))
+            return
+        spec = spec_of(project)
+        state = "open" if spec.state == "planned" else spec.state
+        await self._desk.save(context, turn, project, replace(spec, state=state, registration_closed=False),
+                              t("pe.opened"))
+
+    async def close_registration(self, context: TurnContext, turn: Turn) -> None:
+        project = await self._desk.project(context, turn)
+        if project is not None and accepting(project):
+            await self._desk.save(context, turn, project, replace(spec_of(project), registration_closed=True),
+                                  t("pe.closed"))
+        elif project is not None:
+            await replace_card(context, await self._desk.editor(project))
+
+    async def _template(self, project: Project, number: int) -> MeetingSpec | None:
+        """For a copied project: the source project's meeting with this number (its texts, not its dates)."""
+        if project.copied_from_id is None:
+            return None
+        source = await self._desk.projects.by_id(project.copied_from_id)
+        meeting = next((m for m in source.meetings if m.number == number), None) if source else None
+        return meeting_spec_of(meeting) if meeting is not None else None
+
+    def _fields_of(self, project: Project) -> dict[str, Any]:
+        day, clock = deadline_parts(project.registration_deadline, self._desk.zone)
+        return {"name": project.name, "description": project.description, "contact": project.contact,
+                "quota": str(project.quota_per_organisation), "capacity": str(project.capacity or ""),
+                "deadline": day, "deadline_time": clock}

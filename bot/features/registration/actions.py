@@ -1,0 +1,288 @@
+"""Registration in Teams: the form card, confirmations, a person's own registrations,
+cancelling (telling whoever moves up from the waitlist) and handing a place to a colleague."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+
+from bot.core.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.core.cards import card, paragraph, submit
+from bot.core.i18n import format_deadline, t
+from bot.core.markdown import literal
+from bot.core.turn import Turn
+from bot.features.registration.cards import (
+    MeetingLine,
+    MyRegistration,
+    Prefill,
+    cancel_confirmation,
+    confirmation,
+    my_registrations,
+    problem_text,
+    project_choice,
+    registration_form,
+    waitlist_note,
+)
+from bot.features.registration.handover_codes import WrongAttempts, shown
+from bot.features.registration.rules import Status
+from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
+from bot.features.schedule.calendar import series_file
+from bot.teams.proactive import Messenger
+from storage.models import Meeting, Project, Registration
+from storage.registrations import NotFound, RegistrationResult
+
+log = logging.getLogger(__name__)
+
+
+class RegistrationActions:
+    def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str,
+                 after_change: Callable[[], None] = lambda: None,
+                 meeting_code: Callable[[TurnContext, Turn], Awaitable[bool]] | None = None,
+                 attempts: WrongAttempts | None = None) -> None:
+        """``meeting_code``: tries `ta över <kod>` as one meeting's code first (bot/features/absence/actions.py);
+        ``attempts``: at most 5 wrong codes per person per hour, for both kinds of code."""
+        self._service = service
+        self._meeting_code = meeting_code
+        self._attempts = attempts
+        self._after_change = after_change
+        self._messenger = messenger
+        self._public_url = public_url.rstrip("/")
+        self.commands: Mapping[str, Action] = {
+            "anmäl": self.start,
+            "mina anmälningar": self.mine,
+            "ta över": self.take_over,
+        }
+        self.verbs: Mapping[str, Action] = {
+            "register_start": self.start,
+            "register": self.submit,
+            "my_registrations": self.mine,
+            "edit_registration": self.edit,
+            "cancel_registration": self.ask_cancel,
+            "cancel_confirmed": self.cancel,
+            "cancel_kept": self.keep,
+            "transfer": self.transfer,
+        }
+
+    async def start(self, context: TurnContext, turn: Turn) -> None:
+        """`anmäl`: the form for the one open project, or a choice when several are open."""
+        project_id = int_value(turn.value, "project_id")
+        if project_id is None:
+            projects = await self._service.open_projects()
+            if not projects:
+                await context.send_activity(t("register.no_projects"))
+                return
+            if len(projects) > 1:
+                await send_card(context, project_choice([(p.id, p.name) for p in projects], "register_start"))
+                return
+            project_id = projects[0].id
+        await self._show_form(context, turn, project_id)
+
+    async def edit(self, context: TurnContext, turn: Turn) -> None:
+        found = await self._own_registration(context, turn)
+        if found is not None:
+            await self._show_form(context, turn, found[1].id)
+
+    async def submit(self, context: TurnContext, turn: Turn) -> None:
+        project_id = int_value(turn.value, "project_id")
+        if project_id is None or turn.person_id is None:
+            await context.send_activity(t("card.unknown_action"))
+            return
+        result = await self._service.submit(project_id, turn.person_id, turn.value)
+        if result is None:
+            await context.send_activity(t("project.not_found"))
+        elif isinstance(result, Closed):
+            await context.send_activity(_closed_text(result.project))
+        elif isinstance(result, Invalid):
+            await context.send_activity(problem_text(result.problems))
+        else:
+            await self._confirm(context, result)
+            self._after_change()
+
+    async def mine(self, context: TurnContext, turn: Turn) -> None:
+        if turn.person_id is None:
+            await send_card(context, my_registrations([]))
+            return
+        items = [
+            MyRegistration(
+                r.id, p.name, Status(r.status), _organisation_name(r), _lines(chosen_meetings(r, p.meetings))
+            )
+            for r, p in await self._service.mine(turn.person_id)
+        ]
+        await send_card(context, my_registrations(items))
+
+    async def ask_cancel(self, context: TurnContext, turn: Turn) -> None:
+        found = await self._own_registration(context, turn)
+        if found is not None:
+            await send_card(context, cancel_confirmation(found[0].id, found[1].name))
+
+    async def cancel(self, context: TurnContext, turn: Turn) -> None:
+        found = await self._own_registration(context, turn)
+        if found is None or turn.person_id is None:
+            return
+        result = await self._service.cancel(found[0].id, turn.person_id)
+        self._after_change()
+        await replace_card(context, _notice(t("cancel.done", project=literal(found[1].name))))
+        if result.promoted is not None:
+            await self.tell_promoted(result.promoted, found[1])
+
+    async def keep(self, context: TurnContext, turn: Turn) -> None:
+        """*Nej, behåll platsen*: the question is replaced, so *Ja, avboka* cannot be pressed later."""
+        found = await self._own_registration(context, turn)
+        if found is not None:
+            await replace_card(context, _notice(t("cancel.kept", project=found[1].name),
+                                                [submit(t("mine.title"), "my_registrations")]))
+
+    async def transfer(self, context: TurnContext, turn: Turn) -> None:
+        found = await self._own_registration(context, turn)
+        if found is None or turn.person_id is None:
+            return
+        code = await self._service.offer_transfer(found[0].id, turn.person_id)
+        await context.send_activity(t("transfer.offered", project=literal(found[1].name), code=shown(code)))
+
+    async def take_over(self, context: TurnContext, turn: Turn) -> None:
+        """`ta över <kod>`: the colleague takes the place; the previous holder is told."""
+        if not turn.argument or turn.person_id is None:
+            await context.send_activity(t("transfer.how"))
+            return
+        if self._attempts is not None and self._attempts.blocked(turn.person_id):
+            await context.send_activity(t("transfer.too_many"))
+            return
+        if self._meeting_code is not None and await self._meeting_code(context, turn):
+            return
+        email = await _teams_email(context, turn)
+        try:
+            new, old = await self._service.take_over(turn.argument, turn.person_id, turn.name, email)
+        except NotFound:
+            if self._attempts is not None:
+                self._attempts.record(turn.person_id)
+            await context.send_activity(t("transfer.unknown_code"))
+            return
+        except ValueError:
+            await context.send_activity(t("transfer.already_registered"))
+            return
+        project = await self._service.project(new.project_id)
+        name = project.name if project else ""
+        self._after_change()
+        await context.send_activity(t("transfer.taken", project=literal(name),
+                                      organisation=literal(_organisation_name(new))))
+        await self._notify(old.person_id, t("transfer.handed_over", project=literal(name), name=literal(turn.name)))
+
+    async def _show_form(self, context: TurnContext, turn: Turn, project_id: int) -> None:
+        if turn.person_id is None:
+            await context.send_activity(t("error.technical"))
+            return
+        view = await self._service.form(project_id, turn.person_id)
+        if view is None:
+            await context.send_activity(t("project.not_found"))
+        elif isinstance(view, Closed):
+            await context.send_activity(_closed_text(view.project))
+        else:
+            await send_card(context, await self._form_card(context, turn, view))
+
+    async def _form_card(self, context: TurnContext, turn: Turn, view: FormView) -> dict[str, Any]:
+        existing = view.existing
+        if existing is not None:
+            prefill = Prefill(
+                existing.name,
+                existing.organisation.key,
+                existing.organisation_other,
+                existing.role_title,
+                existing.email,
+                tuple(m.number for m in chosen_meetings(existing, view.project.meetings)),
+                existing.dietary,
+                existing.consent_list,
+            )
+        else:
+            prefill = Prefill(name=turn.name, email=await _teams_email(context, turn))
+        organisations = [(o.key, o.name) for o in view.organisations]
+        return registration_form(
+            view.project.id,
+            view.project.name,
+            _lines([m for m in view.project.meetings if m.cancelled_at is None]),
+            organisations,
+            prefill,
+            editing=existing is not None,
+        )
+
+    async def _confirm(self, context: TurnContext, result: RegistrationResult) -> None:
+        registration = result.registration
+        project = await self._service.project(registration.project_id)
+        assert project is not None
+        card = confirmation(
+            project.name,
+            Status(registration.status),
+            result.waitlist_position,
+            result.created,
+            _lines(chosen_meetings(registration, project.meetings)),
+            self.calendar_url(project, registration),
+            waitlist_note(result.waitlist_reason, registration, project),
+        )
+        # The form is replaced by the confirmation, so a second click has nothing to submit.
+        await replace_card(context, card)
+
+    async def _own_registration(self, context: TurnContext, turn: Turn) -> tuple[Registration, Project] | None:
+        registration_id = int_value(turn.value, "registration_id")
+        found = None
+        if registration_id is not None and turn.person_id is not None:
+            found = await self._service.registration(registration_id, turn.person_id)
+        if found is None:
+            await context.send_activity(t("mine.not_found"))
+        return found
+
+    async def tell_promoted(self, registration: Registration, project: Project) -> None:
+        lines = _lines(chosen_meetings(registration, project.meetings))
+        card = confirmation(project.name, Status.REGISTERED, None, True, lines,
+                            self.calendar_url(project, registration))
+        card["body"].insert(
+            0,
+            {
+                "type": "TextBlock",
+                "text": t("waitlist.promoted", project=literal(project.name)),
+                "wrap": True,
+                "weight": "Bolder",
+                "color": "Good",
+            },
+        )
+        await self._notify(registration.person_id, None, card)
+
+    async def _notify(self, person_id: int, text: str | None, card: dict[str, Any] | None = None) -> None:
+        activity = card_activity(card) if card else MessageFactory.text(text or "")
+        try:
+            await self._messenger.send_to_person(person_id, activity)
+        except Exception:  # noqa: BLE001 - the change is saved; a failed notice must not undo it
+            log.exception("could not notify person %s", person_id)
+
+    def calendar_url(self, project: Project, registration: Registration) -> str:
+        """The calendar file of the meetings ``registration`` chose (not the project's whole series)."""
+        numbers = (m.number for m in chosen_meetings(registration, project.meetings))
+        return f"{self._public_url}/calendar/{project.calendar_token}/{series_file(numbers)}.ics"
+
+
+def _closed_text(project: Project) -> str:
+    deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
+    return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
+
+
+def _notice(text: str, actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return card([paragraph(text)], actions)
+
+
+def _lines(meetings: list[Meeting]) -> list[MeetingLine]:
+    return [MeetingLine(m.number, m.title, m.starts_at, m.place, m.ends_at) for m in meetings]
+
+
+def _organisation_name(registration: Registration) -> str:
+    return registration.organisation_other or registration.organisation.name
+
+
+async def _teams_email(context: TurnContext, turn: Turn) -> str:
+    """The person's e-mail from Teams' roster, for prefilling; empty when Teams does not say."""
+    try:
+        member = await TeamsInfo.get_member(context, turn.teams_id)
+    except Exception:  # noqa: BLE001 - prefilling is a convenience; the person can type it
+        return ""
+    return str(getattr(member, "email", "") or "")

@@ -1,0 +1,104 @@
+"""APScheduler wiring. The outbox rows are the truth; jobs are derived: a dispatcher that wakes
+periodically and at the next due time, and a planner that reconciles reminders from the database.
+Nothing is kept in a job store, so a restart rebuilds everything from rows (see README).
+Every job body runs through ``run_job``, which logs and reports failures and never lets one die silently.
+``stop_gracefully`` lets the jobs under way finish (APScheduler's own shutdown cancels them)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.i18n import use_now
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+ErrorHandler = Callable[[str, BaseException], None]
+
+
+def log_error(name: str, error: BaseException) -> None:
+    log.error("scheduled job %s failed", name, exc_info=error)
+
+
+class Scheduler:
+    def __init__(self, dispatch: Job, plan: Job, clock: Callable[[], datetime],
+                 on_error: ErrorHandler = log_error, dispatch_every: float = 15, plan_every: float = 600) -> None:
+        self._dispatch = dispatch
+        self._plan = plan
+        self._clock = clock
+        self._on_error = on_error
+        self._dispatch_every = dispatch_every
+        self._plan_every = plan_every
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: set[asyncio.Task[object]] = set()
+        self.failures = 0
+
+    async def run_job(self, name: str, job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            with use_now(self._clock()):  # texts planned now show a date's year by the bot's clock
+                result = await job()
+            log.debug("job %s done: %s", name, result)
+        except Exception as error:  # noqa: BLE001 - the one place job failures are reported
+            self.failures += 1
+            self._on_error(name, error)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def dispatch_now(self) -> None:
+        await self.run_job("dispatch", self._dispatch)
+
+    async def plan_now(self) -> None:
+        await self.run_job("plan", self._plan)
+
+    def start(self) -> None:
+        self._scheduler.add_job(self.plan_now, IntervalTrigger(seconds=self._plan_every), id="plan",
+                                next_run_time=datetime.now(self._scheduler.timezone), max_instances=1,
+                                coalesce=True)
+        self._scheduler.add_job(self.dispatch_now, IntervalTrigger(seconds=self._dispatch_every), id="dispatch",
+                                next_run_time=datetime.now(self._scheduler.timezone) + timedelta(seconds=2),
+                                max_instances=1, coalesce=True)
+        self._scheduler.start()
+
+    def wake_at(self, moment: datetime) -> None:
+        """Dispatch at ``moment`` (e.g. a message scheduled for 14.05) instead of at the next tick.
+        The scheduler runs on wall time; the bot's clock may be offset in tests, so convert."""
+        if not self._scheduler.running:
+            return
+        delay = max(0.0, (moment - self._clock()).total_seconds())
+        run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=delay)
+        self._scheduler.add_job(self.dispatch_now, DateTrigger(run_date=run_at), id=f"wake-{moment.isoformat()}",
+                                replace_existing=True, misfire_grace_time=300)
+
+    def plan_soon(self) -> None:
+        """Re-plan reminders shortly (after a registration changed); repeated calls coalesce."""
+        if not self._scheduler.running:
+            return
+        run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=1)
+        self._scheduler.add_job(self.plan_now, DateTrigger(run_date=run_at), id="plan-soon", replace_existing=True)
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def stop_gracefully(self, grace: float = 30.0) -> None:
+        """Start no new job, wait up to ``grace`` seconds for the running ones, then stop (which
+        cancels whatever is still running)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+        running = [task for task in self._running if task is not asyncio.current_task() and not task.done()]
+        if running:
+            _done, late = await asyncio.wait(running, timeout=grace)
+            if late:
+                log.warning("%d scheduled job(s) still running after %.0f s; cancelling them", len(late), grace)
+        self.stop()

@@ -1,0 +1,94 @@
+"""Attendance, report and alumni commands in-process (botbuilder's TestAdapter): coordinators only
+where it matters, server-side checks on card values, and a confirmation for every action."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botbuilder.core.adapters import TestAdapter
+
+from app import build_bot
+from bot.core.handler import DalaLabBot
+from bot.core.settings import Settings
+from storage.db import create_engine, migrate, session_factory
+from tests.bot.core.test_handler import COORDINATOR, message, replies, text_of
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> Any:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/f.db")
+    await migrate(engine)
+    settings = Settings(coordinator_ids=frozenset({COORDINATOR}))
+    yield build_bot(settings, session_factory(engine), TestAdapter()).bot
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("text", ["rapport", "närvaro", "avsluta projekt", "alumnimeddelande"])
+async def test_coordinator_commands_are_refused_to_participants(bot: DalaLabBot, text: str) -> None:
+    [reply] = await replies(bot, message(text))
+    assert "bara för samordnare" in text_of(reply)
+
+
+@pytest.mark.parametrize("verb", ["report_export", "attendance_save", "alumni_finish", "alumni_announce_confirm"])
+async def test_coordinator_buttons_are_refused_to_participants(bot: DalaLabBot, verb: str) -> None:
+    [reply] = await replies(bot, message(value={"verb": verb, "project_id": 1, "format": "pdf"}))
+    assert "bara för samordnare" in text_of(reply)
+
+
+async def test_coordinator_commands_without_projects_say_so(bot: DalaLabBot) -> None:
+    [reply] = await replies(bot, message("rapport", aad=COORDINATOR))
+    assert "inga lärprojekt" in text_of(reply)
+    [reply] = await replies(bot, message("alumnimeddelande", aad=COORDINATOR))
+    assert "Inget projekt är i alumnläge" in text_of(reply)
+
+
+async def test_the_alumni_channel_is_linked_in_a_channel_only(bot: DalaLabBot) -> None:
+    [reply] = await replies(bot, message("koppla alumnkanal", aad=COORDINATOR))
+    assert "i den kanal som ska bli alumnkanal" in text_of(reply)
+
+
+async def test_vem_kan_needs_a_topic_and_a_participant(bot: DalaLabBot) -> None:
+    [reply] = await replies(bot, message("vem kan"))
+    assert "Skriv **vem kan** följt av ett ämne" in text_of(reply)
+    [reply] = await replies(bot, message("vem vet om energiplanering"))
+    assert "till för deltagare" in text_of(reply)
+    [reply] = await replies(bot, message("vem kan energiplanering", aad=COORDINATOR))
+    assert "Jag hittade ingen" in text_of(reply)
+
+
+@pytest.mark.parametrize("value", [{"verb": "checkin"}, {"verb": "checkin", "meeting_id": "x"},
+                                   {"verb": "checkin", "meeting_id": 4242}])
+async def test_a_check_in_without_a_real_meeting_is_explained(bot: DalaLabBot, value: dict[str, Any]) -> None:
+    [reply] = await replies(bot, message(value=value))
+    assert "Den knappen känner jag inte igen" in text_of(reply)
+
+
+async def test_opting_out_of_a_project_one_is_not_in(bot: DalaLabBot) -> None:
+    [reply] = await replies(bot, message(value={"verb": "alumni_opt_out", "project_id": 4242}))
+    assert "Jag hittar ingen anmälan" in text_of(reply)
+
+
+async def test_the_alumni_channel_link_carries_the_teams_group_id(tmp_path: Path) -> None:
+    from bot.features.followup_deliveries import FollowUpDeliveries
+    from storage.people import ConversationSeen, PeopleRepository
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/link.db")
+    await migrate(engine)
+    people = PeopleRepository(session_factory(engine))
+    deliveries = FollowUpDeliveries(None, None, None, None, None, people)  # type: ignore[arg-type]
+    channel = "19:alumni@thread.tacv2"
+    seen = ConversationSeen(channel, "channel", "https://smba.example/", "{}", "tenant-1", "19:team@thread.tacv2",
+                            channel)
+    await people.remember(None, seen)
+    assert await deliveries._channel_link(channel) is None  # without the group id Teams' link would not work
+    # Teams sent the group id with another activity of the team (the install, in General).
+    general = replace(seen, conversation_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2",
+                      aad_group_id="0c0a0000-0000-4000-8000-0000000000aa")
+    await people.remember(None, general)
+    link = await deliveries._channel_link(channel)
+    assert link is not None and link.startswith("https://teams.microsoft.com/l/channel/19%3Aalumni%40thread.tacv2/")
+    assert "groupId=0c0a0000-0000-4000-8000-0000000000aa&tenantId=tenant-1" in link
+    await engine.dispose()
