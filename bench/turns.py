@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.growth import seed_stored  # noqa: E402
 from bench.loads import LOADS, Ids, Load, activity_bytes, answered, prepare  # noqa: E402
 from bench.turns_report import print_growth, print_report  # noqa: E402
+from bot.ratelimit import RateLimiter  # noqa: E402
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
 from scripts.throwaway_postgres import postgres_for_run  # noqa: E402
 
@@ -215,9 +216,21 @@ def bare_echo_app() -> web.Application:
     return app
 
 
+LIFTED = ((1.0, 1_000_000),)
+
+
+def unlimited() -> RateLimiter:
+    """The bot's outbound limiter with Teams' limits lifted, as for the stock sample, which has none:
+    16 conversations answered as fast as possible exceed Teams' 8 per 2 s per conversation and 50 per
+    second per app within a second, and the table would show the limiter's rate, not the turns'.
+    Whether the limits are kept is bench/fanout.py's question (against the rate-limited stub)."""
+    return RateLimiter(time.monotonic, per_conversation=LIFTED, overall=LIFTED)
+
+
 def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Application:
     """``app.create_app`` as production builds it ("fast": app.py's adapter), or with the SDK's own
-    ``CloudAdapter`` over the SDK's own authentication in its place ("stock")."""
+    ``CloudAdapter`` over the SDK's own authentication in its place ("stock"); Teams' rate limits lifted
+    (see :func:`unlimited`)."""
     from unittest import mock
 
     from botbuilder.integration.aiohttp import CloudAdapter
@@ -229,8 +242,8 @@ def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Applicat
     made: list[object] = []
     original = app_module.create_adapter
 
-    def create_adapter(settings: Settings) -> object:
-        adapter = original(settings)
+    def create_adapter(settings: Settings, limiter: RateLimiter | None = None) -> object:
+        adapter = original(settings, limiter)
         authentication = adapter.bot_framework_authentication
         if adapter_kind == "stock":  # the SDK's own CloudAdapter over the SDK's own authentication
             stock = CloudAdapter(authentication.inner if isinstance(authentication, PooledBotFrameworkAuthentication)
@@ -243,7 +256,8 @@ def dalalab_app(database_url: str, port: int, adapter_kind: str) -> web.Applicat
     # The demo project and the test hooks: loads register for it and move the clock to its evaluation.
     settings = Settings(database_url=database_url, host="127.0.0.1", port=port, language="sv", demo_project=True,
                         test_hooks=True, quiet_hours="off").validate()
-    with mock.patch.object(app_module, "create_adapter", create_adapter):
+    with mock.patch.object(app_module, "create_adapter", create_adapter), \
+            mock.patch.object(app_module, "default_limiter", unlimited):
         application = app_module.create_app(settings)
 
     async def close(_app: web.Application) -> None:

@@ -19,7 +19,8 @@ def print_report(cells: list[Cell], options: RunOptions) -> None:
           f" {options.warmup:g} s warm-up + {options.seconds:g} s per cell.")
     print("A turn counts only if the stub got its answer (not the turn-failed apology): 'unans.' are 2xx turns")
     print("without one. cpu/turn: the target process's CPU ms per turn; x stock: turns/s over the stock sample's")
-    print("for the same load and concurrency.\n")
+    print("for the same load and concurrency. Replies are not held to Teams' rate limits (the stock sample has none;")
+    print("bench/fanout.py measures the bot within them).\n")
     print(f"{'load':16} {'target':30} {'conc':>4} {'turns':>6} {'turns/s':>8} {'x stock':>7} {'p50 ms':>7} "
           f"{'p99 ms':>7} {'cpu/turn':>8} {'unans.':>6} {'apol.':>5} {'errors':>6}")
     stock = {(c.load.name, c.concurrency): c for c in cells if c.target.name.startswith(STOCK_PREFIX)}

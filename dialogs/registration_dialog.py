@@ -348,7 +348,7 @@ class TextRegistrationDialog(ComponentDialog):
     async def _confirmation(self, result: RegistrationResult) -> str:
         """The card flow's confirmation, as text."""
         registration = result.registration
-        project = await self._service.project(registration.project_id)
+        project = result.project or await self._service.project(registration.project_id)
         if project is None:
             return t("project.not_found")
         meetings = chosen_meetings(registration, project.meetings)

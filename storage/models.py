@@ -50,6 +50,18 @@ def _clip_to_columns(mapper: Any, _connection: object, target: object) -> None:
             setattr(target, attribute.key, value[:length])
 
 
+def clipped(table: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` for a Core INSERT or UPDATE of ``table``, strings clipped to their columns as
+    :func:`_clip_to_columns` does for the ORM."""
+    result = dict(values)
+    for key, value in values.items():
+        column_type = table.c[key].type
+        length = getattr(column_type, "length", None)
+        if length and isinstance(column_type, String) and isinstance(value, str) and len(value) > length:
+            result[key] = value[:length]
+    return result
+
+
 class Person(Base):
     """A Teams user the bot has met."""
 

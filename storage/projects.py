@@ -46,6 +46,7 @@ def meeting_uid(slug: str, number: int) -> str:
 class ProjectRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._organisations: list[Organisation] | None = None
 
     async def upsert(self, spec: ProjectSpec) -> Project:
         """Create or update the project with ``spec.slug``; running it twice changes nothing."""
@@ -157,9 +158,13 @@ class ProjectRepository:
             return await session.get(Meeting, meeting_id)
 
     async def organisations(self) -> list[Organisation]:
-        async with self._sessions() as session:
-            rows = await session.scalars(select(Organisation).order_by(Organisation.sort_order, Organisation.name))
-            return list(rows)
+        """The municipalities and other organisations, read once: only migrations add or change them
+        (a new list comes with a new deployment, so with a new process)."""
+        if self._organisations is None:
+            async with self._sessions() as session:
+                rows = await session.scalars(select(Organisation).order_by(Organisation.sort_order, Organisation.name))
+                self._organisations = list(rows)
+        return list(self._organisations)
 
     async def upcoming_meetings(self, project_id: int, now: datetime) -> list[Meeting]:
         """Meetings not yet over (one in progress counts), earliest first."""

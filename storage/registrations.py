@@ -46,6 +46,8 @@ class RegistrationResult:
     waitlist_position: int | None
     waitlist_reason: WaitReason | None = None
     """For a waitlisted person: the limit that applies (their position counts in that queue)."""
+    project: Project | None = None
+    """The project with its meetings, when the caller had it at hand (the confirmation needs it)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,13 @@ class RegistrationRepository:
             rows = await session.execute(select(Organisation.key, Organisation.kind))
             return dict(rows.tuples().all())
 
+    async def status(self, project_id: int, person_id: int) -> Status | None:
+        """The person's registration status for the project (None when they have none): one query."""
+        async with self._sessions() as session:
+            found = await session.scalar(select(Registration.status).where(
+                Registration.project_id == project_id, Registration.person_id == person_id))
+            return Status(found) if found is not None else None
+
     async def find(self, project_id: int, person_id: int) -> Registration | None:
         async with self._sessions() as session:
             return await session.scalar(
@@ -104,7 +113,9 @@ class RegistrationRepository:
             project = await _lock_project(session, project_id)
             organisation = await _organisation(session, form.organisation_key)
             existing = await session.scalar(
-                select(Registration).where(Registration.project_id == project_id, Registration.person_id == person_id)
+                select(Registration)
+                .where(Registration.project_id == project_id, Registration.person_id == person_id)
+                .options(selectinload(Registration.meetings))
             )
             active = existing is not None and existing.status != Status.CANCELLED
             if not active and not registration_open(project.registration_deadline, now):
@@ -128,12 +139,15 @@ class RegistrationRepository:
                 if not active:
                     registration.created_at = now
             if existing is None:
+                registration.meetings = []
                 session.add(registration)
-            await _set_meetings(session, registration, project_id, form.meeting_numbers)
+            await _choose_meetings(session, registration, project_id, form.meeting_numbers)
+            registration.organisation = organisation
             await session.flush()
             reason = await _wait_reason(session, project, registration, organisation.kind)
             position = await _waitlist_position(session, registration, reason)
-        return RegistrationResult(await self._reload(registration.id), not active, previous, position, reason)
+        # Returned as by_id would load it (its organisation and meetings), without reading it again.
+        return RegistrationResult(registration, not active, previous, position, reason)
 
     async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
         """Cancel a registration; a freed place goes to the first one who can take it."""
@@ -290,17 +304,21 @@ class RegistrationRepository:
 
 
 def _loaded():  # type: ignore[no-untyped-def]
+    # Not the person: nothing that reads a registration this way uses it (a query per read saved).
     return select(Registration).options(
         selectinload(Registration.organisation),
         selectinload(Registration.meetings),
-        selectinload(Registration.person),
     )
 
 
 async def _lock_project(session: AsyncSession, project_id: int) -> Project:
-    # The UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is counted.
-    await session.execute(update(Project).where(Project.id == project_id).values(lock_version=Project.lock_version + 1))
-    project = await session.get(Project, project_id)
+    # The UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is counted; it
+    # returns the project as the lock found it (one round trip, not an UPDATE and a SELECT).
+    project = await session.scalar(
+        update(Project).where(Project.id == project_id).values(lock_version=Project.lock_version + 1)
+        .returning(Project),
+        execution_options={"populate_existing": True},
+    )
     if project is None:
         raise NotFound(project_id)
     return project
@@ -336,16 +354,18 @@ async def _occupancy(session: AsyncSession, project_id: int, organisation_id: in
     return Occupancy(in_org, total)
 
 
-async def _set_meetings(
+async def _choose_meetings(
     session: AsyncSession, registration: Registration, project_id: int, numbers: frozenset[int]
 ) -> None:
-    await session.flush()
+    """``registration.meetings`` (loaded) made the meetings with these numbers: links kept, added and
+    removed as the ORM sees them, without reloading the collection first."""
     ids = (
         await session.scalars(
             select(Meeting.id).where(Meeting.project_id == project_id, Meeting.number.in_(sorted(numbers)))
         )
     ).all()
-    await _set_meeting_ids(session, registration, list(ids))
+    kept = {link.meeting_id: link for link in registration.meetings}
+    registration.meetings = [kept.get(i) or RegistrationMeeting(meeting_id=i) for i in ids]
 
 
 async def _set_meeting_ids(session: AsyncSession, registration: Registration, meeting_ids: list[int]) -> None:

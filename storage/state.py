@@ -28,7 +28,16 @@ from storage.models import StateItem, utcnow
 class _CachedState(CachedBotState):
     """botbuilder's per-turn copy of a state, telling changes by a pickle of it (~10 µs) rather than
     by jsonpickle's flattening (~150 µs, twice a turn). Only equality matters: a state that cannot
-    be pickled is compared as botbuilder compares it."""
+    be pickled is compared as botbuilder compares it.
+
+    A state nothing was stored for starts as ``{}`` and counts as unchanged while it stays ``{}``:
+    botbuilder hashes the missing item (None) instead, so every first turn of a conversation wrote an
+    empty state (a write transaction per first contact) that reads back exactly as no item does."""
+
+    def __init__(self, state: dict[str, object] | None = None) -> None:
+        super().__init__(state)
+        if state is None:
+            self.hash = self.compute_hash(self.state)
 
     def compute_hash(self, obj: object) -> Any:
         try:

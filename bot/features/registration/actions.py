@@ -210,7 +210,7 @@ class RegistrationActions:
 
     async def _confirm(self, context: TurnContext, result: RegistrationResult) -> None:
         registration = result.registration
-        project = await self._service.project(registration.project_id)
+        project = result.project or await self._service.project(registration.project_id)
         assert project is not None
         card = confirmation(
             project.name,

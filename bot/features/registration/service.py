@@ -4,7 +4,7 @@ Plain Python over the repositories and a clock; the Teams edge renders the resul
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,17 +70,24 @@ class RegistrationService:
     async def submit(
         self, project_id: int, person_id: int, values: Mapping[str, Any]
     ) -> RegistrationResult | Invalid | Closed | None:
-        view = await self.form(project_id, person_id)
-        if not isinstance(view, FormView):
-            return view
-        kinds = {organisation.key: organisation.kind for organisation in view.organisations}
+        # As form() decides, reading the registration's status only: its details are for a form shown again.
+        project = await self._projects.by_id(project_id)
+        if project is None:
+            return None
+        status = await self._registrations.status(project_id, person_id)
+        if status in (None, Status.CANCELLED) and not _accepting(project, self._clock()):
+            return Closed(project)
+        organisations = await self._projects.organisations()
+        kinds = {organisation.key: organisation.kind for organisation in organisations}
         try:
             # A cancelled meeting cannot be chosen (the card no longer offers it; the server checks too).
-            open_meetings = [m.number for m in view.project.meetings if m.cancelled_at is None]
+            open_meetings = [m.number for m in project.meetings if m.cancelled_at is None]
             form: RegistrationForm = parse_form(values, kinds, open_meetings)
         except FormInvalid as invalid:
-            return Invalid(view, invalid.problems, values)
-        return await self._registrations.register(project_id, person_id, form, self._clock())
+            return Invalid(FormView(project, organisations, await self._active(project_id, person_id)),
+                           invalid.problems, values)
+        result = await self._registrations.register(project_id, person_id, form, self._clock())
+        return replace(result, project=project)
 
     async def mine(self, person_id: int) -> list[tuple[Registration, Project]]:
         registrations = await self._registrations.of_person(person_id)

@@ -1,0 +1,61 @@
+"""Statements per turn, pinned (issue 18): a turn that starts doing more round trips fails here, on
+SQLite and PostgreSQL, without timing anything. The figures are upper bounds; lower them when a turn
+gets leaner. Counted by bench/statements.py (SQLAlchemy's before_cursor_execute), turns after the
+first of each conversation (caches that every process fills once are warm)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.loads import LOADS
+from bench.statements import Bench, running_bot, turns_sql
+from tests.conftest import postgres_url
+
+LIMITS = {
+    # load: (statements besides BEGIN, write statements, transactions) on SQLite; PostgreSQL adds its
+    # state read (one statement, one transaction) to every turn (SQLite's goes around SQLAlchemy).
+    "help": (0, 0, 0),
+    "first-contact": (2, 2, 1),  # issue 18: 5 statements in 2 write transactions before
+    "register": (9, 2, 3),  # 21 in 6 before
+    "my-registrations": (5, 0, 2),  # 6 before
+    "rsvp": (8, 2, 5),  # 9 before
+    "evaluate": (11, 2, 6),  # 13 before
+}
+STATE_READ = {"sqlite": (0, 0, 0), "postgresql": (1, 0, 1)}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def bench(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Bench]:
+    if request.param == "sqlite":
+        async with running_bot(f"sqlite+aiosqlite:///{tmp_path}/bench.db") as running:
+            yield running
+        return
+    name = f"t_statements_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        async with running_bot(make_url(postgres_url()).set(database=name).render_as_string(False)) as running:
+            yield running
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_each_turn_sends_at_most_its_statements(bench: Bench) -> None:
+    state_read = STATE_READ[make_url(bench.database_url).get_backend_name()]
+    found = {}
+    for name, load in LOADS.items():  # in order: later loads build on what earlier ones stored
+        turns = await turns_sql(bench, load, 3)
+        found[name] = (max(t.queries for t in turns), max(t.writes for t in turns),
+                       max(t.transactions for t in turns))
+    over = {name: (found[name], limit) for name, limit in LIMITS.items()
+            if any(got > most + extra for got, most, extra in zip(found[name], limit, state_read, strict=True))}
+    assert not over, f"(statements, writes, transactions) over their limits: {over}; all: {found}"
