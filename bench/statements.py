@@ -126,8 +126,9 @@ class Bench:
 
 @asynccontextmanager
 async def running_bot(database_url: str) -> AsyncIterator[Bench]:
-    from bench.turns import dalalab_app
     from bot.i18n import CATALOGS
+
+    from bench.turns import dalalab_app
 
     stub = StubConnector(apology=CATALOGS["sv"]["error.technical"])
     async with TestServer(stub.app()) as stub_server:
