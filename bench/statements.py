@@ -126,9 +126,8 @@ class Bench:
 
 @asynccontextmanager
 async def running_bot(database_url: str) -> AsyncIterator[Bench]:
-    from bot.i18n import CATALOGS
-
     from bench.turns import dalalab_app
+    from bot.core.i18n import CATALOGS
 
     stub = StubConnector(apology=CATALOGS["sv"]["error.technical"])
     async with TestServer(stub.app()) as stub_server:

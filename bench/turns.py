@@ -36,11 +36,10 @@ from aiohttp import ClientSession, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.ratelimit import RateLimiter  # noqa: E402
-
 from bench.growth import seed_stored  # noqa: E402
 from bench.loads import LOADS, Ids, Load, activity_bytes, answered, prepare  # noqa: E402
 from bench.turns_report import print_growth, print_report  # noqa: E402
+from bot.outbox.ratelimit import RateLimiter  # noqa: E402
 from scripts.devstack import free_port, wait_for_http  # noqa: E402
 from scripts.throwaway_postgres import postgres_for_run  # noqa: E402
 
