@@ -16,38 +16,18 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admin import load_demo_project
-from bot.core.actions import Feature
 from bot.core.clock import AdjustableClock
 from bot.core.handler import DalaLabBot
 from bot.core.i18n import language_of, t, use_language, use_now
 from bot.core.log_format import configure_logging
 from bot.core.settings import Settings, SettingsError
-from bot.features.absence.actions import AbsenceActions
-from bot.features.absence.service import AbsenceService
-from bot.features.coordinators.actions import CoordinatorAdminActions
-from bot.features.evaluation.actions import EvaluationActions
-from bot.features.evaluation.service import EvaluationPlanner, EvaluationResults, EvaluationService
-from bot.features.exchange import Exchange, ExchangePlanners
-from bot.features.followups import FollowUpPlanners, FollowUps
-from bot.features.messages.actions import MessageActions
-from bot.features.messages.service import Broadcasting
-from bot.features.privacy.actions import PrivacyActions
-from bot.features.privacy.service import RetentionPlanner, build_privacy
-from bot.features.projects.editor_actions import ProjectDesk, ProjectEditorActions
-from bot.features.projects.list_actions import ProjectListActions
-from bot.features.questions.actions import QuestionActions, QuestionAnswerActions
-from bot.features.registration.actions import RegistrationActions
-from bot.features.registration.coordinator_actions import CoordinatorActions
-from bot.features.registration.handover_codes import WrongAttempts
+from bot.features.evaluation.service import EvaluationResults
+from bot.features.registration.notices import RegistrationNotices
 from bot.features.registration.service import RegistrationService
-from bot.features.registration.text_actions import TextRegistrationActions
+from bot.features.registry import COMMANDS, install_all
 from bot.features.reminders.daily import LocalDay
-from bot.features.reminders.planner import PlanReport, ReminderPlanner
-from bot.features.results.actions import ResultActions
-from bot.features.schedule.actions import ScheduleActions
 from bot.features.schedule.calendar import MeetingInfo, calendar_for, meetings_in_file
-from bot.features.triads.actions import TriadActions, TriadAnnouncements
-from bot.features.triads.service import TriadService
+from bot.features.wiring import Planning, Wiring
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.leader import LeaderElection
 from bot.outbox.ratelimit import SAFETY_MARGIN, RateLimiter
@@ -61,7 +41,6 @@ from bot.teams.http_files import CalendarLoader, calendar_route, download_route
 from bot.teams.outgoing import Outgoing, ReplyGate
 from bot.teams.proactive import Messenger
 from bot.teams.serving import serve
-from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
@@ -72,8 +51,6 @@ from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.state import LeanConversationState, LeanUserState, SqlStorage
-from storage.substitutes import SubstituteRepository
-from storage.triads import TriadRepository
 
 log = logging.getLogger("dalalab")
 
@@ -125,31 +102,12 @@ def default_limiter() -> RateLimiter:
     return RateLimiter(time.monotonic, margin=SAFETY_MARGIN)
 
 
-@dataclass(frozen=True)
-class Planners:
-    """Everything derived from the database into the outbox, run together by the scheduler."""
-
-    reminders: ReminderPlanner
-    evaluations: EvaluationPlanner
-    followups: FollowUpPlanners
-    exchange: ExchangePlanners
-    retention: RetentionPlanner
-
-    async def plan_all(self) -> PlanReport:
-        report = await self.reminders.plan_all()
-        evaluations = await self.evaluations.plan_all()
-        followups = await self.followups.plan_all()
-        exchange = await self.exchange.plan_all()
-        await self.retention.run()  # last: a failure here must not hold up reminders
-        return PlanReport(report.planned + evaluations + followups + exchange, report.updates)
-
-
 @dataclass
 class Components:
     bot: DalaLabBot
     projects: ProjectRepository
     downloads: Downloads
-    planner: Planners
+    planner: Planning
     dispatcher: Dispatcher
     results: EvaluationResults
     scheduler: Scheduler | None = None
@@ -164,76 +122,28 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     people = PeopleRepository(sessions)
     projects = ProjectRepository(sessions)
     registrations = RegistrationRepository(sessions)
-    attendance = AttendanceRepository(sessions)
-    broadcasts = BroadcastRepository(sessions)
     outbox = Outbox(sessions, timedelta(seconds=settings.stale_claim_seconds))
     downloads = Downloads(DownloadRepository(sessions))
     messenger = Messenger(adapter, people, settings.app_id, settings.max_message_bytes)
     evaluations = EvaluationRepository(sessions)
-    reminder_planner = ReminderPlanner(projects, registrations, outbox, clock, settings.zone, settings.quiet)
-    evaluation_planner = EvaluationPlanner(projects, registrations, evaluations, outbox, clock,
-                                           threshold=settings.anonymity_threshold)
     results = EvaluationResults(evaluations, projects, clock, settings.anonymity_threshold)
-    followups = FollowUps.build(settings, sessions, results, downloads, lambda: components.scheduler, clock)
-    exchange = Exchange.build(settings, sessions, downloads, lambda: components.scheduler, clock)
-    privacy, retention = build_privacy(settings, sessions, people, downloads, clock)
-    planner = Planners(reminder_planner, evaluation_planner, followups.planners, exchange.planners, retention)
-    sender = OutboxSender(messenger, projects, registrations, broadcasts, evaluations, settings.base_url, outbox,
-                          LocalDay(clock, settings.zone, settings.quiet))
-    dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
-                            lease_seconds=settings.stale_claim_seconds)
-    for kind, renderer in followups.renderers.items():
-        sender.add_renderer(kind, renderer)
-    for kind, renderer in exchange.renderers.items():
-        sender.add_renderer(kind, renderer)
-    triads = TriadService(TriadRepository(sessions), projects, outbox, clock)
-    sender.add_renderer("triad", TriadAnnouncements(triads).render)
-    components = Components(None, projects, downloads, planner, dispatcher, results)  # type: ignore[arg-type]
-
-    def after_registration_change() -> None:
-        if components.scheduler is not None:
-            components.scheduler.plan_soon()
-
-    service = RegistrationService(projects, registrations, clock)
-    absence = AbsenceActions(AbsenceService(projects, registrations, attendance, SubstituteRepository(sessions), clock),
-                             projects, messenger, settings.base_url)
-    registration_actions = RegistrationActions(service, messenger, settings.base_url, after_registration_change,
-                                               absence.claim, WrongAttempts(clock))
     storage = SqlStorage(sessions)
     conversation_state = LeanConversationState(storage)
-    text_registration = TextRegistrationActions(service, conversation_state.create_property("dialog_state"),
-                                                registration_actions.calendar_url, after_registration_change)
-    broadcasting = Broadcasting(registrations, attendance, outbox, clock, settings.zone, settings.quiet)
-    coordinators = CoordinatorRepository(sessions)
-
-    async def coordinator_ids() -> frozenset[str]:
-        return settings.coordinator_ids | await coordinators.ids()
-
-    project_desk = ProjectDesk(projects, registrations, settings.zone, clock, after_registration_change)
-    features: list[Feature] = [
-        CoordinatorAdminActions(coordinators, settings.coordinator_ids),
-        registration_actions,
-        text_registration,
-        ScheduleActions(service, settings.base_url, clock),
-        CoordinatorActions(projects, registrations, downloads, registration_actions, settings.base_url,
-                           settings.zone, clock),
-        MessageActions(projects, broadcasts, broadcasting, outbox, people, lambda: components.scheduler,
-                       settings.zone, clock),
-        absence,
-        EvaluationActions(EvaluationService(evaluations, registrations, projects, clock), evaluations),
-        ResultActions(results, projects, downloads, settings.base_url, settings.zone, clock),
-        *followups.features,
-        *exchange.features,
-        TriadActions(triads, lambda: components.scheduler),
-        PrivacyActions(privacy, settings.retention_days),
-        QuestionActions(service, messenger, coordinator_ids),
-        QuestionAnswerActions(messenger),
-        ProjectEditorActions(project_desk, registration_actions),
-        ProjectListActions(project_desk),
-    ]
-    components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), features, coordinators,
-                                clock, messenger)
-    components.storage = storage
+    components = Components(None, projects, downloads, None, None, results, storage=storage)  # type: ignore[arg-type]
+    wiring = Wiring(settings, sessions, clock, messenger, outbox, downloads, people, projects, registrations,
+                    conversation_state, lambda: components.scheduler,
+                    RegistrationService(projects, registrations, clock),
+                    RegistrationNotices(messenger, settings.base_url), results)
+    install_all(wiring)
+    sender = OutboxSender(messenger, projects, registrations, BroadcastRepository(sessions), evaluations,
+                          settings.base_url, outbox, LocalDay(clock, settings.zone, settings.quiet))
+    for kind, renderer in wiring.renderers.items():
+        sender.add_renderer(kind, renderer)
+    components.planner = Planning(tuple(wiring.planners))
+    components.dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
+                                       lease_seconds=settings.stale_claim_seconds)
+    components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), wiring.routes,
+                                COMMANDS, CoordinatorRepository(sessions), clock, messenger)
     return components
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.core.commands import COMMANDS, Command, Role
+from bot.core.commands import Command, Role
 from bot.core.i18n import sv
+from bot.features.registry import COMMANDS
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = MANIFEST_DIR / "manifest.template.json"
@@ -65,7 +66,7 @@ def command_description(command: Command) -> str:
     return truncate(description, MAX_DESCRIPTION_LENGTH)
 
 
-def menu_commands(place: str, commands: Sequence[Command] = COMMANDS) -> list[Command]:
+def menu_commands(place: str, commands: Sequence[Command] = COMMANDS.commands) -> list[Command]:
     """The commands of Teams' command menu in a 1:1 chat (``place`` "personal") or in a team or
     group chat ("channel"): participant commands marked ``in_manifest`` that are meant for that
     place. Coordinator commands are left to the help card: everyone sees the menu."""
@@ -73,7 +74,7 @@ def menu_commands(place: str, commands: Sequence[Command] = COMMANDS) -> list[Co
             if command.in_manifest and command.role is Role.PARTICIPANT and command.place in (place, "anywhere")]
 
 
-def manifest_commands(commands: Sequence[Command] = COMMANDS) -> list[dict[str, str]]:
+def manifest_commands(commands: Sequence[Command] = COMMANDS.commands) -> list[dict[str, str]]:
     """One command menu, as the manifest writes it."""
     shown = list(commands)
     if len(shown) > MAX_COMMANDS_PER_LIST:
@@ -88,7 +89,7 @@ def manifest_commands(commands: Sequence[Command] = COMMANDS) -> list[dict[str, 
     ]
 
 
-def command_lists(commands: Sequence[Command] = COMMANDS) -> list[dict[str, Any]]:
+def command_lists(commands: Sequence[Command] = COMMANDS.commands) -> list[dict[str, Any]]:
     """One list for 1:1 chats and one for teams and group chats (where people @mention the bot)."""
     lists = [(PERSONAL_SCOPES, manifest_commands(menu_commands("personal", commands))),
              (GROUP_SCOPES, manifest_commands(menu_commands("channel", commands)))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,12 +21,12 @@ from botbuilder.core import (
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount
 
-from bot.core.actions import Action, Feature
-from bot.core.commands import COMMANDS, Role, match_command, validate_table, visible_commands
+from bot.core.commands import CommandTable, Role
 from bot.core.help_card import help_card
 from bot.core.i18n import current_language, language_of, t, use_language, use_now
 from bot.core.markdown import literal
-from bot.core.personal_chat import PERSONAL_COMMANDS, SHARED_VERBS, PersonalChat
+from bot.core.personal_chat import PersonalChat
+from bot.core.router import Action, Router, Routes
 from bot.core.settings import Settings
 from bot.core.turn import Turn
 from bot.core.welcome_card import welcome_card
@@ -41,6 +41,8 @@ MAX_TEXT = 4000
 PERSON_ID = "dalalab.person_id"
 COORDINATORS = "dalalab.coordinators"
 
+router = Router("core")
+
 
 class DalaLabBot(TeamsActivityHandler):
     def __init__(
@@ -49,7 +51,8 @@ class DalaLabBot(TeamsActivityHandler):
         people: PeopleRepository,
         conversation_state: ConversationState,
         user_state: UserState,
-        features: Sequence[Feature] = (),
+        routes: Routes,
+        commands: CommandTable,
         coordinators: CoordinatorRepository | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         messenger: Messenger | None = None,
@@ -63,30 +66,10 @@ class DalaLabBot(TeamsActivityHandler):
         self._user_state = user_state
         self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._help_cards: dict[tuple[Role, bool, str], dict[str, Any]] = {}
-        self._commands: dict[str, Action] = {"hjälp": self._help, "om": self._about}
-        self._verbs: dict[str, Action] = {"help": self._help, "command": self._command_button}
-        self._coordinator_verbs: set[str] = set()
-        self._shared_verbs = set(SHARED_VERBS)
-        # Features with a text dialog get plain text before command matching (see continue_active).
-        self._dialog_features = [feature for feature in features if hasattr(feature, "continue_active")]
-        # Features that answer text no command matched (small talk, questions to the coordinators).
-        self._free_text = [feature for feature in features if hasattr(feature, "answer_free_text")]
-        for feature in features:
-            # One command word or card verb, one action: a second feature claiming it is a bug.
-            clashes = (set(feature.commands) & set(self._commands)) | (set(feature.verbs) & set(self._verbs))
-            if clashes:
-                raise RuntimeError(f"claimed by two features: {sorted(clashes)}")
-            self._commands.update(feature.commands)
-            self._verbs.update(feature.verbs)
-            if getattr(feature, "coordinator_only", False):
-                self._coordinator_verbs.update(feature.verbs)
-            if getattr(feature, "refuses_shared_conversations", False):
-                # The feature answers a press in a channel itself (with a pointer to the personal chat).
-                self._shared_verbs.update(feature.verbs)
-        validate_table(COMMANDS)
-        missing = {command.name for command in COMMANDS} - set(self._commands)
-        if missing:
-            raise RuntimeError(f"commands without a handler: {sorted(missing)}")
+        self._commands = commands
+        self._routes = routes
+        routes.bind(router, self)
+        routes.check(commands.commands)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """One turn at a time per conversation, in the sender's language; state saved once at the end."""
@@ -134,11 +117,12 @@ class DalaLabBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and not turn.text:
             await self._on_card_submit(turn_context, turn, activity.value)
             return
-        matched = match_command(turn.text)
-        for feature in self._dialog_features:
+        matched = self._commands.match(turn.text)
+        # A text dialog under way gets plain text before command matching; a command ends it.
+        for step, cancel in self._routes.dialogs:
             if matched is not None:
-                await feature.cancel_active(turn_context)  # type: ignore[attr-defined]
-            elif await feature.continue_active(turn_context, turn):  # type: ignore[attr-defined]
+                await cancel(turn_context)
+            elif await step(turn_context, turn):
                 return
         if matched is None:
             await self._unknown(turn_context, turn)
@@ -147,23 +131,24 @@ class DalaLabBot(TeamsActivityHandler):
             await turn_context.send_activity(t("error.not_allowed"))
             return
         turn = replace(turn, argument=matched.argument)
-        action = self._commands[matched.command.name]
-        if turn.in_channel and matched.command.name in PERSONAL_COMMANDS:
+        action = self._routes.commands[matched.command.name]
+        if turn.in_channel and matched.command.personal:
             await self._in_personal_chat(turn_context, turn, action)
             return
         await action(turn_context, turn)
 
     async def _on_card_submit(self, turn_context: TurnContext, turn: Turn, value: dict[str, Any]) -> None:
-        verb = value.get("verb")
-        action = self._verbs.get(verb) if isinstance(verb, str) else None
-        if action is None:
+        name = value.get("verb")
+        route = self._routes.verbs.get(name) if isinstance(name, str) else None
+        if route is None:
             await turn_context.send_activity(t("card.unknown_action"))
             return
-        if verb in self._coordinator_verbs and turn.role is not Role.COORDINATOR:
+        verb, action = route
+        if verb.role is Role.COORDINATOR and turn.role is not Role.COORDINATOR:
             await turn_context.send_activity(t("error.not_allowed"))
             return
         turn = replace(turn, value=value)
-        if turn.in_channel and verb not in self._shared_verbs:
+        if turn.in_channel and not verb.shared:
             # Anyone in the conversation can press a card posted there: the action is the presser's own.
             await self._in_personal_chat(turn_context, turn, action)
             return
@@ -199,33 +184,37 @@ class DalaLabBot(TeamsActivityHandler):
             person_id=turn_context.turn_state.get(PERSON_ID),
         )
 
+    @router.command("hjälp", "help", "hjalp", "?")
+    @router.verb("help", shared=True)
     async def _help(self, turn_context: TurnContext, turn: Turn) -> None:
         # The card only depends on the role, the place and the language: built once for each
         # (a shared dict: nothing changes a card once built).
         key = (turn.role, turn.in_channel, current_language())
         card = self._help_cards.get(key)
         if card is None:
-            card = self._help_cards[key] = help_card(visible_commands(turn.role), turn.in_channel)
+            card = self._help_cards[key] = help_card(self._commands.visible(turn.role), turn.in_channel)
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
+    @router.command("om", "about", in_manifest=False)
     async def _about(self, turn_context: TurnContext, turn: Turn) -> None:
         await turn_context.send_activity(t("about.text"))
 
+    @router.verb("command")
     async def _command_button(self, turn_context: TurnContext, turn: Turn) -> None:
         """A button that runs a command ("Schema", "Mina anmälningar"), as if it had been typed."""
         name = turn.value.get("command")
-        command = next((c for c in COMMANDS if c.name == name), None)
-        if command is None or command.name not in self._commands:
+        command = self._commands.named(name) if isinstance(name, str) else None
+        if command is None:
             await turn_context.send_activity(t("command.button.unknown"))
             return
         if command.role is Role.COORDINATOR and turn.role is not Role.COORDINATOR:
             await turn_context.send_activity(t("error.not_allowed"))
             return
-        await self._commands[command.name](turn_context, replace(turn, text=command.name, argument="", value={}))
+        await self._routes.commands[command.name](turn_context, replace(turn, text=command.name, argument="", value={}))
 
     async def _unknown(self, turn_context: TurnContext, turn: Turn) -> None:
-        for feature in self._free_text:
-            if await feature.answer_free_text(turn_context, turn):  # type: ignore[attr-defined]
+        for answer in self._routes.free_text:
+            if await answer(turn_context, turn):
                 return
         if not turn.text:
             await turn_context.send_activity(t("unknown.empty"))

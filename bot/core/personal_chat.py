@@ -3,6 +3,8 @@ shows or asks for personal data (a registration form with e-mail and dietary nee
 answers, lists of names, export links) runs as usual, but every reply goes to the sender's 1:1 chat
 (opened by the bot when there is none yet), and the shared conversation gets one neutral line.
 
+Which commands and card verbs are personal is declared with them (``personal=True`` on a command,
+``shared=True`` on the few verbs that answer in the shared conversation: bot/core/router.py).
 A card in a shared conversation can be pressed by anyone in it: the handler always acts for the
 person who pressed (ids on the card are checked against them by the features), and what the press
 would show goes to the presser's 1:1 chat; the shared card itself is never overwritten with it.
@@ -23,22 +25,6 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ResourceResponse
 
 from bot.teams.proactive import Messenger
-
-PERSONAL_COMMANDS = frozenset({
-    "anmäl", "mina anmälningar", "ta över", "utvärdera", "mina uppgifter", "skicka exempel",
-    "anmälningar", "resultat", "närvaro", "rapport", "hemuppgifter", "granska exempel", "bilda triader",
-    "samordnare",
-})
-"""Commands that show or ask for personal data: own registrations, answers and data, forms with e-mail,
-dietary needs or contact details, names of others, export and report files. Declared here, apart from
-the command table, and checked against it by tests/bot/core/test_personal_chat.py."""
-
-SHARED_VERBS = frozenset({"help", "checkin", "schedule", "example_show", "link_channel", "link_alumni_channel",
-                          "alumni_reply"})
-"""Card buttons whose answer belongs in the shared conversation (the check-in card posted at a meeting's
-start, the schedule, a shared example, help, a reply to the alumni channel's exchange question, and a
-coordinator making this channel the project's). Every other button pressed in a channel or group chat
-answers in the presser's personal chat."""
 
 
 class PersonalChat(TurnContext):

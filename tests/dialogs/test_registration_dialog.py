@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Routes
 from bot.core.turn import Turn
 from bot.features.registration.service import Closed, RegistrationService, chosen_meetings
 from bot.features.registration.text_actions import TextRegistrationActions
+from bot.features.registration.text_actions import router as text_router
 from dialogs.registration_dialog import (
     TextRegistrationDialog,
     TextRegistrationStart,
@@ -372,6 +374,8 @@ class Chat:
         self.state = ConversationState(SqlStorage(sessions))
         dialog_state = self.state.create_property("dialog_state")
         self.feature = TextRegistrationActions(service, dialog_state, calendar_url, self.changed)
+        self.routes = Routes()
+        self.routes.bind(text_router, self.feature)
         self.person = person
         self.consumed: list[bool] = []
         self.changes = 0
@@ -397,8 +401,8 @@ class Chat:
             context.on_send_activities(lambda _ctx, activities, next_send: _capture(sent, activities, next_send))
             consumed = await self.feature.continue_active(context, turn)
             self.consumed.append(consumed)
-            if not consumed and text in self.feature.commands:
-                await self.feature.commands[text](context, turn)
+            if not consumed and text in self.routes.commands:
+                await self.routes.commands[text](context, turn)
             await self.state.save_changes(context)
 
         await TestAdapter().process_activity(activity, logic)

@@ -11,9 +11,10 @@ import pytest
 from jsonschema import Draft4Validator
 from PIL import Image
 
-from bot.core.commands import COMMANDS, Role, visible_commands
+from bot.core.commands import Role
 from bot.core.help_card import help_card
 from bot.core.i18n import sv
+from bot.features.registry import COMMANDS
 from manifest import build
 from manifest.build import build_manifest, write_package
 
@@ -124,7 +125,7 @@ def test_bot_scopes_are_the_case_sensitive_names(package: Path) -> None:
 def test_command_lists_agree_with_the_command_table(package: Path) -> None:
     for entry in read_manifest(package)["bots"][0]["commandLists"]:
         place = "personal" if entry["scopes"] == ["personal"] else "channel"
-        expected = [command for command in COMMANDS if command.in_manifest and command.role is Role.PARTICIPANT
+        expected = [command for command in COMMANDS.commands if command.in_manifest and command.role is Role.PARTICIPANT
                     and command.place in (place, "anywhere")]
         assert [item["title"] for item in entry["commands"]] == [command.name for command in expected]
         for item, command in zip(entry["commands"], expected, strict=True):
@@ -134,7 +135,7 @@ def test_command_lists_agree_with_the_command_table(package: Path) -> None:
 
 def test_each_scope_gets_its_own_commands_and_coordinator_commands_only_in_help(package: Path) -> None:
     personal, shared = (entry for entry in read_manifest(package)["bots"][0]["commandLists"])
-    by_name = {command.name: command for command in COMMANDS}
+    by_name = {command.name: command for command in COMMANDS.commands}
     personal_titles = [item["title"] for item in personal["commands"]]
     shared_titles = [item["title"] for item in shared["commands"]]
     assert {"anmäl", "mina anmälningar", "utvärdera", "mina uppgifter"} <= set(personal_titles)
@@ -143,8 +144,8 @@ def test_each_scope_gets_its_own_commands_and_coordinator_commands_only_in_help(
     assert "koppla kanal" not in personal_titles
     shown = {*personal_titles, *shared_titles}
     assert [name for name in shown if by_name[name].role is Role.COORDINATOR] == []
-    coordinator_commands = [command.name for command in COMMANDS if command.role is Role.COORDINATOR]
-    help_text = json.dumps(help_card(visible_commands(Role.COORDINATOR), False), ensure_ascii=False)
+    coordinator_commands = [command.name for command in COMMANDS.commands if command.role is Role.COORDINATOR]
+    help_text = json.dumps(help_card(COMMANDS.visible(Role.COORDINATOR), False), ensure_ascii=False)
     assert coordinator_commands and [name for name in coordinator_commands if name not in help_text] == []
 
 

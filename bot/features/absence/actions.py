@@ -5,12 +5,12 @@ and a colleague's `ta över <kod>` (shared with the whole-place hand-over) takes
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot.core.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.core.actions import card_activity, int_value, replace_card, send_card
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.absence.cards import away_card, code_card, coming_card, welcome_card
 from bot.features.absence.service import (
@@ -28,6 +28,9 @@ from storage.projects import ProjectRepository
 log = logging.getLogger(__name__)
 
 
+router = Router("absence")
+
+
 class AbsenceActions:
     """Anyone registered for a meeting, or sent to it in someone's place."""
 
@@ -37,9 +40,8 @@ class AbsenceActions:
         self._projects = projects
         self._messenger = messenger
         self._public_url = public_url.rstrip("/")
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"rsvp": self.rsvp, "substitute_offer": self.offer}
 
+    @router.verb("rsvp")
     async def rsvp(self, context: TurnContext, turn: Turn) -> None:
         meeting_id = int_value(turn.value, "meeting_id")
         intent = turn.value.get("intent")
@@ -60,6 +62,7 @@ class AbsenceActions:
             registration_id = result.registration.id if result.registration else None
             await replace_card(context, away_card(result.meeting, registration_id))
 
+    @router.verb("substitute_offer")
     async def offer(self, context: TurnContext, turn: Turn) -> None:
         meeting_id = int_value(turn.value, "meeting_id")
         if meeting_id is None or turn.person_id is None:

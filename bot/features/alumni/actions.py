@@ -4,15 +4,16 @@ out, answer the exchange prompt, and ask `vem kan <ämne>`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import card, paragraph, submit
 from bot.core.commands import Role
 from bot.core.i18n import count_phrase, format_when, t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.alumni.cards import announce_card, announce_preview_card, finish_card, opt_out_card, who_knows_card
 from bot.features.alumni.rules import MAX_ANNOUNCEMENT, MAX_REPLY, PROMPT_SETTINGS, audience_projects
@@ -31,8 +32,10 @@ from storage.registrations import RegistrationRepository
 SchedulerRef = Callable[[], Scheduler | None]
 
 
+router = Router("alumni")
+
+
 class AlumniCoordinatorActions:
-    coordinator_only = True
 
     def __init__(self, service: AlumniService, projects: ProjectRepository, broadcasts: BroadcastRepository,
                  scheduler: SchedulerRef) -> None:
@@ -40,22 +43,16 @@ class AlumniCoordinatorActions:
         self._projects = projects
         self._broadcasts = broadcasts
         self._scheduler = scheduler
-        self.commands: Mapping[str, Action] = {
-            "avsluta projekt": self.finish_start, "koppla alumnkanal": self.link, "alumnimeddelande": self.announce,
-        }
-        self.verbs: Mapping[str, Action] = {
-            "alumni_finish_start": self.finish_start, "alumni_finish": self.finish,
-            "alumni_prompt_setting": self.prompt_setting, "link_alumni_channel": self.link,
-            "alumni_announce_preview": self.preview, "alumni_announce_confirm": self.confirm,
-            "alumni_announce_cancel": self.cancel,
-        }
 
+    @router.command("avsluta projekt", "finish project", role=Role.COORDINATOR, in_manifest=False)
+    @router.verb("alumni_finish_start", role=Role.COORDINATOR)
     async def finish_start(self, context: TurnContext, turn: Turn) -> None:
         candidates = [p for p in await self._projects.all_projects() if p.state != ALUMNI]
         project = await chosen_project(context, turn, candidates, "alumni_finish_start", "alumni.nothing_to_finish")
         if project is not None:
             await send_card(context, finish_card(project, len(await self._service.recipients([project.id]))))
 
+    @router.verb("alumni_finish", role=Role.COORDINATOR)
     async def finish(self, context: TurnContext, turn: Turn) -> None:
         project = await chosen_project(
             context, turn, await self._projects.all_projects(), "alumni_finish_start", "report.no_projects"
@@ -76,6 +73,7 @@ class AlumniCoordinatorActions:
                                          [_prompt_toggle(project.id, str(setting))]))
         self._wake()
 
+    @router.verb("alumni_prompt_setting", role=Role.COORDINATOR)
     async def prompt_setting(self, context: TurnContext, turn: Turn) -> None:
         project_id, setting = int_value(turn.value, "project_id"), turn.value.get("prompt")
         project = await self._projects.by_id(project_id) if project_id else None
@@ -86,6 +84,9 @@ class AlumniCoordinatorActions:
         await replace_card(context, card([paragraph(t(f"alumni.prompt_saved.{setting}", project=project.name))],
                                          [_prompt_toggle(project.id, str(setting))]))
 
+    @router.command("koppla alumnkanal", "link alumni channel", role=Role.COORDINATOR, in_manifest=False,
+                    place="channel")
+    @router.verb("link_alumni_channel", role=Role.COORDINATOR, shared=True)
     async def link(self, context: TurnContext, turn: Turn) -> None:
         channel_data = context.activity.channel_data if isinstance(context.activity.channel_data, dict) else {}
         channel_id = (channel_data.get("channel") or {}).get("id")
@@ -105,6 +106,7 @@ class AlumniCoordinatorActions:
         await context.send_activity(text)
         self._wake()
 
+    @router.command("alumnimeddelande", "alumni message", role=Role.COORDINATOR, in_manifest=False)
     async def announce(self, context: TurnContext, turn: Turn) -> None:
         projects = await self._alumni_projects()
         if not projects:
@@ -112,6 +114,7 @@ class AlumniCoordinatorActions:
             return
         await send_card(context, announce_card(projects))
 
+    @router.verb("alumni_announce_preview", role=Role.COORDINATOR)
     async def preview(self, context: TurnContext, turn: Turn) -> None:
         projects = {p.id: p for p in await self._alumni_projects()}
         chosen = _project_ids(turn.value.get("projects"))
@@ -128,6 +131,7 @@ class AlumniCoordinatorActions:
             names = [projects[i].name for i in sorted(chosen)]
             await send_card(context, announce_preview_card(broadcast.id, text, names, count))
 
+    @router.verb("alumni_announce_confirm", role=Role.COORDINATOR)
     async def confirm(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         broadcast = await self._broadcasts.by_id(broadcast_id) if broadcast_id else None
@@ -140,6 +144,7 @@ class AlumniCoordinatorActions:
         await replace_card(context, card([paragraph(confirmed)]))
         self._wake()
 
+    @router.verb("alumni_announce_cancel", role=Role.COORDINATOR)
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         broadcast = await self._broadcasts.by_id(broadcast_id) if broadcast_id else None
@@ -177,10 +182,8 @@ class AlumniParticipantActions:
         self._projects = projects
         self._registrations = registrations
         self._expertise = expertise
-        self.commands: Mapping[str, Action] = {"vem kan": self.who_knows}
-        self.verbs: Mapping[str, Action] = {"alumni_opt_out": self.opt_out, "alumni_opt_in": self.opt_in,
-                                            "alumni_reply": self.reply}
 
+    @router.command("vem kan", "vem vet om", "who knows", argument="arg.topic")
     async def who_knows(self, context: TurnContext, turn: Turn) -> None:
         try:
             topic = clean_topic(turn.argument)
@@ -193,9 +196,11 @@ class AlumniParticipantActions:
             return
         await send_card(context, who_knows_card(topic, who_knows(topic, await self._expertise.listed_people())))
 
+    @router.verb("alumni_opt_out")
     async def opt_out(self, context: TurnContext, turn: Turn) -> None:
         await self._choose(context, turn, True)
 
+    @router.verb("alumni_opt_in")
     async def opt_in(self, context: TurnContext, turn: Turn) -> None:
         await self._choose(context, turn, False)
 
@@ -209,6 +214,7 @@ class AlumniParticipantActions:
             return
         await replace_card(context, opt_out_card(project.name, project.id, opted_out))
 
+    @router.verb("alumni_reply", shared=True)
     async def reply(self, context: TurnContext, turn: Turn) -> None:
         prompt_id = int_value(turn.value, "prompt_id")
         if prompt_id is None or turn.person_id is None:

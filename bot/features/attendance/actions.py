@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import format_when, t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.attendance.cards import attendance_card, checked_in_card, checked_in_text
 from bot.features.attendance.service import (
@@ -24,15 +26,16 @@ from bot.features.projects.choice import chosen_project
 from storage.models import Meeting, Project
 from storage.projects import ProjectRepository
 
+router = Router("attendance")
+
 
 class CheckInActions:
     """Anyone registered for the meeting: one tap, stored once."""
 
     def __init__(self, service: CheckInService) -> None:
         self._service = service
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"checkin": self.check_in}
 
+    @router.verb("checkin", shared=True)
     async def check_in(self, context: TurnContext, turn: Turn) -> None:
         meeting_id = int_value(turn.value, "meeting_id")
         result = await self._service.check_in(turn.person_id, meeting_id) if meeting_id and turn.person_id else None
@@ -59,22 +62,22 @@ def _not_open(result: NotOpen) -> str:
 class AttendanceListActions:
     """Coordinators mark attendance from the list of people registered for a meeting."""
 
-    coordinator_only = True
 
     def __init__(self, projects: ProjectRepository, attendance: AttendanceList,
                  clock: Callable[[], datetime]) -> None:
         self._projects = projects
         self._attendance = attendance
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"närvaro": self.open}
-        self.verbs: Mapping[str, Action] = {"attendance_open": self.open, "attendance_save": self.save}
 
+    @router.command("närvaro", "narvaro", "attendance", role=Role.COORDINATOR, in_manifest=False, personal=True)
+    @router.verb("attendance_open", role=Role.COORDINATOR)
     async def open(self, context: TurnContext, turn: Turn) -> None:
         chosen = await self._meeting(context, turn)
         if chosen is not None:
             project, meeting = chosen
             await send_card(context, attendance_card(await self._attendance.sheet(project, meeting), project.meetings))
 
+    @router.verb("attendance_save", role=Role.COORDINATOR)
     async def save(self, context: TurnContext, turn: Turn) -> None:
         chosen = await self._meeting(context, turn)
         if chosen is None:

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import card, heading, paragraph, submit
+from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.markdown import literal
+from bot.core.router import Router
 from bot.core.turn import Turn
 from storage.coordinators import CoordinatorRepository
 
+router = Router("coordinators")
+
 
 class CoordinatorAdminActions:
-    coordinator_only = True
 
     def __init__(self, coordinators: CoordinatorRepository, configured: frozenset[str]) -> None:
         self._coordinators = coordinators
         self._configured = configured
-        self.commands: Mapping[str, Action] = {"samordnare": self.show}
-        self.verbs: Mapping[str, Action] = {"coordinator_add": self.add, "coordinator_remove": self.remove}
 
+    @router.command("samordnare", "coordinators", role=Role.COORDINATOR, in_manifest=False, personal=True)
     async def show(self, context: TurnContext, turn: Turn) -> None:
         added = await self._coordinators.all()
         candidates = await self._coordinators.candidates()
@@ -39,6 +39,7 @@ class CoordinatorAdminActions:
             actions.insert(0, submit(t("coordinators.add"), "coordinator_add"))
         await send_card(context, card(body, actions[:6]))
 
+    @router.verb("coordinator_add", role=Role.COORDINATOR)
     async def add(self, context: TurnContext, turn: Turn) -> None:
         person_id = int_value(turn.value, "person_id")
         added = await self._coordinators.add(person_id, turn.aad_object_id) if person_id else None
@@ -47,6 +48,7 @@ class CoordinatorAdminActions:
             return
         await replace_card(context, card([paragraph(t("coordinators.added", name=literal(added.name)))]))
 
+    @router.verb("coordinator_remove", role=Role.COORDINATOR)
     async def remove(self, context: TurnContext, turn: Turn) -> None:
         coordinator_id = int_value(turn.value, "coordinator_id")
         removed = await self._coordinators.remove(coordinator_id) if coordinator_id else False

@@ -4,26 +4,26 @@ thank-you so it cannot be sent again by mistake."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.evaluation.cards import evaluation_card, open_list_card, thanks_card
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.evaluation.service import Closed, EvaluationService, NotInvited, Refused
 from storage.evaluations import EvaluationRepository
 
+router = Router("evaluation")
+
 
 class EvaluationActions:
     def __init__(self, service: EvaluationService, evaluations: EvaluationRepository) -> None:
         self._service = service
         self._evaluations = evaluations
-        self.commands: Mapping[str, Action] = {"utvärdera": self.list_open}
-        self.verbs: Mapping[str, Action] = {"evaluation_open": self.open, "evaluation_answer": self.answer}
 
+    @router.command("utvärdera", "utvardera", "utvärdering", "evaluate", place="personal", personal=True)
     async def list_open(self, context: TurnContext, turn: Turn) -> None:
         if turn.person_id is None:
             await send_card(context, open_list_card([]))
@@ -32,6 +32,7 @@ class EvaluationActions:
                  for o in await self._service.open_for(turn.person_id)]
         await send_card(context, open_list_card(items))
 
+    @router.verb("evaluation_open")
     async def open(self, context: TurnContext, turn: Turn) -> None:
         """The questionnaire, prefilled with the person's own earlier answer when there is one."""
         evaluation_id = int_value(turn.value, "evaluation_id")
@@ -51,6 +52,7 @@ class EvaluationActions:
                                                  questions_from_json(evaluation.questions), evaluation.closes_at,
                                                  previous))
 
+    @router.verb("evaluation_answer")
     async def answer(self, context: TurnContext, turn: Turn) -> None:
         evaluation_id = int_value(turn.value, "evaluation_id")
         if evaluation_id is None or turn.person_id is None:

@@ -17,18 +17,19 @@ flowchart LR
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import card, paragraph
 from bot.core.commands import Role
 from bot.core.i18n import format_when, t
 from bot.core.markdown import literal
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.examples.cards import (
     example_card,
@@ -65,21 +66,23 @@ from storage.projects import ProjectRepository
 DEFAULT_REQUEST_DAYS = 14
 
 
+router = Router("examples")
+
+
 class ExampleActions:
     """What every participant can do with examples."""
 
     def __init__(self, service: ExampleService) -> None:
         self._service = service
-        self.commands: Mapping[str, Action] = {"exempel": self.browse, "skicka exempel": self.start}
-        self.verbs: Mapping[str, Action] = {"example_open": self.start, "example_submit": self.submit,
-                                            "example_edit": self.edit, "example_show": self.show}
 
+    @router.command("exempel", "examples", argument="arg.search")
     async def browse(self, context: TurnContext, turn: Turn) -> None:
         """`exempel` (the latest) or `exempel <sökord>`: approved examples the person may see."""
         viewer = await self._service.viewer(turn.person_id, turn.role is Role.COORDINATOR)
         entries, total = await self._service.search(viewer, turn.argument)
         await send_card(context, search_results(entries, total, turn.argument))
 
+    @router.verb("example_show", shared=True)
     async def show(self, context: TurnContext, turn: Turn) -> None:
         example_id = int_value(turn.value, "example_id")
         coordinator = turn.role is Role.COORDINATOR
@@ -90,6 +93,8 @@ class ExampleActions:
             return
         await send_card(context, example_card(entry, can_post=coordinator and entry.example.posted_at is None))
 
+    @router.command("skicka exempel", "share example", place="personal", personal=True)
+    @router.verb("example_open")
     async def start(self, context: TurnContext, turn: Turn) -> None:
         if turn.person_id is None:
             await context.send_activity(t("error.technical"))
@@ -103,6 +108,7 @@ class ExampleActions:
         else:
             await send_card(context, _form(view))
 
+    @router.verb("example_edit")
     async def edit(self, context: TurnContext, turn: Turn) -> None:
         example_id = int_value(turn.value, "example_id")
         view = await self._service.edit_form(turn.person_id, example_id) if example_id and turn.person_id else None
@@ -113,6 +119,7 @@ class ExampleActions:
         else:
             await send_card(context, _form(view))
 
+    @router.verb("example_submit")
     async def submit(self, context: TurnContext, turn: Turn) -> None:
         if turn.person_id is None:
             await context.send_activity(t("error.technical"))
@@ -132,7 +139,6 @@ class ExampleActions:
 class ExampleCoordinatorActions:
     """Coordinator-only: requests, reviews and channel posts."""
 
-    coordinator_only = True
 
     def __init__(self, requests: ExampleRequests, service: ExampleService, projects: ProjectRepository,
                  scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
@@ -142,14 +148,9 @@ class ExampleCoordinatorActions:
         self._scheduler = scheduler
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"be om exempel": self.request_form,
-                                               "granska exempel": self.review_list}
-        self.verbs: Mapping[str, Action] = {
-            "example_request_start": self.request_form, "example_request_preview": self.preview,
-            "example_request_confirm": self.confirm, "example_request_cancel": self.cancel,
-            "example_review_list": self.review_list, "example_review": self.review, "example_post": self.post,
-        }
 
+    @router.command("be om exempel", "request examples", role=Role.COORDINATOR, in_manifest=False)
+    @router.verb("example_request_start", role=Role.COORDINATOR)
     async def request_form(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn)
         if project is not None:
@@ -157,6 +158,7 @@ class ExampleCoordinatorActions:
             municipalities = await self._requests.municipalities(project.id)
             await send_card(context, request_form(project.id, project.name, municipalities, default_day))
 
+    @router.verb("example_request_preview", role=Role.COORDINATOR)
     async def preview(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn)
         if project is None:
@@ -170,6 +172,7 @@ class ExampleCoordinatorActions:
             await send_card(context, request_preview(project.id, turn.value, result.form.theme, result.form.deadline,
                                                      result.people, result.municipalities))
 
+    @router.verb("example_request_confirm", role=Role.COORDINATOR)
     async def confirm(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn)
         if project is None:
@@ -181,15 +184,19 @@ class ExampleCoordinatorActions:
         await replace_card(context, request_sent(result.people, result.nudge_at, result.created))
         wake(self._scheduler, self._clock())
 
+    @router.verb("example_request_cancel", role=Role.COORDINATOR)
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
         await replace_card(context, card([paragraph(t("example_request.cancelled"))]))
 
+    @router.command("granska exempel", "review examples", role=Role.COORDINATOR, in_manifest=False, personal=True)
+    @router.verb("example_review_list", role=Role.COORDINATOR)
     async def review_list(self, context: TurnContext, turn: Turn) -> None:
         entries, total = await self._service.awaiting_review()
         await context.send_activity(review_list_intro(len(entries), total))
         for entry in entries:
             await send_card(context, review_card(entry))
 
+    @router.verb("example_review", role=Role.COORDINATOR)
     async def review(self, context: TurnContext, turn: Turn) -> None:
         example_id = int_value(turn.value, "example_id")
         result = await self._service.review(example_id, turn.value) if example_id else None
@@ -204,6 +211,7 @@ class ExampleCoordinatorActions:
             await replace_card(context, reviewed_card(result.entry, result.decision, result.channel_linked))
             wake(self._scheduler, result.feedback_at)
 
+    @router.verb("example_post", role=Role.COORDINATOR)
     async def post(self, context: TurnContext, turn: Turn) -> None:
         example_id = int_value(turn.value, "example_id")
         result = await self._service.post(example_id) if example_id else None

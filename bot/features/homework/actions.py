@@ -4,14 +4,16 @@ Coordinators: `ny hemuppgift` (meeting, title, instructions, deadline) and `hemu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.examples.cards import problems_text
 from bot.features.homework.cards import answer_saved, compilation_card, task_card, task_created, task_form, tasks_card
@@ -28,14 +30,16 @@ from storage.projects import ProjectRepository
 DEFAULT_DEADLINE_DAYS = 7
 
 
+router = Router("homework")
+
+
 class HomeworkActions:
     """Participants: open the task again and answer it."""
 
     def __init__(self, service: HomeworkService) -> None:
         self._service = service
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"homework_open": self.open, "homework_answer": self.answer}
 
+    @router.verb("homework_open")
     async def open(self, context: TurnContext, turn: Turn) -> None:
         """The task card, prefilled with the person's own answer."""
         assignment_id = int_value(turn.value, "assignment_id")
@@ -49,6 +53,7 @@ class HomeworkActions:
             return
         await send_card(context, task_card(task, previous))
 
+    @router.verb("homework_answer")
     async def answer(self, context: TurnContext, turn: Turn) -> None:
         assignment_id = int_value(turn.value, "assignment_id")
         if assignment_id is None or turn.person_id is None:
@@ -70,7 +75,6 @@ class HomeworkActions:
 class HomeworkCoordinatorActions:
     """Coordinator-only: post a task, follow the answers, export them."""
 
-    coordinator_only = True
 
     def __init__(self, service: HomeworkService, projects: ProjectRepository, downloads: Downloads, public_url: str,
                  scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
@@ -81,12 +85,9 @@ class HomeworkCoordinatorActions:
         self._scheduler = scheduler
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"ny hemuppgift": self.form, "hemuppgifter": self.tasks}
-        self.verbs: Mapping[str, Action] = {
-            "homework_start": self.form, "homework_create": self.create, "homework_list": self.tasks,
-            "homework_compilation": self.compilation, "homework_export": self.export,
-        }
 
+    @router.command("ny hemuppgift", "new homework", role=Role.COORDINATOR, in_manifest=False)
+    @router.verb("homework_start", role=Role.COORDINATOR)
     async def form(self, context: TurnContext, turn: Turn) -> None:
         project = await chosen_project(context, turn, await self._projects.open_projects(self._clock()),
                                        "homework_start")
@@ -101,6 +102,7 @@ class HomeworkCoordinatorActions:
         default_day = max(min(default_day, day_before), self._clock().astimezone(self._zone).date())
         await send_card(context, task_form(project.id, project.name, meetings, default_day))
 
+    @router.verb("homework_create", role=Role.COORDINATOR)
     async def create(self, context: TurnContext, turn: Turn) -> None:
         project = await chosen_project(context, turn, await self._projects.open_projects(self._clock()),
                                        "homework_start")
@@ -114,11 +116,14 @@ class HomeworkCoordinatorActions:
                                                  result.compilation_at, result.created))
         wake(self._scheduler, self._clock())
 
+    @router.command("hemuppgifter", "homework", role=Role.COORDINATOR, in_manifest=False, personal=True)
+    @router.verb("homework_list", role=Role.COORDINATOR)
     async def tasks(self, context: TurnContext, turn: Turn) -> None:
         project = await self._any_project(context, turn, "homework_list")
         if project is not None:
             await send_card(context, tasks_card(project.name, await self._service.tasks(project)))
 
+    @router.verb("homework_compilation", role=Role.COORDINATOR)
     async def compilation(self, context: TurnContext, turn: Turn) -> None:
         assignment_id = int_value(turn.value, "assignment_id")
         compilation = await self._service.compilation(assignment_id) if assignment_id else None
@@ -127,6 +132,7 @@ class HomeworkCoordinatorActions:
             return
         await send_card(context, compilation_card(compilation))
 
+    @router.verb("homework_export", role=Role.COORDINATOR)
     async def export(self, context: TurnContext, turn: Turn) -> None:
         assignment_id = int_value(turn.value, "assignment_id")
         compilation = await self._service.compilation(assignment_id) if assignment_id else None

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import card, paragraph
+from bot.core.commands import Role
 from bot.core.i18n import count_phrase, format_when, t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.messages.cards import MAX_MESSAGE, compose_card, preview_card, remind_preview_card, status_card
 from bot.features.messages.service import Audience, Broadcasting
@@ -24,11 +26,12 @@ from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 
+router = Router("messages")
+
 
 class MessageActions:
     """Coordinator-only: compose, preview, confirm, status, `påminn`, `koppla kanal`."""
 
-    coordinator_only = True
 
     def __init__(self, projects: ProjectRepository, broadcasts: BroadcastRepository, broadcasting: Broadcasting,
                  outbox: Outbox, people: PeopleRepository, scheduler: Callable[[], Scheduler | None],
@@ -41,16 +44,9 @@ class MessageActions:
         self._scheduler = scheduler
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {
-            "meddelande": self.compose, "påminn": self.remind, "koppla kanal": self.link_channel,
-        }
-        self.verbs: Mapping[str, Action] = {
-            "compose": self.compose, "broadcast_preview": self.preview, "broadcast_confirm": self.confirm,
-            "broadcast_cancel": self.cancel, "delivery_status": self.status, "remind": self.remind,
-            "remind_confirm": self.remind_confirm, "remind_cancel": self.remind_cancel,
-            "link_channel": self.link_channel,
-        }
 
+    @router.command("meddelande", "skicka meddelande", "message", role=Role.COORDINATOR)
+    @router.verb("compose", role=Role.COORDINATOR)
     async def compose(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn, "compose")
         if project is not None:
@@ -58,6 +54,7 @@ class MessageActions:
             meeting = await self._projects.next_meeting(project.id, self._clock())
             await send_card(context, compose_card(project, organisations, meeting))
 
+    @router.verb("broadcast_preview", role=Role.COORDINATOR)
     async def preview(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn, "compose")
         if project is None:
@@ -75,6 +72,7 @@ class MessageActions:
         when = t("compose.now") if send_at <= self._clock() else format_when(send_at, self._zone)
         await send_card(context, preview_card(broadcast.id, text, _audience_label(audience), len(recipients), when))
 
+    @router.verb("broadcast_confirm", role=Role.COORDINATOR)
     async def confirm(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         broadcast = await self._broadcasts.by_id(broadcast_id) if broadcast_id else None
@@ -93,6 +91,7 @@ class MessageActions:
         if scheduler is not None:
             scheduler.wake_at(broadcast.send_at)
 
+    @router.verb("broadcast_cancel", role=Role.COORDINATOR)
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         if broadcast_id and await self._broadcasts.cancel(broadcast_id):
@@ -101,6 +100,7 @@ class MessageActions:
         else:
             await context.send_activity(t("preview.already_handled"))
 
+    @router.verb("delivery_status", role=Role.COORDINATOR)
     async def status(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         if broadcast_id is None:
@@ -110,6 +110,8 @@ class MessageActions:
         names = await self._people.names([s.recipient for s in statuses])
         await send_card(context, status_card(statuses, names))
 
+    @router.command("påminn", "paminn", "remind", role=Role.COORDINATOR)
+    @router.verb("remind", role=Role.COORDINATOR)
     async def remind(self, context: TurnContext, turn: Turn) -> None:
         """`påminn`: a preview of the next meeting's reminder with its audience; nothing is sent
         until the coordinator confirms (as with `meddelande`)."""
@@ -123,6 +125,7 @@ class MessageActions:
         count = len(await self._broadcasting.remind_audience(meeting.id))
         await send_card(context, remind_preview_card(project, meeting, count))
 
+    @router.verb("remind_confirm", role=Role.COORDINATOR)
     async def remind_confirm(self, context: TurnContext, turn: Turn) -> None:
         project_id, meeting_id = int_value(turn.value, "project_id"), int_value(turn.value, "meeting_id")
         project = await self._projects.by_id(project_id) if project_id else None
@@ -137,9 +140,12 @@ class MessageActions:
         if scheduler is not None:
             scheduler.wake_at(self._clock())
 
+    @router.verb("remind_cancel", role=Role.COORDINATOR)
     async def remind_cancel(self, context: TurnContext, turn: Turn) -> None:
         await replace_card(context, card([paragraph(t("remind.cancelled"))]))
 
+    @router.command("koppla kanal", "link channel", role=Role.COORDINATOR, place="channel")
+    @router.verb("link_channel", role=Role.COORDINATOR, shared=True)
     async def link_channel(self, context: TurnContext, turn: Turn) -> None:
         channel_data = context.activity.channel_data if isinstance(context.activity.channel_data, dict) else {}
         channel_id = (channel_data.get("channel") or {}).get("id")

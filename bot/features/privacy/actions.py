@@ -3,29 +3,25 @@ Only in the personal chat: the card and its download link must not be shown in a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, replace_card, send_card
+from bot.core.actions import replace_card, send_card
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.privacy.cards import erase_confirmation, notice, privacy_card
 from bot.features.privacy.service import PrivacyService
+
+router = Router("privacy")
 
 
 class PrivacyActions:
     def __init__(self, service: PrivacyService, retention_days: int) -> None:
         self._service = service
         self._retention_days = retention_days
-        self.commands: Mapping[str, Action] = {"mina uppgifter": self.show}
-        self.verbs: Mapping[str, Action] = {
-            "privacy_show": self.show,
-            "privacy_erase_ask": self.ask_erase,
-            "privacy_erase_confirm": self.erase,
-            "privacy_erase_cancel": self.keep,
-        }
 
+    @router.command("mina uppgifter", "mina data", "my data", place="personal", personal=True)
+    @router.verb("privacy_show")
     async def show(self, context: TurnContext, turn: Turn) -> None:
         if not await self._in_private(context, turn):
             return
@@ -35,10 +31,12 @@ class PrivacyActions:
             return
         await send_card(context, privacy_card(copy.data, copy.url, self._retention_days))
 
+    @router.verb("privacy_erase_ask")
     async def ask_erase(self, context: TurnContext, turn: Turn) -> None:
         if await self._in_private(context, turn):
             await send_card(context, erase_confirmation())
 
+    @router.verb("privacy_erase_confirm")
     async def erase(self, context: TurnContext, turn: Turn) -> None:
         if not await self._in_private(context, turn):
             return
@@ -47,6 +45,7 @@ class PrivacyActions:
         # The confirmation is replaced, so it cannot be pressed again by mistake.
         await replace_card(context, notice(t("privacy.erased")))
 
+    @router.verb("privacy_erase_cancel")
     async def keep(self, context: TurnContext, turn: Turn) -> None:
         await replace_card(context, notice(t("privacy.not_erased")))
 

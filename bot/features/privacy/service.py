@@ -18,10 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from bot.core.i18n import t, use_language
-from bot.core.settings import Settings
 from bot.features.privacy.exports import personal_data_json
 from bot.teams.downloads import Downloads
 from storage.erasure import ErasureReport, ErasureRepository
@@ -108,13 +105,3 @@ class RetentionPlanner:
         if changed:
             log.info("retention: %d rows anonymised (%d ended projects past %s)", changed, len(expired), cutoff)
         return changed
-
-
-def build_privacy(settings: Settings, sessions: async_sessionmaker[AsyncSession], people: PeopleRepository,
-                  downloads: Downloads, clock: Clock) -> tuple[PrivacyService, RetentionPlanner]:
-    erasure = ErasureRepository(sessions)
-    service = PrivacyService(PrivacyRepository(sessions), erasure, people, downloads, clock, settings.zone,
-                             settings.base_url)
-    retention = RetentionPlanner(erasure, people, clock, timedelta(days=settings.retention_days),
-                                 settings.coordinator_ids)
-    return service, retention

@@ -5,16 +5,19 @@ then moves the reminders and tells those registered once), guarded by the projec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.cards import Counts, accepting, meeting_form, project_editor, project_form
 from bot.features.projects.choice import chosen_project
@@ -28,8 +31,8 @@ from bot.features.projects.rules import (
     slug_for,
 )
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
-from bot.features.registration.actions import RegistrationActions
 from bot.features.registration.cards import MeetingLine, Prefill, registration_form
+from bot.features.registration.notices import RegistrationNotices
 from storage.models import Project
 from storage.projects import EditConflict, ProjectRepository, meeting_spec_of, spec_of
 from storage.registrations import RegistrationRepository
@@ -101,68 +104,69 @@ def with_fields(spec: ProjectSpec, fields: ProjectFields) -> ProjectSpec:
                    registration_deadline=fields.registration_deadline)
 
 
-def personal_only(action: Action, command: str) -> Action:
-    """Projects are run in the coordinator's 1:1 chat: a shared chat gets a pointer there, no data."""
+M = TypeVar("M", bound=Callable[..., Awaitable[None]])
 
-    async def guarded(context: TurnContext, turn: Turn) -> None:
-        if turn.in_channel:
-            await context.send_activity(t("pe.personal_only", command=command))
-            return
-        await action(context, turn)
 
-    return guarded
+def personal_only(command: str) -> Callable[[M], M]:
+    """Projects are run in the coordinator's 1:1 chat: a shared chat gets a pointer there, no data.
+    (Their verbs are declared ``shared``, so a press in a channel reaches this guard instead of being
+    moved to the personal chat.)"""
+
+    def guard(action: M) -> M:
+        @functools.wraps(action)
+        async def guarded(self: object, context: TurnContext, turn: Turn) -> None:
+            if turn.in_channel:
+                await context.send_activity(t("pe.personal_only", command=command))
+                return
+            await action(self, context, turn)
+
+        return cast(M, guarded)
+
+    return guard
+
+
+router = Router("projects.editor")
 
 
 class ProjectEditorActions:
-    coordinator_only = True
-    refuses_shared_conversations = True
-    """Its cards are pressed only in the personal chat: in a channel it says so (bot/core/personal_chat.py)."""
-    """Every verb here is refused for participants on the server, whatever the card says."""
 
-    def __init__(self, desk: ProjectDesk, registration_actions: RegistrationActions) -> None:
+    def __init__(self, desk: ProjectDesk, notices: RegistrationNotices) -> None:
         self._desk = desk
-        self._registration_actions = registration_actions
-        self.commands: Mapping[str, Action] = {
-            "nytt projekt": personal_only(self.new, "nytt projekt"),
-            "ändra projekt": personal_only(self.choose, "ändra projekt"),
-        }
-        verbs: dict[str, Action] = {
-            "project_new": self.new_in_place,
-            "project_save": self.save_fields,
-            "project_show": self.show,
-            "project_edit_fields": self.edit_fields,
-            "project_meeting_new": self.new_meeting,
-            "project_meeting_edit": self.edit_meeting,
-            "project_meeting_save": self.save_meeting,
-            "project_meeting_cancel": self.cancel_meeting,
-            "project_preview": self.preview,
-            "project_open": self.open_registration,
-            "project_close": self.close_registration,
-        }
-        self.verbs: Mapping[str, Action] = {verb: personal_only(action, "ändra projekt")
-                                            for verb, action in verbs.items()}
+        self._notices = notices
 
+    @router.command("nytt projekt", "nytt lärprojekt", "new project", role=Role.COORDINATOR, in_manifest=False)
+    @personal_only("nytt projekt")
     async def new(self, context: TurnContext, turn: Turn) -> None:
         await send_card(context, project_form({"quota": "3"}, [], None, 0))
 
+    @router.verb("project_new", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def new_in_place(self, context: TurnContext, turn: Turn) -> None:
         await replace_card(context, project_form({"quota": "3"}, [], None, 0))
 
+    @router.command("ändra projekt", "andra projekt", "edit project", role=Role.COORDINATOR, in_manifest=False)
+    @personal_only("ändra projekt")
     async def choose(self, context: TurnContext, turn: Turn) -> None:
         project = await chosen_project(context, turn, await self._desk.projects.all_projects(), "project_show")
         if project is not None:
             await send_card(context, await self._desk.editor(project))
 
+    @router.verb("project_show", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def show(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is not None:
             await replace_card(context, await self._desk.editor(project))
 
+    @router.verb("project_edit_fields", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def edit_fields(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is not None:
             await replace_card(context, project_form(self._fields_of(project), [], project.id, project.edit_version))
 
+    @router.verb("project_save", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def save_fields(self, context: TurnContext, turn: Turn) -> None:
         project_id = int_value(turn.value, "project_id")
         project = await self._desk.projects.by_id(project_id) if project_id else None
@@ -183,7 +187,7 @@ class ProjectEditorActions:
         if saved is not None:
             # More places (quota or capacity) let people on the waitlist in, as the settings card does.
             for promoted in await self._desk.registrations.fill_free_places(saved.id):
-                await self._registration_actions.tell_promoted(promoted, saved)
+                await self._notices.tell_promoted(promoted, saved)
 
     async def _create(self, context: TurnContext, turn: Turn, spec: ProjectSpec) -> None:
         base = slug_for(spec.name, self._desk.clock().astimezone(self._desk.zone).year)
@@ -200,6 +204,8 @@ class ProjectEditorActions:
             return
         await replace_card(context, await self._desk.editor(created, t("pe.created")))
 
+    @router.verb("project_meeting_new", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def new_meeting(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is None:
@@ -212,6 +218,8 @@ class ProjectEditorActions:
                        "programme": template.programme}
         await replace_card(context, meeting_form(project, values, [], None, False))
 
+    @router.verb("project_meeting_edit", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def edit_meeting(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         number = int_value(turn.value, "meeting_number")
@@ -227,6 +235,8 @@ class ProjectEditorActions:
                   "online_link": meeting.online_link, "programme": meeting.programme}
         await replace_card(context, meeting_form(project, values, [], meeting.number, meeting.cancelled_at is None))
 
+    @router.verb("project_meeting_save", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def save_meeting(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is None:
@@ -254,6 +264,8 @@ class ProjectEditorActions:
         notice = t("pe.meeting_moved" if moved else "pe.meeting_saved", number=meeting.number)
         await self._desk.save(context, turn, project, replace(spec, meetings=meetings), notice)
 
+    @router.verb("project_meeting_cancel", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def cancel_meeting(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is None:
@@ -267,6 +279,8 @@ class ProjectEditorActions:
         notice = t("pe.meeting_cancelled_done", number=original)
         await self._desk.save(context, turn, project, replace(spec, meetings=meetings), notice)
 
+    @router.verb("project_preview", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def preview(self, context: TurnContext, turn: Turn) -> None:
         """The registration card exactly as participants get it, without its button."""
         project = await self._desk.project(context, turn)
@@ -281,6 +295,8 @@ class ProjectEditorActions:
                                 "color": "Accent", "weight": "Bolder"})
         await send_card(context, card)
 
+    @router.verb("project_open", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def open_registration(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is None:
@@ -293,6 +309,8 @@ class ProjectEditorActions:
         await self._desk.save(context, turn, project, replace(spec, state=state, registration_closed=False),
                               t("pe.opened"))
 
+    @router.verb("project_close", role=Role.COORDINATOR, shared=True)
+    @personal_only("ändra projekt")
     async def close_registration(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is not None and accepting(project):

@@ -4,14 +4,15 @@ per-project evaluation questions card. In the coordinator's personal chat, cards
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import format_deadline, format_when, t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.projects.cards import ListedProject, accepting, copy_form, project_list, questions_form
@@ -41,30 +42,24 @@ def next_step(project: Project, now: datetime, registration_open: bool) -> str:
     return t("pe.next.finish")
 
 
+router = Router("projects.list")
+
+
 class ProjectListActions:
-    coordinator_only = True
 
     def __init__(self, desk: ProjectDesk) -> None:
         self._desk = desk
-        self.commands: Mapping[str, Action] = {
-            "projekt": personal_only(self.list_projects, "projekt"),
-            "kopiera projekt": personal_only(self.copy_start, "kopiera projekt"),
-        }
-        verbs: dict[str, Action] = {
-            "project_copy_start": self.copy_start_in_place,
-            "project_copy": self.copy,
-            "project_questions": self.questions,
-            "project_questions_save": self.save_questions,
-            "project_questions_default": self.default_questions,
-        }
-        self.verbs: Mapping[str, Action] = {verb: personal_only(action, "projekt") for verb, action in verbs.items()}
 
+    @router.command("projekt", "mina projekt", "projects", role=Role.COORDINATOR, in_manifest=False)
+    @personal_only("projekt")
     async def list_projects(self, context: TurnContext, turn: Turn) -> None:
         now = self._desk.clock()
         listed = [ListedProject(p, await self._desk.counts(p.id), next_step(p, now, accepting(p)))
                   for p in await self._desk.projects.all_projects()]
         await send_card(context, project_list(listed))
 
+    @router.command("kopiera projekt", "copy project", role=Role.COORDINATOR, in_manifest=False)
+    @personal_only("kopiera projekt")
     async def copy_start(self, context: TurnContext, turn: Turn) -> None:
         projects = await self._desk.projects.all_projects()
         if not projects:
@@ -72,6 +67,8 @@ class ProjectListActions:
             return
         await send_card(context, copy_form(projects, {}, []))
 
+    @router.verb("project_copy_start", role=Role.COORDINATOR, shared=True)
+    @personal_only("projekt")
     async def copy_start_in_place(self, context: TurnContext, turn: Turn) -> None:
         projects = await self._desk.projects.all_projects()
         if not projects:
@@ -79,6 +76,8 @@ class ProjectListActions:
             return
         await replace_card(context, copy_form(projects, {}, []))
 
+    @router.verb("project_copy", role=Role.COORDINATOR, shared=True)
+    @personal_only("projekt")
     async def copy(self, context: TurnContext, turn: Turn) -> None:
         projects = await self._desk.projects.all_projects()
         source = next((p for p in projects if p.id == int_value(turn.value, "source_id")), None)
@@ -105,11 +104,15 @@ class ProjectListActions:
             return
         await replace_card(context, await self._desk.editor(created, t("pe.copied")))
 
+    @router.verb("project_questions", role=Role.COORDINATOR, shared=True)
+    @personal_only("projekt")
     async def questions(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is not None:
             await replace_card(context, questions_form(project, questions_from_json(project.evaluation_questions), []))
 
+    @router.verb("project_questions_save", role=Role.COORDINATOR, shared=True)
+    @personal_only("projekt")
     async def save_questions(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is None:
@@ -127,6 +130,8 @@ class ProjectListActions:
         spec = replace(spec_of(project), evaluation_questions=questions)
         await self._desk.save(context, turn, project, spec, t("pe.questions_saved"))
 
+    @router.verb("project_questions_default", role=Role.COORDINATOR, shared=True)
+    @personal_only("projekt")
     async def default_questions(self, context: TurnContext, turn: Turn) -> None:
         project = await self._desk.project(context, turn)
         if project is not None:

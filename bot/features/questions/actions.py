@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.core.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.core.actions import card_activity, int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.questions.cards import (
     answer_for_participant,
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 CoordinatorIds = Callable[[], Awaitable[frozenset[str]]]
 _REMEMBERED = 1000
 """Cards already acted on (per process), so a double click sends one question and one answer."""
+
+
+router = Router("questions")
 
 
 class _Handled:
@@ -66,9 +71,8 @@ class QuestionActions:
         self._messenger = messenger
         self._coordinator_ids = coordinator_ids
         self._handled = _Handled()
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"question_send": self.send, "question_drop": self.drop}
 
+    @router.free_text
     async def answer_free_text(self, context: TurnContext, turn: Turn) -> bool:
         """Answer text that matched no command; False leaves it to the handler's "did not understand"."""
         kind = small_talk(turn.text)
@@ -84,9 +88,11 @@ class QuestionActions:
         await send_card(context, question_offer(question))
         return True
 
+    @router.verb("question_drop")
     async def drop(self, context: TurnContext, turn: Turn) -> None:
         await replace_card(context, question_dropped())
 
+    @router.verb("question_send")
     async def send(self, context: TurnContext, turn: Turn) -> None:
         if turn.in_channel or turn.person_id is None:
             await context.send_activity(t("error.not_allowed"))
@@ -127,14 +133,12 @@ class QuestionActions:
 class QuestionAnswerActions:
     """The coordinator's side: *Svara* sends the answer to the person 1:1."""
 
-    coordinator_only = True
 
     def __init__(self, messenger: Messenger) -> None:
         self._messenger = messenger
         self._handled = _Handled()
-        self.commands: Mapping[str, Action] = {}
-        self.verbs: Mapping[str, Action] = {"question_answer": self.answer}
 
+    @router.verb("question_answer", role=Role.COORDINATOR)
     async def answer(self, context: TurnContext, turn: Turn) -> None:
         person_id = int_value(turn.value, "person_id")
         asker = str(turn.value.get("asker") or "")[:200]

@@ -4,19 +4,19 @@ cancelling (telling whoever moves up from the waitlist) and handing a place to a
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from bot.core.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import card, paragraph, submit
 from bot.core.i18n import format_deadline, t
 from bot.core.markdown import literal
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.registration.cards import (
-    MeetingLine,
     MyRegistration,
     Prefill,
     cancel_confirmation,
@@ -28,18 +28,20 @@ from bot.features.registration.cards import (
     waitlist_note,
 )
 from bot.features.registration.handover_codes import WrongAttempts, shown
+from bot.features.registration.notices import RegistrationNotices, meeting_lines
 from bot.features.registration.rules import Status
 from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
-from bot.features.schedule.calendar import series_file
-from bot.teams.proactive import Messenger
-from storage.models import Meeting, Project, Registration
+from storage.models import Project, Registration
 from storage.registrations import NotFound, RegistrationResult
 
 log = logging.getLogger(__name__)
 
 
+router = Router("registration")
+
+
 class RegistrationActions:
-    def __init__(self, service: RegistrationService, messenger: Messenger, public_url: str,
+    def __init__(self, service: RegistrationService, notices: RegistrationNotices,
                  after_change: Callable[[], None] = lambda: None,
                  meeting_code: Callable[[TurnContext, Turn], Awaitable[bool]] | None = None,
                  attempts: WrongAttempts | None = None) -> None:
@@ -49,24 +51,10 @@ class RegistrationActions:
         self._meeting_code = meeting_code
         self._attempts = attempts
         self._after_change = after_change
-        self._messenger = messenger
-        self._public_url = public_url.rstrip("/")
-        self.commands: Mapping[str, Action] = {
-            "anmäl": self.start,
-            "mina anmälningar": self.mine,
-            "ta över": self.take_over,
-        }
-        self.verbs: Mapping[str, Action] = {
-            "register_start": self.start,
-            "register": self.submit,
-            "my_registrations": self.mine,
-            "edit_registration": self.edit,
-            "cancel_registration": self.ask_cancel,
-            "cancel_confirmed": self.cancel,
-            "cancel_kept": self.keep,
-            "transfer": self.transfer,
-        }
+        self._notices = notices
 
+    @router.command("anmäl", "anmal", "anmälan", "anmäl mig", "register", place="personal", personal=True)
+    @router.verb("register_start")
     async def start(self, context: TurnContext, turn: Turn) -> None:
         """`anmäl`: the form for the one open project, or a choice when several are open."""
         project_id = int_value(turn.value, "project_id")
@@ -81,11 +69,13 @@ class RegistrationActions:
             project_id = projects[0].id
         await self._show_form(context, turn, project_id)
 
+    @router.verb("edit_registration")
     async def edit(self, context: TurnContext, turn: Turn) -> None:
         found = await self._own_registration(context, turn)
         if found is not None:
             await self._show_form(context, turn, found[1].id)
 
+    @router.verb("register")
     async def submit(self, context: TurnContext, turn: Turn) -> None:
         project_id = int_value(turn.value, "project_id")
         if project_id is None or turn.person_id is None:
@@ -102,23 +92,27 @@ class RegistrationActions:
             await self._confirm(context, result)
             self._after_change()
 
+    @router.command("mina anmälningar", "mina anmalningar", "my registrations", place="personal", personal=True)
+    @router.verb("my_registrations")
     async def mine(self, context: TurnContext, turn: Turn) -> None:
         if turn.person_id is None:
             await send_card(context, my_registrations([]))
             return
         items = [
             MyRegistration(
-                r.id, p.name, Status(r.status), _organisation_name(r), _lines(chosen_meetings(r, p.meetings))
+                r.id, p.name, Status(r.status), _organisation_name(r), meeting_lines(chosen_meetings(r, p.meetings))
             )
             for r, p in await self._service.mine(turn.person_id)
         ]
         await send_card(context, my_registrations(items))
 
+    @router.verb("cancel_registration")
     async def ask_cancel(self, context: TurnContext, turn: Turn) -> None:
         found = await self._own_registration(context, turn)
         if found is not None:
             await send_card(context, cancel_confirmation(found[0].id, found[1].name))
 
+    @router.verb("cancel_confirmed")
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
         found = await self._own_registration(context, turn)
         if found is None or turn.person_id is None:
@@ -127,8 +121,9 @@ class RegistrationActions:
         self._after_change()
         await replace_card(context, _notice(t("cancel.done", project=literal(found[1].name))))
         if result.promoted is not None:
-            await self.tell_promoted(result.promoted, found[1])
+            await self._notices.tell_promoted(result.promoted, found[1])
 
+    @router.verb("cancel_kept")
     async def keep(self, context: TurnContext, turn: Turn) -> None:
         """*Nej, behåll platsen*: the question is replaced, so *Ja, avboka* cannot be pressed later."""
         found = await self._own_registration(context, turn)
@@ -136,6 +131,7 @@ class RegistrationActions:
             await replace_card(context, _notice(t("cancel.kept", project=found[1].name),
                                                 [submit(t("mine.title"), "my_registrations")]))
 
+    @router.verb("transfer")
     async def transfer(self, context: TurnContext, turn: Turn) -> None:
         found = await self._own_registration(context, turn)
         if found is None or turn.person_id is None:
@@ -143,6 +139,8 @@ class RegistrationActions:
         code = await self._service.offer_transfer(found[0].id, turn.person_id)
         await context.send_activity(t("transfer.offered", project=literal(found[1].name), code=shown(code)))
 
+    @router.command("ta över", "ta over", "take over", argument="arg.code", in_manifest=False, place="personal",
+                    personal=True)
     async def take_over(self, context: TurnContext, turn: Turn) -> None:
         """`ta över <kod>`: the colleague takes the place; the previous holder is told."""
         if not turn.argument or turn.person_id is None:
@@ -169,7 +167,8 @@ class RegistrationActions:
         self._after_change()
         await context.send_activity(t("transfer.taken", project=literal(name),
                                       organisation=literal(_organisation_name(new))))
-        await self._notify(old.person_id, t("transfer.handed_over", project=literal(name), name=literal(turn.name)))
+        await self._notices.notify(old.person_id,
+                                   t("transfer.handed_over", project=literal(name), name=literal(turn.name)))
 
     async def _show_form(self, context: TurnContext, turn: Turn, project_id: int) -> None:
         if turn.person_id is None:
@@ -202,7 +201,7 @@ class RegistrationActions:
         return registration_form(
             view.project.id,
             view.project.name,
-            _lines([m for m in view.project.meetings if m.cancelled_at is None]),
+            meeting_lines([m for m in view.project.meetings if m.cancelled_at is None]),
             organisations,
             prefill,
             editing=existing is not None,
@@ -217,8 +216,8 @@ class RegistrationActions:
             Status(registration.status),
             result.waitlist_position,
             result.created,
-            _lines(chosen_meetings(registration, project.meetings)),
-            self.calendar_url(project, registration),
+            meeting_lines(chosen_meetings(registration, project.meetings)),
+            self._notices.calendar_url(project, registration),
             waitlist_note(result.waitlist_reason, registration, project),
         )
         # The form is replaced by the confirmation, so a second click has nothing to submit.
@@ -233,34 +232,6 @@ class RegistrationActions:
             await context.send_activity(t("mine.not_found"))
         return found
 
-    async def tell_promoted(self, registration: Registration, project: Project) -> None:
-        lines = _lines(chosen_meetings(registration, project.meetings))
-        card = confirmation(project.name, Status.REGISTERED, None, True, lines,
-                            self.calendar_url(project, registration))
-        card["body"].insert(
-            0,
-            {
-                "type": "TextBlock",
-                "text": t("waitlist.promoted", project=literal(project.name)),
-                "wrap": True,
-                "weight": "Bolder",
-                "color": "Good",
-            },
-        )
-        await self._notify(registration.person_id, None, card)
-
-    async def _notify(self, person_id: int, text: str | None, card: dict[str, Any] | None = None) -> None:
-        activity = card_activity(card) if card else MessageFactory.text(text or "")
-        try:
-            await self._messenger.send_to_person(person_id, activity)
-        except Exception:  # noqa: BLE001 - the change is saved; a failed notice must not undo it
-            log.exception("could not notify person %s", person_id)
-
-    def calendar_url(self, project: Project, registration: Registration) -> str:
-        """The calendar file of the meetings ``registration`` chose (not the project's whole series)."""
-        numbers = (m.number for m in chosen_meetings(registration, project.meetings))
-        return f"{self._public_url}/calendar/{project.calendar_token}/{series_file(numbers)}.ics"
-
 
 def _closed_text(project: Project) -> str:
     deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
@@ -269,10 +240,6 @@ def _closed_text(project: Project) -> str:
 
 def _notice(text: str, actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return card([paragraph(text)], actions)
-
-
-def _lines(meetings: list[Meeting]) -> list[MeetingLine]:
-    return [MeetingLine(m.number, m.title, m.starts_at, m.place, m.ends_at) for m in meetings]
 
 
 def _organisation_name(registration: Registration) -> str:

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, send_card
+from bot.core.actions import send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.choice import chosen_project
-from bot.features.registration.actions import RegistrationActions
 from bot.features.registration.coordinator_cards import download_card, overview_card, settings_card, settings_summary
 from bot.features.registration.exports import RegistrationRow, registrations_csv, registrations_xlsx
+from bot.features.registration.notices import RegistrationNotices
 from bot.teams.downloads import Downloads
 from storage.models import Project, Registration
 from storage.projects import ProjectRepository
@@ -29,16 +31,17 @@ CONTENT_TYPES = {
 }
 
 
+router = Router("registration.coordinator")
+
+
 class CoordinatorActions:
-    coordinator_only = True
-    """Every card verb here is refused for participants, whatever the card says."""
 
     def __init__(
         self,
         projects: ProjectRepository,
         registrations: RegistrationRepository,
         downloads: Downloads,
-        registration_actions: RegistrationActions,
+        notices: RegistrationNotices,
         public_url: str,
         zone: ZoneInfo,
         clock: Callable[[], datetime],
@@ -46,23 +49,19 @@ class CoordinatorActions:
         self._projects = projects
         self._registrations = registrations
         self._downloads = downloads
-        self._registration_actions = registration_actions
+        self._notices = notices
         self._public_url = public_url.rstrip("/")
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"anmälningar": self.overview}
-        self.verbs: Mapping[str, Action] = {
-            "overview": self.overview,
-            "export": self.export,
-            "project_settings_open": self.open_settings,
-            "project_settings": self.save_settings,
-        }
 
+    @router.command("anmälningar", "anmalningar", "registrations", role=Role.COORDINATOR, personal=True)
+    @router.verb("overview", role=Role.COORDINATOR)
     async def overview(self, context: TurnContext, turn: Turn) -> None:
         project = await self._chosen_project(context, turn, "overview")
         if project is not None:
             await send_card(context, overview_card(project, await self._registrations.overview(project.id)))
 
+    @router.verb("export", role=Role.COORDINATOR)
     async def export(self, context: TurnContext, turn: Turn) -> None:
         project = await self._chosen_project(context, turn, "overview")
         file_format = turn.value.get("format")
@@ -81,11 +80,13 @@ class CoordinatorActions:
         url = f"{self._public_url}/downloads/{token}"
         await send_card(context, download_card(t("download.ready", count=len(rows), filename=filename), url))
 
+    @router.verb("project_settings_open", role=Role.COORDINATOR)
     async def open_settings(self, context: TurnContext, turn: Turn) -> None:
         project = await self._chosen_project(context, turn, "project_settings_open")
         if project is not None:
             await send_card(context, settings_card(project, self._zone))
 
+    @router.verb("project_settings", role=Role.COORDINATOR)
     async def save_settings(self, context: TurnContext, turn: Turn) -> None:
         project = await self._chosen_project(context, turn, "project_settings_open")
         if project is None:
@@ -103,7 +104,7 @@ class CoordinatorActions:
             return
         await context.send_activity(settings_summary(updated))
         for promoted in await self._registrations.fill_free_places(project.id):
-            await self._registration_actions.tell_promoted(promoted, updated)
+            await self._notices.tell_promoted(promoted, updated)
 
     async def _chosen_project(self, context: TurnContext, turn: Turn, verb: str) -> Project | None:
         return await chosen_project(context, turn, await self._projects.all_projects(), verb)

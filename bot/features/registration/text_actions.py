@@ -4,18 +4,20 @@ before it matches commands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from botbuilder.core import StatePropertyAccessor, TurnContext
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 
-from bot.core.actions import Action
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.registration.service import RegistrationService
 from dialogs.registration_dialog import TextRegistrationDialog, TextRegistrationStart
 from storage.models import Project, Registration
 from storage.registrations import RegistrationResult
+
+router = Router("registration.text")
 
 
 class TextRegistrationActions:
@@ -32,9 +34,8 @@ class TextRegistrationActions:
         self._dialogs = DialogSet(dialog_state)
         self._after_change = after_change
         self._dialogs.add(TextRegistrationDialog(service, calendar_url))
-        self.commands: Mapping[str, Action] = {"anmäl via text": self.start}
-        self.verbs: Mapping[str, Action] = {}
 
+    @router.command("anmäl via text", "anmal via text", "register by text", in_manifest=False, place="personal")
     async def start(self, context: TurnContext, turn: Turn) -> None:
         """`anmäl via text`: the questions one at a time, in the personal chat only (conversation
         state is per conversation, so in a channel everyone would be answering the same dialog)."""
@@ -50,6 +51,7 @@ class TextRegistrationActions:
         start = TextRegistrationStart(turn.person_id, turn.name)
         await dialog_context.begin_dialog(TextRegistrationDialog.__name__, start)
 
+    @router.dialog_cancel
     async def cancel_active(self, context: TurnContext) -> None:
         """A command typed in the middle of the questions wins: the questions are dropped."""
         if not await self._has_active(context):
@@ -64,6 +66,7 @@ class TextRegistrationActions:
         state = await self._dialog_state.get(context)
         return bool(getattr(state, "dialog_stack", None))
 
+    @router.dialog_step
     async def continue_active(self, context: TurnContext, turn: Turn) -> bool:
         """Give a text message to the registration dialog waiting for an answer in this chat;
         True when there was one (the message is its answer, not a command)."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, send_card
+from bot.core.actions import send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.choice import chosen_project
 from bot.features.registration.coordinator_cards import download_card
@@ -24,8 +26,10 @@ CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsh
                  "pdf": "application/pdf"}
 
 
+router = Router("report")
+
+
 class ReportActions:
-    coordinator_only = True
 
     def __init__(self, service: ReportService, projects: ProjectRepository, downloads: Downloads, public_url: str,
                  zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
@@ -35,9 +39,9 @@ class ReportActions:
         self._public_url = public_url.rstrip("/")
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"rapport": self.show}
-        self.verbs: Mapping[str, Action] = {"report": self.show, "report_export": self.export}
 
+    @router.command("rapport", "projektrapport", "report", role=Role.COORDINATOR, in_manifest=False, personal=True)
+    @router.verb("report", role=Role.COORDINATOR)
     async def show(self, context: TurnContext, turn: Turn) -> None:
         project = await chosen_project(
             context, turn, await self._projects.all_projects(), "report", "report.no_projects"
@@ -45,6 +49,7 @@ class ReportActions:
         if project is not None:
             await send_card(context, report_card(project.id, await self._service.for_project(project)))
 
+    @router.verb("report_export", role=Role.COORDINATOR)
     async def export(self, context: TurnContext, turn: Turn) -> None:
         file_format = turn.value.get("format")
         if file_format not in CONTENT_TYPES:

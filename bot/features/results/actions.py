@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, send_card
+from bot.core.actions import send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.evaluation.service import EvaluationResults
 from bot.features.projects.choice import chosen_project
@@ -24,8 +26,10 @@ CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsh
                  "csv": "text/csv; charset=utf-8"}
 
 
+router = Router("results")
+
+
 class ResultActions:
-    coordinator_only = True
 
     def __init__(self, results: EvaluationResults, projects: ProjectRepository, downloads: Downloads,
                  public_url: str, zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
@@ -35,15 +39,16 @@ class ResultActions:
         self._public_url = public_url.rstrip("/")
         self._zone = zone
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"resultat": self.show}
-        self.verbs: Mapping[str, Action] = {"results": self.show, "results_export": self.export}
 
+    @router.command("resultat", "results", role=Role.COORDINATOR, personal=True)
+    @router.verb("results", role=Role.COORDINATOR)
     async def show(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn)
         if project is not None:
             results = await self._results.for_project(project)
             await send_card(context, results_card(project.id, project.name, results, f"{self._public_url}/charts"))
 
+    @router.verb("results_export", role=Role.COORDINATOR)
     async def export(self, context: TurnContext, turn: Turn) -> None:
         project = await self._project(context, turn)
         file_format = turn.value.get("format")

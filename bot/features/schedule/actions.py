@@ -3,13 +3,14 @@ ones), with calendar files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from botbuilder.core import TurnContext
 
-from bot.core.actions import Action, send_card
+from bot.core.actions import send_card
 from bot.core.i18n import t
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.registration.rules import Status
 from bot.features.registration.service import RegistrationService, chosen_meetings
@@ -17,15 +18,17 @@ from bot.features.schedule.calendar import SERIES, series_file
 from bot.features.schedule.cards import schedule_card
 from storage.models import Project, Registration
 
+router = Router("schedule")
+
 
 class ScheduleActions:
     def __init__(self, service: RegistrationService, public_url: str, clock: Callable[[], datetime]) -> None:
         self._service = service
         self._public_url = public_url.rstrip("/")
         self._clock = clock
-        self.commands: Mapping[str, Action] = {"schema": self.schedule, "nästa träff": self.next_meeting}
-        self.verbs: Mapping[str, Action] = {"schedule": self.schedule}
 
+    @router.command("schema", "träffar", "schedule")
+    @router.verb("schedule", shared=True)
     async def schedule(self, context: TurnContext, turn: Turn) -> None:
         projects = await self._projects_for(turn)
         if not projects:
@@ -34,6 +37,7 @@ class ScheduleActions:
             await send_card(context, schedule_card(project.name, project.meetings, self._base(project),
                                                    "schedule.title", *_calendars(project, registration)))
 
+    @router.command("nästa träff", "nasta traff", "next meeting")
     async def next_meeting(self, context: TurnContext, turn: Turn) -> None:
         now = self._clock()
         upcoming = [(m, p, r) for p, r in await self._projects_for(turn) for m in p.meetings if m.ends_at > now]

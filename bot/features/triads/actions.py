@@ -4,14 +4,16 @@ card moves people and confirms; each person's announcement is rendered here for 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.core.actions import Action, card_activity, int_value, replace_card, send_card
+from bot.core.actions import card_activity, int_value, replace_card, send_card
+from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.markdown import literal
+from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.choice import chosen_project
 from bot.features.triads.cards import announcement_card, confirmed_card, proposal_card
@@ -21,19 +23,18 @@ from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.scheduler import Scheduler
 from storage.models import Delivery, Project
 
+router = Router("triads")
+
 
 class TriadActions:
-    coordinator_only = True
-    """Every card verb here is refused for participants, whatever the card says."""
 
     def __init__(self, service: TriadService, scheduler: Callable[[], Scheduler | None]) -> None:
         self._service = service
         self._scheduler = scheduler
-        self.commands: Mapping[str, Action] = {"bilda triader": self.start}
-        self.verbs: Mapping[str, Action] = {
-            "triads_start": self.start, "triads_move": self.move, "triads_confirm": self.confirm,
-        }
 
+    @router.command("bilda triader", "bilda triad", "form triads", role=Role.COORDINATOR, in_manifest=False,
+                    personal=True)
+    @router.verb("triads_start", role=Role.COORDINATOR)
     async def start(self, context: TurnContext, turn: Turn) -> None:
         """`bilda triader`: the proposal for the project's next meeting (after a project choice)."""
         project = await self._project(context, turn)
@@ -48,6 +49,7 @@ class TriadActions:
         else:
             await send_card(context, proposal_card(result))
 
+    @router.verb("triads_move", role=Role.COORDINATOR)
     async def move(self, context: TurnContext, turn: Turn) -> None:
         round_id = int_value(turn.value, "round_id")
         if round_id is None:
@@ -62,6 +64,7 @@ class TriadActions:
         notice = t("triads.moved", name=literal(moved.name), group=moved.group) if moved else None
         await replace_card(context, proposal_card(result, notice))
 
+    @router.verb("triads_confirm", role=Role.COORDINATOR)
     async def confirm(self, context: TurnContext, turn: Turn) -> None:
         round_id = int_value(turn.value, "round_id")
         if round_id is None:

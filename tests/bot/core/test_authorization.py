@@ -13,8 +13,9 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
 from app import Components, build_bot
-from bot.core.commands import COMMANDS, Role
+from bot.core.commands import Role
 from bot.core.settings import Settings
+from bot.features.registry import COMMANDS, ROUTERS
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.people import PeopleRepository
@@ -78,18 +79,20 @@ EXPECTED_COORDINATOR_VERBS = frozenset({
     "overview", "project_settings", "project_settings_open", "remind", "report", "report_export", "results",
     "results_export", "triads_confirm", "triads_move", "triads_start",
 })
-"""Pinned here, not read from the features' coordinator_only flags: a button whose feature loses the flag
-(or moves to a participant feature) is still tried as a participant below and must be refused."""
-COORDINATOR_COMMANDS = sorted(EXPECTED_COORDINATOR_COMMANDS | {c.name for c in COMMANDS if c.role is Role.COORDINATOR})
+"""Pinned here, not read from the routers' declarations: a verb that loses its coordinator role (or moves to
+a participant class) is still tried as a participant below and must be refused."""
+COORDINATOR_COMMANDS = sorted(EXPECTED_COORDINATOR_COMMANDS
+                              | {c.name for c in COMMANDS.commands if c.role is Role.COORDINATOR})
 
 
 def coordinator_verbs(components: Components) -> list[str]:
     """The pinned verbs and any newer ones the handler enforces."""
-    return sorted(EXPECTED_COORDINATOR_VERBS | components.bot._coordinator_verbs)  # noqa: SLF001
+    declared = {verb.name for router in ROUTERS for verb, _ in router.verbs if verb.role is Role.COORDINATOR}
+    return sorted(EXPECTED_COORDINATOR_VERBS | declared)
 
 
 def test_the_pinned_commands_are_coordinator_commands_in_the_table() -> None:
-    table = {c.name: c.role for c in COMMANDS}
+    table = {c.name: c.role for c in COMMANDS.commands}
     assert {name: table.get(name) for name in EXPECTED_COORDINATOR_COMMANDS} == {
         name: Role.COORDINATOR for name in EXPECTED_COORDINATOR_COMMANDS}
 

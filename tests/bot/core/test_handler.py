@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, MemoryStorage, TurnContext, UserState
+from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Entity
 
@@ -14,7 +14,6 @@ from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
 from storage.db import create_engine, migrate, session_factory
-from storage.people import PeopleRepository
 
 COORDINATOR = "aad-coordinator"
 
@@ -152,14 +151,3 @@ async def test_card_submit_with_unknown_verb_is_explained(bot: DalaLabBot, value
 async def test_empty_message_gets_a_greeting(bot: DalaLabBot) -> None:
     [reply] = await replies(bot, message("   "))
     assert "Skriv **hjälp**" in text_of(reply)
-
-
-async def test_two_features_claiming_one_verb_is_refused_at_start_up(tmp_path: Path) -> None:
-    class Twice:
-        commands: dict[str, Any] = {}
-        verbs = {"help": None}
-
-    storage = MemoryStorage()
-    with pytest.raises(RuntimeError, match="claimed by two features"):
-        DalaLabBot(Settings(), PeopleRepository(None), ConversationState(storage), UserState(storage),  # type: ignore[arg-type]
-                   [Twice()])  # type: ignore[list-item]

@@ -26,8 +26,9 @@ from msrest import Serializer
 from msrest.exceptions import ClientRequestError
 
 import bot.teams.connector as connector
-from bot.core.commands import Role, visible_commands
+from bot.core.commands import Role
 from bot.core.help_card import help_card
+from bot.features.registry import COMMANDS
 from bot.teams.connector import (
     LazyUserTokenClient,
     LeanCloudAdapter,
@@ -181,7 +182,7 @@ async def test_a_card_sent_to_the_conversation_is_sent_exactly_as_the_stock_sdk_
     stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId()))
 
     async def send_card(context: TurnContext) -> None:
-        card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.COORDINATOR), True)))
+        card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(COMMANDS.visible(Role.COORDINATOR), True)))
         card.reply_to_id = None  # not a reply: POST /v3/conversations/{id}/activities
         await context.send_activity(card)
 
@@ -435,7 +436,7 @@ async def test_a_lean_proactive_send_is_the_stock_message_posted_to_the_conversa
         channel_id="msteams", service_url=url, locale="sv-SE", conversation=ConversationAccount(id="c-7"),
         bot=ChannelAccount(id="28:bot"), user=ChannelAccount(id="29:anna"),
     )
-    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.PARTICIPANT), False)))
+    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(COMMANDS.visible(Role.PARTICIPANT), False)))
     try:
         sent_id = await lean.send_proactive(reference, card, "app-1")
 
@@ -486,7 +487,7 @@ async def test_an_activity_sent_twice_is_not_changed_by_sending_it(
     stub: tuple[StrictConnector, str], adapter: CloudAdapter
 ) -> None:
     connector_stub, url = stub
-    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.PARTICIPANT), False)))
+    card = MessageFactory.attachment(CardFactory.adaptive_card(help_card(COMMANDS.visible(Role.PARTICIPANT), False)))
     content = card.attachments[0].content
     contexts: list[TurnContext] = []
 

@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 from msrest import Deserializer, Serializer
 from msrest.exceptions import DeserializationError
 
-from bot.core.commands import Role, visible_commands
+from bot.core.commands import Role
 from bot.core.help_card import help_card
+from bot.features.registry import COMMANDS
 from bot.teams import wire
 
 CLIENT_MODELS = {name: cls for name, cls in vars(connector_models).items() if isinstance(cls, type)}
@@ -79,7 +80,7 @@ def test_writing_an_activity_equals_msrest(body: dict[str, Any]) -> None:
 
 
 def test_a_reply_with_a_card_enums_and_a_mention_is_written_as_msrest_writes_it() -> None:
-    reply = MessageFactory.attachment(CardFactory.adaptive_card(help_card(visible_commands(Role.COORDINATOR), True)))
+    reply = MessageFactory.attachment(CardFactory.adaptive_card(help_card(COMMANDS.visible(Role.COORDINATOR), True)))
     reply.entities = [Mention(mentioned=ChannelAccount(id="29:a", name="Anna"), text="<at>Anna</at>", type="mention")]
     reply.timestamp = datetime.datetime(2027, 5, 3, 8, 0, tzinfo=datetime.UTC)
     reply.conversation = ConversationAccount(id="a:1", conversation_type="personal")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.commands import COMMANDS, Role
+from bot.core.commands import Role
 from bot.core.help_card import MAX_BUTTONS, main_actions
 from bot.core.markdown import literal
 from bot.features.questions.cards import answer_for_participant, question_for_coordinators, small_talk_card
 from bot.features.questions.rules import MAX_QUESTION, SmallTalk, answer_text, excerpt, question_text, small_talk
+from bot.features.registry import COMMANDS
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_peoples_text_is_escaped_in_cards() -> None:
 @pytest.mark.parametrize("role", list(Role))
 def test_main_actions_are_at_most_six_real_commands(role: Role) -> None:
     buttons = main_actions(role)
-    names = {command.name for command in COMMANDS}
+    names = {command.name for command in COMMANDS.commands}
     assert 0 < len(buttons) <= MAX_BUTTONS
     assert all(button["data"]["verb"] == "command" and button["data"]["command"] in names for button in buttons)
     card = small_talk_card(SmallTalk.GREETING, "Anna Lindqvist", role, in_channel=False)

@@ -1,0 +1,14 @@
+"""`samordnare`: who the coordinators are; adding and removing colleagues."""
+
+from __future__ import annotations
+
+from bot.features.coordinators.actions import CoordinatorAdminActions, router
+from bot.features.wiring import Wiring
+from storage.coordinators import CoordinatorRepository
+
+ROUTERS = (router,)
+
+
+def install(wiring: Wiring) -> None:
+    wiring.include(router, CoordinatorAdminActions(CoordinatorRepository(wiring.sessions),
+                                                   wiring.settings.coordinator_ids))

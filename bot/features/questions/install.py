@@ -1,0 +1,20 @@
+"""Free text that is no command: small talk, and questions passed on to the coordinators."""
+
+from __future__ import annotations
+
+from bot.features.questions.actions import QuestionActions, QuestionAnswerActions, router
+from bot.features.wiring import Wiring
+from storage.coordinators import CoordinatorRepository
+
+ROUTERS = (router,)
+
+
+def install(wiring: Wiring) -> None:
+    coordinators = CoordinatorRepository(wiring.sessions)
+    configured = wiring.settings.coordinator_ids
+
+    async def coordinator_ids() -> frozenset[str]:
+        return configured | await coordinators.ids()
+
+    wiring.include(router, QuestionActions(wiring.registration, wiring.messenger, coordinator_ids),
+                   QuestionAnswerActions(wiring.messenger))
