@@ -130,8 +130,9 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     storage = SqlStorage(sessions)
     conversation_state = LeanConversationState(storage)
     components = Components(None, projects, downloads, None, None, results, storage=storage)  # type: ignore[arg-type]
+    coordinators = CoordinatorRepository(sessions)
     wiring = Wiring(settings, sessions, clock, messenger, outbox, downloads, people, projects, registrations,
-                    conversation_state, lambda: components.scheduler,
+                    coordinators, conversation_state, lambda: components.scheduler,
                     RegistrationService(projects, registrations, clock),
                     RegistrationNotices(messenger, settings.base_url), results)
     install_all(wiring)
@@ -143,7 +144,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     components.dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
                                        lease_seconds=settings.stale_claim_seconds)
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), wiring.routes,
-                                COMMANDS, CoordinatorRepository(sessions), clock, messenger)
+                                COMMANDS, coordinators, clock, messenger)
     return components
 
 

@@ -23,6 +23,7 @@ from bot.features.reminders.planner import PlanReport
 from bot.outbox.scheduler import Scheduler
 from bot.teams.downloads import Downloads
 from bot.teams.proactive import Messenger
+from storage.coordinators import CoordinatorRepository
 from storage.models import Delivery
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
@@ -47,8 +48,11 @@ class Wiring:
     outbox: Outbox
     downloads: Downloads
     people: PeopleRepository
+    """One instance for the whole bot (its caches of who is known are cleared on erasure)."""
     projects: ProjectRepository
     registrations: RegistrationRepository
+    coordinators: CoordinatorRepository
+    """One instance for the whole bot: its cache of coordinator ids is cleared when one is added."""
     conversation_state: LeanConversationState
     scheduler: Callable[[], Scheduler | None]
     """The running scheduler, when this process runs it (bot/outbox/leader.py); None otherwise."""

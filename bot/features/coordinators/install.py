@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bot.features.coordinators.actions import CoordinatorAdminActions, router
 from bot.features.wiring import Wiring
-from storage.coordinators import CoordinatorRepository
 
 ROUTERS = (router,)
 
 
 def install(wiring: Wiring) -> None:
-    wiring.include(router, CoordinatorAdminActions(CoordinatorRepository(wiring.sessions),
+    wiring.include(router, CoordinatorAdminActions(wiring.coordinators,
                                                    wiring.settings.coordinator_ids))

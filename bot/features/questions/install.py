@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from bot.features.questions.actions import QuestionActions, QuestionAnswerActions, router
 from bot.features.wiring import Wiring
-from storage.coordinators import CoordinatorRepository
 
 ROUTERS = (router,)
 
 
 def install(wiring: Wiring) -> None:
-    coordinators = CoordinatorRepository(wiring.sessions)
+    coordinators = wiring.coordinators
     configured = wiring.settings.coordinator_ids
 
     async def coordinator_ids() -> frozenset[str]:
