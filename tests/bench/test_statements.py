@@ -24,8 +24,8 @@ LIMITS = {
     "first-contact": (2, 2, 1),  # issue 18: 5 statements in 2 write transactions before
     "register": (9, 2, 3),  # 21 in 6 before
     "my-registrations": (5, 0, 2),  # 6 before
-    "rsvp": (8, 2, 5),  # 9 before
-    "evaluate": (11, 2, 6),  # 13 before
+    "rsvp": (6, 2, 5),  # 9 before
+    "evaluate": (7, 2, 4),  # 13 in 6 before
 }
 STATE_READ = {"sqlite": (0, 0, 0), "postgresql": (1, 0, 1)}
 

@@ -94,7 +94,7 @@ class AbsenceService:
         now = self._clock()
         if person_id in await self._registrations.people_for_meeting(meeting.id, [person_id]):
             await self._attendance.answer(person_id, meeting.id, intent, now)
-            registration = await self._registrations.find(meeting.project_id, person_id)
+            registration = await self._registrations.find_row(meeting.project_id, person_id)
             if intent == COMING and registration is not None:
                 await self._substitutes.drop_offer(registration.id, meeting.id)
             return Answered(meeting, intent, registration)

@@ -67,6 +67,6 @@ class EvaluationActions:
             lines = [t(p.key, question=p.question) for p in result.problems]
             await context.send_activity(t("evaluation.refused") + "\n\n" + "\n".join(f"- {line}" for line in lines))
         else:
-            evaluation = await self._evaluations.by_id(evaluation_id)
+            evaluation = result.evaluation or await self._evaluations.by_id(evaluation_id)
             assert evaluation is not None
             await replace_card(context, thanks_card(evaluation_id, evaluation.closes_at, result.first))

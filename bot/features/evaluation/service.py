@@ -76,6 +76,8 @@ class EvaluationPlanner:
 @dataclass(frozen=True)
 class Saved:
     first: bool
+    evaluation: Evaluation | None = None
+    """The evaluation answered (its closing time goes on the thanks card)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class EvaluationService:
                 evaluation_id, person_id, await self._organisation(evaluation, person_id), answer, self._clock())
         except EvaluationClosed:
             return Closed()
-        return Saved(first)
+        return Saved(first, evaluation)
 
     async def open_for(self, person_id: int) -> list[Any]:
         return await self._evaluations.open_for_person(person_id, self._clock())
@@ -129,10 +131,10 @@ class EvaluationService:
         return (evaluation, meeting, project) if meeting and project else None
 
     async def _organisation(self, evaluation: Evaluation, person_id: int) -> str:
-        meeting = await self._projects.meeting(evaluation.meeting_id)
-        registration = await self._registrations.find(meeting.project_id, person_id) if meeting else None
-        if registration is None and meeting is not None:
-            registration = await self._registrations.stood_in_for(meeting.id, person_id)
+        name = await self._registrations.organisation_name(evaluation.meeting_id, person_id)
+        if name is not None:
+            return name
+        registration = await self._registrations.stood_in_for(evaluation.meeting_id, person_id)
         if registration is None:
             return ""
         return registration.organisation_other or registration.organisation.name
