@@ -81,7 +81,8 @@ class SqlStorage(Storage):
         # loads state, and a read needs neither its identity map nor its unit of work.
         self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
         self._local = SqliteLocalReader.for_engine(self._engine) if self._engine is not None else None
-        if self._engine is not None and self._engine.dialect.name == "postgresql":
+        self._postgres = self._engine is not None and self._engine.dialect.name == "postgresql"
+        if self._engine is not None and self._postgres:
             # One SELECT needs no transaction: without BEGIN and ROLLBACK it is one round trip, not three.
             self._engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -96,6 +97,10 @@ class SqlStorage(Storage):
         return {key: _with_etag(jsonpickle.decode(data), e_tag) for key, e_tag, data in rows}
 
     async def _read_async(self, keys: list[str]) -> Sequence[tuple[str, str, str]]:
+        if self._engine is not None and self._postgres:
+            found = await _read_with_asyncpg(self._engine, keys)
+            if found is not None:
+                return found
         statement = _read_statement(keys)
         if self._engine is not None:
             async with self._engine.connect() as connection:
@@ -185,6 +190,29 @@ class SqliteLocalReader:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+_ASYNCPG_READ = f'SELECT "key", e_tag, data FROM {StateItem.__tablename__} WHERE "key" = ANY($1::text[])'  # noqa: S608
+
+
+async def _read_with_asyncpg(engine: AsyncEngine, keys: list[str]) -> list[tuple[str, str, str]] | None:
+    """State read on PostgreSQL with the pooled connection's asyncpg driver itself: SQLAlchemy's
+    execution around one primary-key SELECT costs ~0.45 ms of CPU per turn, asyncpg's own ~0.04 ms
+    (its prepared statement is cached per connection). The connection is checked out of, and returned
+    to, SQLAlchemy's pool as usual (its search_path and idle ping included). On any failure the
+    connection is dropped from the pool and None returned: the caller reads through SQLAlchemy, which
+    reconnects and raises its own errors."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if driver is None or not hasattr(driver, "fetch"):
+            return None
+        try:
+            records = await driver.fetch(_ASYNCPG_READ, keys)
+        except Exception:  # noqa: BLE001 - any failure: the SQLAlchemy path decides what it means
+            await connection.invalidate()
+            return None
+    return [(record[0], record[1], record[2]) for record in records]
 
 
 def _read_statement(keys: list[str]) -> Select[tuple[str, str, str]]:

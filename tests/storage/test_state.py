@@ -138,6 +138,22 @@ async def test_lean_state_is_written_only_when_it_changed(state_class: type[BotS
     assert storage.writes == 2
 
 
+@pytest.mark.parametrize("state_class", [LeanConversationState, LeanUserState])
+async def test_a_state_nothing_was_stored_for_is_not_written_while_it_stays_empty(
+        state_class: type[BotState]) -> None:
+    """botbuilder writes ``{}`` on every first turn of a conversation (issue 18: a write transaction
+    per first contact); read back, it is the same as no item."""
+    storage = CountingStorage()
+    state = state_class(storage)
+    context = TurnContext(TestAdapter(), Activity(
+        type="message", channel_id="msteams", conversation=ConversationAccount(id="c-2"),
+        from_property=ChannelAccount(id="29:b")))
+    await state.load(context)
+    assert await state.create_property("DialogState").get(context) is None  # looked at, not set
+    await state.save_changes(context)
+    assert storage.writes == 0
+
+
 def test_a_state_pickle_cannot_take_is_compared_as_botbuilder_compares_it() -> None:
     cached = _CachedState({"callback": lambda: None})
     assert isinstance(cached.hash, str) and not cached.is_changed
@@ -160,3 +176,17 @@ async def test_a_postgresql_read_opens_no_transaction(sessions: async_sessionmak
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counting)
     assert (await storage.read(["k"]))["k"]["v"] == 1
     assert begun == []
+
+
+async def test_a_failing_asyncpg_read_falls_back_to_sqlalchemy(sessions: async_sessionmaker[AsyncSession],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL state reads go through the asyncpg driver itself (issue 18); should that fail, the
+    connection is dropped and the read goes through SQLAlchemy as before."""
+    storage = SqlStorage(sessions)
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite reads on the loop thread (see above)")
+    await storage.write({"k": {"v": 3}, "other": {"v": 4}})
+    assert {key: item["v"] for key, item in (await storage.read(["k", "other", "none"])).items()} == {
+        "k": 3, "other": 4}
+    monkeypatch.setattr("storage.state._ASYNCPG_READ", "SELECT no_such_column FROM state_item")
+    assert (await storage.read(["k"]))["k"]["v"] == 3
