@@ -92,10 +92,16 @@ class Sessions(async_sessionmaker[AsyncSession]):
     SQLite has one writer at a time. Left to the file lock, concurrent writers of this process poll it
     with growing sleeps (SQLite's busy handler: up to 100 ms a try), and a burst of writes gets a tail of
     seconds. So this process's SQLite writers queue on an asyncio lock instead, first come first served,
-    and the file lock (with its busy timeout) only arbitrates between processes."""
+    and the file lock (with its busy timeout) only arbitrates between processes.
+
+    On PostgreSQL a plain session (``sessions()``, never used to write) runs its statements without a
+    transaction: at READ COMMITTED each statement sees its own snapshot either way, and BEGIN and
+    ROLLBACK are two round trips per read session that buy nothing. ``begin()`` sessions keep theirs."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine, expire_on_commit=False)
+        reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" \
+            else engine
+        super().__init__(reader, expire_on_commit=False)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
