@@ -14,7 +14,7 @@ from typing import Final
 from sqlalchemy import Select, and_, exists, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.features.evaluation.rules import questions_from_json, questions_to_json
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
@@ -97,7 +97,11 @@ class ProjectRepository:
         return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
 
     async def by_id(self, project_id: int) -> Project | None:
-        return await self._one(_projects().where(Project.id == project_id))
+        """The project with its meetings, in one query (a join), not two: most turns ask for one."""
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(Project).options(joinedload(Project.meetings)).where(Project.id == project_id))
+            return found.unique().one_or_none()
 
     async def by_slug(self, slug: str) -> Project | None:
         return await self._one(_projects().where(Project.slug == slug))

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.features.registration.handover_codes import new_code, normalised
 from bot.features.registration.rules import (
@@ -73,6 +73,8 @@ class ProjectOverview:
 class RegistrationRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._organisations: dict[str, Organisation] = {}
+        """By key, as first read: only migrations add or change organisations."""
 
     async def organisation_kinds(self) -> dict[str, str]:
         async with self._sessions() as session:
@@ -131,12 +133,12 @@ class RegistrationRepository:
         """Create the person's registration, or update it (a second attempt edits the first)."""
         async with self._sessions.begin() as session:
             project = await _lock_project(session, project_id)
-            organisation = await _organisation(session, form.organisation_key)
-            existing = await session.scalar(
+            organisation = await self._organisation(session, form.organisation_key)
+            existing = (await session.scalars(
                 select(Registration)
                 .where(Registration.project_id == project_id, Registration.person_id == person_id)
-                .options(selectinload(Registration.meetings))
-            )
+                .options(joinedload(Registration.meetings))
+            )).unique().one_or_none()
             active = existing is not None and existing.status != Status.CANCELLED
             if not active and not registration_open(project.registration_deadline, now):
                 raise RegistrationClosed(project.name)
@@ -317,6 +319,16 @@ class RegistrationRepository:
             )
             return list(rows)
 
+    async def _organisation(self, session: AsyncSession, key: str) -> Organisation:
+        """The organisation with this key, in ``session`` without a query once this process has read it."""
+        known = self._organisations.get(key)
+        if known is None:
+            # Read apart: an object of the write session would be expired should that roll back.
+            async with self._sessions() as reader:
+                known = await _organisation(reader, key)
+            self._organisations[key] = known
+        return await session.merge(known, load=False)
+
     async def _reload(self, registration_id: int) -> Registration:
         registration = await self.by_id(registration_id)
         assert registration is not None
@@ -326,7 +338,7 @@ class RegistrationRepository:
 def _loaded():  # type: ignore[no-untyped-def]
     # Not the person: nothing that reads a registration this way uses it (a query per read saved).
     return select(Registration).options(
-        selectinload(Registration.organisation),
+        joinedload(Registration.organisation),  # many-to-one: a join, not a second query
         selectinload(Registration.meetings),
     )
 
