@@ -187,6 +187,20 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_until_idle(pid: int, longest: float = 180.0, every: float = 0.5, busy_share: float = 0.05) -> None:
+    """Waits until the target's CPU rests (under 5% of a core over half a second): its start-up work,
+    the scheduler's first planning over everything stored, is no turn's and must not be charged to
+    the first load measured (with 100,000 people stored it takes seconds)."""
+    deadline = time.monotonic() + longest
+    last = process_cpu_seconds(pid)
+    while last is not None and time.monotonic() < deadline:
+        time.sleep(every)
+        now = process_cpu_seconds(pid)
+        if now is None or now - last < busy_share * every:
+            return
+        last = now
+
+
 # --- the targets that live in this module ------------------------------------------------------
 
 
@@ -392,6 +406,7 @@ def run_target(target: Target, stub_url: str, stub_pid: int, options: RunOptions
         log = options.workdir / f"{target.name.replace(' ', '_').replace(',', '')}.log"
         ready = "/healthz" if target.database else "/api/messages"
         with running(target.command, port, ready, log, env) as process:
+            wait_until_idle(process.pid)
             for load in options.loads:
                 for concurrency in options.concurrency:
                     ids = Ids()
