@@ -57,8 +57,9 @@ from botbuilder.schema import ActivityTypes
 from bot.core.cards import Card
 from bot.core.commands import normalise
 from bot.core.i18n import format_deadline, format_span, t
+from bot.core.input_rules import clean_text
 from bot.features.registration.cards import MeetingLine, confirmation, problem_text, waitlist_note
-from bot.features.registration.rules import EMAIL, MAX_LENGTHS, Status, clean_text
+from bot.features.registration.rules import EMAIL, MAX_LENGTHS, Status
 from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from storage.models import Project, Registration
 from storage.registrations import RegistrationResult

@@ -3,34 +3,14 @@ the municipalities of the region, case examples received and homework submission
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from bot.features.report.rules import AssignmentFact, RegistrationFact
 from storage.models import Assignment, CaseExample, Organisation, Registration, Submission
 
 MUNICIPALITY = "municipality"
-
-
-@dataclass(frozen=True)
-class RegistrationFact:
-    person_id: int
-    organisation: str
-    """Display name: the municipality, or what "Annan organisation" people wrote."""
-    organisation_kind: str
-    status: str
-    meeting_ids: frozenset[int]
-
-
-@dataclass(frozen=True)
-class AssignmentFact:
-    title: str
-    meeting_id: int | None
-    deadline: datetime
-    submitted_by: frozenset[int]
 
 
 class ReportRepository:

@@ -1,9 +1,12 @@
-"""Checks shared by the case-example and homework cards: free texts with limits, links pasted
-as text (attachments are links only, never files), and deadlines typed as a date and a time."""
+"""Checks shared by every form the bot reads (registration, case examples, homework, projects):
+what a problem with a form is, text cleaned of control characters, free texts with limits, links
+pasted as text (attachments are links only, never files), and deadlines typed as a date and a time.
+Pure: imported by the features' rules modules, so it imports nothing of the project."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -11,13 +14,35 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.features.registration.rules import Problem, clean_text
-
 MAX_LINKS = 10
 MAX_LINK_LENGTH = 1000
 DEFAULT_DEADLINE_TIME = time(23, 59)
 """A deadline given as a date only lasts the whole day."""
 _LINK_SEPARATORS = re.compile(r"[\n,;]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a form: a catalog key and the values its text needs."""
+
+    key: str
+    field: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+class FormInvalid(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(", ".join(problem.key for problem in problems))
+        self.problems = problems
+
+
+def clean_text(value: Any) -> str:
+    """Text from a card or chat: control characters removed, whitespace folded."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.alumni.rules import prompt_slot
 from bot.features.alumni.service import AlumniPlanner, AlumniService, ReplyRefused, ReplySaved
-from bot.features.reminders.rules import QuietHours
 from storage.alumni import AlumniRepository
 from storage.broadcasts import BroadcastRepository
 from storage.models import AlumniPrompt, Delivery, Project

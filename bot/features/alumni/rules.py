@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.features.registration.rules import clean_text
+from bot.core.input_rules import clean_text
 
 MONTHLY, OFF = "monthly", "off"
 PROMPT_SETTINGS = (MONTHLY, OFF)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.alumni.rules import (
     LATE_LIMIT,
     PROMPT_SETTINGS,
@@ -20,7 +21,7 @@ from bot.features.alumni.rules import (
     slots_to_plan,
 )
 from bot.features.reminders.planner import channel, person
-from bot.features.reminders.rules import QuietHours, next_allowed
+from bot.features.reminders.rules import next_allowed
 from storage.alumni import ALUMNI, AlumniRepository
 from storage.broadcasts import BroadcastRepository
 from storage.models import Broadcast, Project

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot.features.registration.rules import clean_text
+from bot.core.input_rules import clean_text
 
 SCALE_STEPS = 5
 MAX_FREE_TEXT = 2000

@@ -10,10 +10,9 @@ from typing import Any
 
 from bot.core.cards import Card, card, heading, largest_that_fits, paragraph, submit
 from bot.core.i18n import format_when, t
-from bot.core.input_rules import links_from_text
+from bot.core.input_rules import Problem, links_from_text
 from bot.core.markdown import link_to, literal
 from bot.features.examples.rules import EXAMPLE_TEXTS, MAX_NOTE, Decision, ExampleStatus, Sharing
-from bot.features.registration.rules import Problem
 from storage.examples import ExampleEntry
 
 SUMMARY_LENGTH = 220

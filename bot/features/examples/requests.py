@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.input_rules import FormInvalid, Problem
+from bot.core.quiet_hours import QuietHours
 from bot.features.examples.rules import (
     Member,
     RequestForm,
@@ -18,9 +20,7 @@ from bot.features.examples.rules import (
     request_audience,
     split_keys,
 )
-from bot.features.registration.rules import FormInvalid, Problem
 from bot.features.reminders.planner import ask_then_nudge
-from bot.features.reminders.rules import QuietHours
 from storage.examples import ExampleRepository
 from storage.models import ExampleRequest, Project
 from storage.outbox import Outbox

@@ -11,9 +11,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.input_rules import TextLimit, parse_deadline, parse_links, read_texts
+from bot.core.input_rules import FormInvalid, Problem, TextLimit, clean_text, parse_deadline, parse_links, read_texts
 from bot.core.text_search import Term, matches, prepare, terms
-from bot.features.registration.rules import FormInvalid, Problem, clean_text
 
 
 class Sharing(StrEnum):

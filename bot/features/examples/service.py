@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.input_rules import card_id, links_from_text
+from bot.core.input_rules import FormInvalid, Problem, card_id, links_from_text
+from bot.core.quiet_hours import QuietHours
 from bot.features.examples.rules import (
     EDITABLE,
     Decision,
@@ -27,9 +28,8 @@ from bot.features.examples.rules import (
     search_terms,
     split_keys,
 )
-from bot.features.registration.rules import FormInvalid, Problem
 from bot.features.reminders.planner import channel, person
-from bot.features.reminders.rules import QuietHours, next_allowed
+from bot.features.reminders.rules import next_allowed
 from storage.examples import ExampleEntry, ExampleRepository, NotEditable, Saved
 from storage.models import CaseExample, ExampleRequest, Project
 from storage.outbox import Outbox, PlannedDelivery

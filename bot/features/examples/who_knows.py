@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.input_rules import clean_text
 from bot.core.text_search import Term, matches_all, terms
-from bot.features.registration.rules import clean_text
 from bot.features.results.rules import swedish_sort_key
 from storage.expertise import ListedPerson, SharedExample
 

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.input_rules import TextLimit, parse_deadline, parse_links, read_texts
-from bot.features.registration.rules import FormInvalid, Problem
+from bot.core.input_rules import FormInvalid, Problem, TextLimit, parse_deadline, parse_links, read_texts
 
 TASK_TEXTS = (TextLimit("title", 300, required=True), TextLimit("instructions", 4000, multiline=True))
 ANSWER_TEXTS = (TextLimit("answer", 4000, required=True, multiline=True),)

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.input_rules import links_to_text
+from bot.core.input_rules import FormInvalid, Problem, links_to_text
+from bot.core.quiet_hours import QuietHours
 from bot.features.homework.rules import (
     MeetingChoice,
     answers_open,
@@ -19,9 +20,7 @@ from bot.features.homework.rules import (
     parse_answer,
     parse_task,
 )
-from bot.features.registration.rules import FormInvalid, Problem
 from bot.features.reminders.planner import ask_then_nudge, person
-from bot.features.reminders.rules import QuietHours
 from storage.homework import HomeworkRepository
 from storage.models import Assignment, Meeting, Project, Submission
 from storage.outbox import Outbox, PlannedDelivery

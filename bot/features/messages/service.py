@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.planner import channel, person
-from bot.features.reminders.rules import QuietHours, next_allowed
+from bot.features.reminders.rules import next_allowed
 from storage.attendance import AttendanceRepository
 from storage.models import Broadcast, Project
 from storage.outbox import Outbox, PlannedDelivery

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot.core.cards import Card, card, heading, paragraph, submit
 from bot.core.i18n import count_phrase, format_deadline, format_time, format_when, t
+from bot.core.input_rules import Problem
 from bot.core.markdown import literal
 from bot.features.evaluation.rules import Question
 from bot.features.projects.rules import MAX_QUESTIONS
-from bot.features.registration.rules import Problem
 from storage.models import Meeting, Project
 
 

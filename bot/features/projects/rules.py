@@ -12,10 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.input_rules import clean_multiline, is_web_address
+from bot.core.input_rules import Problem, clean_multiline, clean_text, is_web_address
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, Question
 from bot.features.projects.spec import MAX_LENGTHS, MAX_MEETING_NUMBER, MeetingSpec
-from bot.features.registration.rules import Problem, clean_text
 
 MAX_QUOTA = 50
 MAX_CAPACITY = 10000

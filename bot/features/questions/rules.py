@@ -12,7 +12,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
-from bot.features.registration.rules import clean_text
+from bot.core.input_rules import clean_text
 
 MIN_QUESTION, MAX_QUESTION = 2, 2000
 MAX_ANSWER = 2000

@@ -8,8 +8,9 @@ from typing import Any
 
 from bot.core.cards import Card, card, chooser, heading, paragraph, submit
 from bot.core.i18n import format_span, format_when, t
+from bot.core.input_rules import Problem
 from bot.core.markdown import literal
-from bot.features.registration.rules import MAX_LENGTHS, Problem, Status, WaitReason
+from bot.features.registration.rules import MAX_LENGTHS, Status, WaitReason
 from storage.models import Project, Registration
 
 

@@ -4,12 +4,13 @@ and what a valid registration form is. No I/O here; storage and the Teams edge c
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from bot.core.input_rules import FormInvalid, Problem, clean_text
 
 
 class Status(StrEnum):
@@ -120,30 +121,6 @@ class RegistrationForm:
     meeting_numbers: frozenset[int]
     dietary: str
     consent_list: bool
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a form: a catalog key and the values its text needs."""
-
-    key: str
-    field: str
-    values: tuple[tuple[str, Any], ...] = ()
-
-
-class FormInvalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(", ".join(problem.key for problem in problems))
-        self.problems = problems
-
-
-def clean_text(value: Any) -> str:
-    """Text from a card or chat: control characters removed, whitespace folded."""
-    if value is None:
-        return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
-    return " ".join(text.split())
 
 
 def parse_form(

@@ -8,14 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.features.registration.rules import (
-    FormInvalid,
-    Problem,
-    RegistrationForm,
-    Status,
-    parse_form,
-    registration_open,
-)
+from bot.core.input_rules import FormInvalid, Problem
+from bot.features.registration.rules import RegistrationForm, Status, parse_form, registration_open
 from storage.models import Meeting, Organisation, Project, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import CancelResult, RegistrationRepository, RegistrationResult

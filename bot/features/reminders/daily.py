@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.features.reminders.rules import QuietHours, next_allowed
+from bot.core.quiet_hours import QuietHours
+from bot.features.reminders.rules import next_allowed
 
 T = TypeVar("T")
 SKIPPED_ON_A_BUSY_DAY = frozenset({"reminder", "evaluation_nudge"})

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.daily import one_a_day
-from bot.features.reminders.rules import QuietHours, due_time, next_allowed, parse_offsets
+from bot.features.reminders.rules import due_time, next_allowed, parse_offsets
 from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository

@@ -16,10 +16,27 @@ from datetime import datetime
 
 from bot.features.evaluation.rules import Question
 from bot.features.results.rules import HIGH_STEPS, MeetingResult, percent_half_up
-from storage.reports import AssignmentFact, RegistrationFact
 
 REGISTERED = "registered"
 MUNICIPALITY = "municipality"
+
+
+@dataclass(frozen=True)
+class RegistrationFact:
+    person_id: int
+    organisation: str
+    """Display name: the municipality, or what "Annan organisation" people wrote."""
+    organisation_kind: str
+    status: str
+    meeting_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class AssignmentFact:
+    title: str
+    meeting_id: int | None
+    deadline: datetime
+    submitted_by: frozenset[int]
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import Enum
 
 from bot.core.i18n import t
-from bot.features.registration.rules import clean_text
+from bot.core.input_rules import clean_text
 from bot.features.triads.rules import MoveProblem, Participant, check_move, form_triads, quality
 from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery

@@ -109,9 +109,16 @@ def test_the_largest_that_fits_is_the_largest() -> None:
 
 def large_report(meetings: int) -> Any:
     from bot.features.evaluation.rules import DEFAULT_QUESTIONS as QUESTIONS
-    from bot.features.report.rules import EvaluationFigures, MeetingFacts, ReportInput, build_report, project_shares
+    from bot.features.report.rules import (
+        AssignmentFact,
+        EvaluationFigures,
+        MeetingFacts,
+        RegistrationFact,
+        ReportInput,
+        build_report,
+        project_shares,
+    )
     from bot.features.results.rules import summarise_meeting
-    from storage.reports import AssignmentFact, RegistrationFact
 
     now = datetime(2027, 6, 1, 12, tzinfo=UTC)
     numbers = tuple(range(1, meetings + 1))

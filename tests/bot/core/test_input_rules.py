@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.input_rules import (
     MAX_LINKS,
+    Problem,
     TextLimit,
     card_id,
     clean_multiline,
@@ -19,7 +20,6 @@ from bot.core.input_rules import (
     parse_links,
     read_texts,
 )
-from bot.features.registration.rules import Problem
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import create_adapter
+from bot.core.quiet_hours import QuietHours
 from bot.core.settings import Settings
 from bot.features.reminders.daily import LocalDay
 from bot.features.reminders.planner import ReminderPlanner
-from bot.features.reminders.rules import QuietHours
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy

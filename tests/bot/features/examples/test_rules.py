@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.input_rules import FormInvalid
 from bot.features.examples.rules import (
     Decision,
     ExampleStatus,
@@ -28,7 +29,6 @@ from bot.features.examples.rules import (
     search_terms,
     split_keys,
 )
-from bot.features.registration.rules import FormInvalid
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

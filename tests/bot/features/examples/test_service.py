@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.examples.requests import ExamplePlanner, ExampleRequests, RequestInvalid, RequestPreview, RequestSent
 from bot.features.examples.rules import Decision, Viewer
 from bot.features.examples.service import (
@@ -28,7 +29,6 @@ from bot.features.examples.service import (
 )
 from bot.features.exchange_deliveries import ExampleDeliveries
 from bot.features.registration.rules import RegistrationForm
-from bot.features.reminders.rules import QuietHours
 from bot.outbox.dispatcher import NotRelevant
 from storage.examples import ExampleRepository, Saved
 from storage.models import Delivery

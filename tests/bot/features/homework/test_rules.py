@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.input_rules import FormInvalid
 from bot.features.homework.rules import (
     MeetingChoice,
     answers_open,
@@ -15,7 +16,6 @@ from bot.features.homework.rules import (
     parse_answer,
     parse_task,
 )
-from bot.features.registration.rules import FormInvalid
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.exchange_deliveries import HomeworkDeliveries
 from bot.features.homework.exports import compilation_xlsx
 from bot.features.homework.service import (
@@ -25,7 +26,6 @@ from bot.features.homework.service import (
     NotAsked,
     TaskCreated,
 )
-from bot.features.reminders.rules import QuietHours
 from bot.outbox.dispatcher import NotRelevant
 from storage.homework import HomeworkRepository
 from storage.models import Delivery, Project

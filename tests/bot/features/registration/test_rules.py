@@ -7,14 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.input_rules import FormInvalid, clean_text
 from bot.features.registration.rules import (
-    FormInvalid,
     Limits,
     Occupancy,
     Status,
     Waiting,
     WaitReason,
-    clean_text,
     next_to_promote,
     parse_form,
     place_for,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.daily import Defer, Send, Skip, day_start, one_a_day, same_day_decision
-from bot.features.reminders.rules import QuietHours
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 QUIET = QuietHours()

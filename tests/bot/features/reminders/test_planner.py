@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.quiet_hours import QuietHours
 from bot.features.registration.rules import RegistrationForm, Status
 from bot.features.reminders.planner import PlanReport, ReminderPlanner
-from bot.features.reminders.rules import QuietHours
 from storage.attendance import AttendanceRepository
 from storage.models import Delivery, Meeting, Person, Project
 from storage.outbox import Outbox

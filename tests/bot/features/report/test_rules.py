@@ -14,16 +14,17 @@ from bot.features.evaluation.rules import DEFAULT_QUESTIONS
 from bot.features.report.exports import report_xlsx
 from bot.features.report.pdf import report_pdf
 from bot.features.report.rules import (
+    AssignmentFact,
     EvaluationFigures,
     MeetingFacts,
     ProjectReport,
+    RegistrationFact,
     ReportInput,
     build_report,
     project_shares,
 )
 from bot.features.report.text import key_figures, municipality_sentence, participants_sentence
 from bot.features.results.rules import AnswerData, MeetingAnswers, summarise_meeting
-from storage.reports import AssignmentFact, RegistrationFact
 
 MUNICIPALITIES = ["Avesta kommun", "Borlänge kommun", "Falu kommun", "Gagnefs kommun", "Hedemora kommun",
                   "Leksands kommun", "Ludvika kommun", "Malung-Sälens kommun", "Mora kommun", "Orsa kommun",
