@@ -34,6 +34,7 @@ PROJECT = ("bot", "dialogs", "storage", "app")
 """Top-level names that are the project's own; everything else is the standard library or a dependency."""
 
 PURE_MODULES = {
+    "bot.core.clock": "the Clock type and the clocks behind it (datetime only), which rules may take",
     "bot.core.input_rules": "form checks shared by every feature: problems, cleaned text, limits, links",
     "bot.core.quiet_hours": "when the bot sends nothing; parsed by the settings, used by planners' rules",
     "bot.core.text_search": "stemmed word matching (snowballstemmer only), used by the examples' rules",
