@@ -26,6 +26,11 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return result
 
 
+def notice(text: str, actions: list[dict[str, Any]] | None = None, **style: Any) -> Card:
+    """A one-paragraph card: what replaces a card once its button has done its work."""
+    return card([paragraph(text, **style)], actions)
+
+
 def heading(text: str) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True}
 

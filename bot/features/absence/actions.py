@@ -9,6 +9,7 @@ import logging
 from botbuilder.core import MessageFactory, TurnContext
 
 from bot.core.actions import card_activity, int_value, replace_card, send_card
+from bot.core.cards import notice
 from bot.core.i18n import t
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -53,8 +54,7 @@ class AbsenceActions:
             await context.send_activity(t("rsvp.not_registered", number=result.meeting.number) if result.meeting
                                         else t("card.unknown_action"))
         elif isinstance(result, SubstituteLeft):
-            await replace_card(context, {"type": "AdaptiveCard", "version": "1.5", "body": [
-                {"type": "TextBlock", "wrap": True, "text": t("substitute.left", number=result.meeting.number)}]})
+            await replace_card(context, notice(t("substitute.left", number=result.meeting.number)))
             await self._tell(result.holder_person_id, t("substitute.left_holder", number=result.meeting.number))
         elif result.intent == COMING:
             await replace_card(context, coming_card(result.meeting))

@@ -5,17 +5,24 @@ out, answer the exchange prompt, and ask `vem kan <ämne>`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
-from bot.core.cards import card, paragraph, submit
+from bot.core.cards import notice
 from bot.core.commands import Role
 from bot.core.i18n import count_phrase, format_when, t
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.features.alumni.cards import announce_card, announce_preview_card, finish_card, opt_out_card, who_knows_card
+from bot.features.alumni.cards import (
+    announce_card,
+    announce_preview_card,
+    finish_card,
+    finished_card,
+    opt_out_card,
+    prompt_saved_card,
+    who_knows_card,
+)
 from bot.features.alumni.rules import MAX_ANNOUNCEMENT, MAX_REPLY, PROMPT_SETTINGS, audience_projects
 from bot.features.alumni.service import AlumniService, ReplyRefused
 from bot.features.examples.who_knows import clean_topic, who_knows
@@ -68,9 +75,8 @@ class AlumniCoordinatorActions:
             await context.send_activity(t("alumni.already", project=project.name))
             return
         told = "alumni.finished_told" if result.channel_linked else "alumni.finished_waiting"
-        await replace_card(context, card([paragraph(t("alumni.finished", project=project.name)),
-                                          paragraph(t(told, count=result.participants))],
-                                         [_prompt_toggle(project.id, str(setting))]))
+        await replace_card(context,
+                           finished_card(project.id, project.name, str(setting), told, result.participants))
         self._wake()
 
     @router.verb("alumni_prompt_setting", role=Role.COORDINATOR)
@@ -81,8 +87,7 @@ class AlumniCoordinatorActions:
             await context.send_activity(t("card.unknown_action"))
             return
         await self._service.set_prompt(project.id, str(setting))
-        await replace_card(context, card([paragraph(t(f"alumni.prompt_saved.{setting}", project=project.name))],
-                                         [_prompt_toggle(project.id, str(setting))]))
+        await replace_card(context, prompt_saved_card(project.id, project.name, str(setting)))
 
     @router.command("koppla alumnkanal", "link alumni channel", role=Role.COORDINATOR, in_manifest=False,
                     place="channel")
@@ -141,7 +146,7 @@ class AlumniCoordinatorActions:
             return
         count = await self._service.schedule(broadcast, project_ids)
         confirmed = t("announce.confirmed", alumni=count_phrase("count.alumni", count))
-        await replace_card(context, card([paragraph(confirmed)]))
+        await replace_card(context, notice(confirmed))
         self._wake()
 
     @router.verb("alumni_announce_cancel", role=Role.COORDINATOR)
@@ -149,7 +154,7 @@ class AlumniCoordinatorActions:
         broadcast_id = int_value(turn.value, "broadcast_id")
         broadcast = await self._broadcasts.by_id(broadcast_id) if broadcast_id else None
         if broadcast and audience_projects(broadcast.audience) and await self._broadcasts.cancel(broadcast.id):
-            await replace_card(context, card([paragraph(t("preview.cancelled"))]))
+            await replace_card(context, notice(t("preview.cancelled")))
         else:
             await context.send_activity(t("preview.already_handled"))
 
@@ -160,11 +165,6 @@ class AlumniCoordinatorActions:
         scheduler = self._scheduler()
         if scheduler is not None:
             scheduler.plan_soon()
-
-
-def _prompt_toggle(project_id: int, current: str) -> dict[str, Any]:
-    other = "off" if current == "monthly" else "monthly"
-    return submit(t(f"alumni.prompt_switch.{other}"), "alumni_prompt_setting", project_id=project_id, prompt=other)
 
 
 def _project_ids(raw: object) -> set[int]:

@@ -132,3 +132,20 @@ def announce_preview_card(broadcast_id: int, text: str, project_names: Sequence[
 def announcement_card(project_names: Sequence[str], text: str) -> Card:
     return card([paragraph(t("announce.from", projects=literal(", ".join(project_names))), isSubtle=True, size="Small"),
                  paragraph(literal(text))])
+
+
+def finished_card(project_id: int, project_name: str, prompt: str, told_key: str, participants: int) -> Card:
+    """What replaces the finish card: the project is in its alumni phase, who was told, and the switch for
+    the monthly exchange prompt."""
+    body = [paragraph(t("alumni.finished", project=literal(project_name))), paragraph(t(told_key, count=participants))]
+    return card(body, [_prompt_toggle(project_id, prompt)])
+
+
+def prompt_saved_card(project_id: int, project_name: str, prompt: str) -> Card:
+    return card([paragraph(t(f"alumni.prompt_saved.{prompt}", project=literal(project_name)))],
+                [_prompt_toggle(project_id, prompt)])
+
+
+def _prompt_toggle(project_id: int, current: str) -> dict[str, Any]:
+    other = "off" if current == "monthly" else "monthly"
+    return submit(t(f"alumni.prompt_switch.{other}"), "alumni_prompt_setting", project_id=project_id, prompt=other)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
-from bot.core.cards import card, heading, paragraph, submit
+from bot.core.cards import notice
 from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.markdown import literal
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.features.coordinators.cards import coordinators_card
 from storage.coordinators import CoordinatorRepository
 
 router = Router("coordinators")
@@ -26,18 +27,9 @@ class CoordinatorAdminActions:
     async def show(self, context: TurnContext, turn: Turn) -> None:
         added = await self._coordinators.all()
         candidates = await self._coordinators.candidates()
-        body = [heading(t("coordinators.title")),
-                paragraph(t("coordinators.configured", count=len(self._configured)), isSubtle=True)]
-        actions = []
-        for coordinator in added:
-            body.append(paragraph(literal(coordinator.name or coordinator.aad_object_id)))
-            actions.append(submit(t("coordinators.remove", name=coordinator.name), "coordinator_remove",
-                                  coordinator_id=coordinator.id))
-        if candidates:
-            body.append({"type": "Input.ChoiceSet", "id": "person_id", "label": t("coordinators.add_label"),
-                         "choices": [{"title": p.name or p.teams_id, "value": str(p.id)} for p in candidates]})
-            actions.insert(0, submit(t("coordinators.add"), "coordinator_add"))
-        await send_card(context, card(body, actions[:6]))
+        await send_card(context, coordinators_card(
+            len(self._configured), [(c.id, c.name or c.aad_object_id) for c in added],
+            [(p.id, p.name or p.teams_id) for p in candidates]))
 
     @router.verb("coordinator_add", role=Role.COORDINATOR)
     async def add(self, context: TurnContext, turn: Turn) -> None:
@@ -46,7 +38,7 @@ class CoordinatorAdminActions:
         if added is None:
             await context.send_activity(t("coordinators.add_failed"))
             return
-        await replace_card(context, card([paragraph(t("coordinators.added", name=literal(added.name)))]))
+        await replace_card(context, notice(t("coordinators.added", name=literal(added.name))))
 
     @router.verb("coordinator_remove", role=Role.COORDINATOR)
     async def remove(self, context: TurnContext, turn: Turn) -> None:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
-from bot.core.cards import card, paragraph
+from bot.core.cards import notice
 from bot.core.commands import Role
 from bot.core.i18n import format_when, t
 from bot.core.markdown import literal
@@ -186,7 +186,7 @@ class ExampleCoordinatorActions:
 
     @router.verb("example_request_cancel", role=Role.COORDINATOR)
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
-        await replace_card(context, card([paragraph(t("example_request.cancelled"))]))
+        await replace_card(context, notice(t("example_request.cancelled")))
 
     @router.command("granska exempel", "review examples", role=Role.COORDINATOR, in_manifest=False, personal=True)
     @router.verb("example_review_list", role=Role.COORDINATOR)
@@ -221,8 +221,8 @@ class ExampleCoordinatorActions:
             when = format_when(result.posted_at, self._zone) if result.posted_at else ""
             await context.send_activity(t(f"example.post_{result.reason}", when=when))
         elif isinstance(result, Posted):
-            await replace_card(context, card([paragraph(t("example.posting", title=literal(result.entry.example.title),
-                                                          project=result.entry.project_name), color="Good")]))
+            await replace_card(context, notice(t("example.posting", title=literal(result.entry.example.title),
+                                                 project=result.entry.project_name), color="Good"))
             wake(self._scheduler, result.due)
 
     async def _project(self, context: TurnContext, turn: Turn) -> Project | None:

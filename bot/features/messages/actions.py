@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
-from bot.core.cards import card, paragraph
+from bot.core.cards import notice, submit
 from bot.core.commands import Role
 from bot.core.i18n import count_phrase, format_when, t
 from bot.core.router import Router
@@ -83,10 +83,8 @@ class MessageActions:
         assert project is not None
         count = await self._broadcasting.schedule(broadcast, project)
         when = t("compose.now") if broadcast.send_at <= self._clock() else format_when(broadcast.send_at, self._zone)
-        await replace_card(context, {"type": "AdaptiveCard", "version": "1.5", "body": [
-            {"type": "TextBlock", "wrap": True, "text": t("preview.confirmed", count=count, when=when)}],
-            "actions": [{"type": "Action.Submit", "title": t("delivery.show"),
-                         "data": {"verb": "delivery_status", "broadcast_id": broadcast.id}}]})
+        await replace_card(context, notice(t("preview.confirmed", count=count, when=when),
+                                           [submit(t("delivery.show"), "delivery_status", broadcast_id=broadcast.id)]))
         scheduler = self._scheduler()
         if scheduler is not None:
             scheduler.wake_at(broadcast.send_at)
@@ -95,8 +93,7 @@ class MessageActions:
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
         broadcast_id = int_value(turn.value, "broadcast_id")
         if broadcast_id and await self._broadcasts.cancel(broadcast_id):
-            await replace_card(context, {"type": "AdaptiveCard", "version": "1.5", "body": [
-                {"type": "TextBlock", "wrap": True, "text": t("preview.cancelled")}]})
+            await replace_card(context, notice(t("preview.cancelled")))
         else:
             await context.send_activity(t("preview.already_handled"))
 
@@ -135,14 +132,14 @@ class MessageActions:
             return
         count = await self._broadcasting.remind_now(project, meeting.id)
         queued = t("remind.queued", registered=count_phrase("count.registered", count), number=meeting.number)
-        await replace_card(context, card([paragraph(queued)]))
+        await replace_card(context, notice(queued))
         scheduler = self._scheduler()
         if scheduler is not None:
             scheduler.wake_at(self._clock())
 
     @router.verb("remind_cancel", role=Role.COORDINATOR)
     async def remind_cancel(self, context: TurnContext, turn: Turn) -> None:
-        await replace_card(context, card([paragraph(t("remind.cancelled"))]))
+        await replace_card(context, notice(t("remind.cancelled")))
 
     @router.command("koppla kanal", "link channel", role=Role.COORDINATOR, place="channel")
     @router.verb("link_channel", role=Role.COORDINATOR, shared=True)

@@ -17,6 +17,7 @@ from bot.core.input_rules import Problem
 from bot.core.markdown import literal
 from bot.features.evaluation.rules import Question
 from bot.features.projects.rules import MAX_QUESTIONS
+from bot.features.registration.cards import MeetingLine, Prefill, registration_form
 from storage.models import Meeting, Project
 
 
@@ -284,3 +285,12 @@ def _picker(kind: str, placeholder: str, field: str, values: Mapping[str, Any], 
     if required:
         element |= {"isRequired": True, "errorMessage": t("input.missing", field=t(f"pe.field.{field}"))}
     return element
+
+
+def registration_preview(project_id: int, project_name: str, meetings: Sequence[MeetingLine],
+                         organisations: Sequence[tuple[str, str]]) -> Card:
+    """The registration card exactly as participants get it, without its button, under a note."""
+    preview = registration_form(project_id, project_name, meetings, organisations, Prefill(), editing=False)
+    preview.pop("actions", None)
+    preview["body"].insert(0, paragraph(t("pe.preview_note"), color="Accent", weight="Bolder"))
+    return preview

@@ -19,7 +19,14 @@ from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.features.projects.cards import Counts, accepting, meeting_form, project_editor, project_form
+from bot.features.projects.cards import (
+    Counts,
+    accepting,
+    meeting_form,
+    project_editor,
+    project_form,
+    registration_preview,
+)
 from bot.features.projects.choice import chosen_project
 from bot.features.projects.rules import (
     ProjectFields,
@@ -31,7 +38,7 @@ from bot.features.projects.rules import (
     slug_for,
 )
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
-from bot.features.registration.cards import MeetingLine, Prefill, registration_form
+from bot.features.registration.cards import MeetingLine
 from bot.features.registration.notices import RegistrationNotices
 from storage.models import Project
 from storage.projects import EditConflict, ProjectRepository, meeting_spec_of, spec_of
@@ -289,11 +296,7 @@ class ProjectEditorActions:
         lines = [MeetingLine(m.number, m.title, m.starts_at, m.place) for m in project.meetings
                  if m.cancelled_at is None]
         organisations = [(o.key, o.name) for o in await self._desk.projects.organisations()]
-        card = registration_form(project.id, project.name, lines, organisations, Prefill(), editing=False)
-        card.pop("actions", None)
-        card["body"].insert(0, {"type": "TextBlock", "text": t("pe.preview_note"), "wrap": True,
-                                "color": "Accent", "weight": "Bolder"})
-        await send_card(context, card)
+        await send_card(context, registration_preview(project.id, project.name, lines, organisations))
 
     @router.verb("project_open", role=Role.COORDINATOR, shared=True)
     @personal_only("ändra projekt")

@@ -11,7 +11,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
 from bot.core.actions import int_value, replace_card, send_card
-from bot.core.cards import card, paragraph, submit
+from bot.core.cards import notice, submit
 from bot.core.i18n import format_deadline, t
 from bot.core.markdown import literal
 from bot.core.router import Router
@@ -119,7 +119,7 @@ class RegistrationActions:
             return
         result = await self._service.cancel(found[0].id, turn.person_id)
         self._after_change()
-        await replace_card(context, _notice(t("cancel.done", project=literal(found[1].name))))
+        await replace_card(context, notice(t("cancel.done", project=literal(found[1].name))))
         if result.promoted is not None:
             await self._notices.tell_promoted(result.promoted, found[1])
 
@@ -128,7 +128,7 @@ class RegistrationActions:
         """*Nej, behåll platsen*: the question is replaced, so *Ja, avboka* cannot be pressed later."""
         found = await self._own_registration(context, turn)
         if found is not None:
-            await replace_card(context, _notice(t("cancel.kept", project=found[1].name),
+            await replace_card(context, notice(t("cancel.kept", project=literal(found[1].name)),
                                                 [submit(t("mine.title"), "my_registrations")]))
 
     @router.verb("transfer")
@@ -236,10 +236,6 @@ class RegistrationActions:
 def _closed_text(project: Project) -> str:
     deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
     return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
-
-
-def _notice(text: str, actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return card([paragraph(text)], actions)
 
 
 def _organisation_name(registration: Registration) -> str:

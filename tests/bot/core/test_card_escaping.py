@@ -12,10 +12,12 @@ import pytest
 
 import bot.features.alumni.cards as alumni
 import bot.features.attendance.cards as attendance
+import bot.features.coordinators.cards as coordinators
 import bot.features.evaluation.cards as evaluation
 import bot.features.examples.cards as examples
 import bot.features.homework.cards as homework
 import bot.features.messages.cards as messages
+import bot.features.projects.cards as projects
 import bot.features.registration.cards as registration
 import bot.features.registration.coordinator_cards as coordinator
 import bot.features.reminders.cards as reminder
@@ -123,6 +125,11 @@ BUILDERS: dict[str, Any] = {
     "who knows, nobody": lambda: alumni.who_knows_card(HOSTILE, []),
     "alumni announcement preview": lambda: alumni.announce_preview_card(1, HOSTILE, [HOSTILE], 3),
     "alumni announcement": lambda: alumni.announcement_card([HOSTILE], HOSTILE),
+    "alumni finished": lambda: alumni.finished_card(3, HOSTILE, "monthly", "alumni.finished_told", 4),
+    "alumni prompt saved": lambda: alumni.prompt_saved_card(3, HOSTILE, "off"),
+    "coordinators": lambda: coordinators.coordinators_card(1, [(2, HOSTILE)], [(5, "Erik")]),
+    "registration preview": lambda: projects.registration_preview(
+        3, HOSTILE, [registration.MeetingLine(1, HOSTILE, WHEN, HOSTILE)], [("falun", HOSTILE)]),
     "check-in": lambda: attendance.checkin_card(HOSTILE, meeting()),
     "checked in": lambda: attendance.checked_in_card(HOSTILE, meeting(), WHEN, True),
     "checked in (text)": lambda: attendance.checked_in_text(HOSTILE, meeting(), WHEN, True),
