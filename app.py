@@ -25,7 +25,6 @@ from bot.features.evaluation.service import EvaluationResults
 from bot.features.registration.notices import RegistrationNotices
 from bot.features.registration.service import RegistrationService
 from bot.features.registry import COMMANDS, install_all
-from bot.features.reminders.daily import LocalDay
 from bot.features.schedule.calendar import MeetingInfo, calendar_for, meetings_in_file
 from bot.features.wiring import Planning, Wiring
 from bot.outbox.dispatcher import Dispatcher
@@ -41,7 +40,6 @@ from bot.teams.http_files import CalendarLoader, calendar_route, download_route
 from bot.teams.outgoing import Outgoing, ReplyGate
 from bot.teams.proactive import Messenger
 from bot.teams.serving import serve
-from storage.broadcasts import BroadcastRepository
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.downloads import DownloadRepository
@@ -136,10 +134,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
                     RegistrationService(projects, registrations, clock),
                     RegistrationNotices(messenger, settings.base_url), results)
     install_all(wiring)
-    sender = OutboxSender(messenger, projects, registrations, BroadcastRepository(sessions), evaluations,
-                          settings.base_url, outbox, LocalDay(clock, settings.zone, settings.quiet))
-    for kind, renderer in wiring.renderers.items():
-        sender.add_renderer(kind, renderer)
+    sender = OutboxSender(messenger, wiring.renderers)
     components.planner = Planning(tuple(wiring.planners))
     components.dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
                                        lease_seconds=settings.stale_claim_seconds)

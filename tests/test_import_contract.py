@@ -52,11 +52,6 @@ KNOWN_VIOLATIONS = {
     # The project list's actions reuse the editor's actions module (ProjectDesk, personal_only,
     # version_of, replace_version): those belong in a projects module of their own.
     ("bot.features.projects.list_actions", "bot.features.projects.editor_actions"),
-    # The outbox sender's if-chain of renderers; a registry of renderers the features fill replaces it.
-    ("bot.outbox.sender", "bot.features.evaluation.cards"),
-    ("bot.outbox.sender", "bot.features.evaluation.rules"),
-    ("bot.outbox.sender", "bot.features.reminders.cards"),
-    ("bot.outbox.sender", "bot.features.reminders.daily"),
 }
 """(importer, imported) pairs issue 14's remaining work removes. Only shrinks: a pair that no longer breaks
 a rule fails ``test_known_violations_still_exist`` until it is taken off this list."""

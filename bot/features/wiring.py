@@ -5,12 +5,11 @@ bot/features/registry.py."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.router import Router, Routes
@@ -20,11 +19,11 @@ from bot.features.evaluation.service import EvaluationResults
 from bot.features.registration.notices import RegistrationNotices
 from bot.features.registration.service import RegistrationService
 from bot.features.reminders.planner import PlanReport
+from bot.outbox.renderers import Renderer
 from bot.outbox.scheduler import Scheduler
 from bot.teams.downloads import Downloads
 from bot.teams.proactive import Messenger
 from storage.coordinators import CoordinatorRepository
-from storage.models import Delivery
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
@@ -33,8 +32,6 @@ from storage.state import LeanConversationState
 
 Planner = Callable[[], Awaitable[int | PlanReport]]
 """Derives outbox rows from the database; idempotent, returns how many it planned."""
-Renderer = Callable[[Delivery], Awaitable[Activity]]
-"""Renders one delivery kind of the feature's (raises NotRelevant when there is nothing to send)."""
 MeetingCode = Callable[[TurnContext, Turn], Awaitable[bool]]
 """Tries `ta över <kod>` as a one-meeting substitute code; True when it was one."""
 
@@ -75,6 +72,11 @@ class Wiring:
         if kind in self.renderers:
             raise RuntimeError(f"delivery kind {kind!r} rendered by two features")
         self.renderers[kind] = renderer
+
+    def render_all(self, renderers: Mapping[str, Renderer]) -> None:
+        """A feature's ``XDeliveries(...).renderers()``: its delivery kinds, each with its renderer."""
+        for kind, renderer in renderers.items():
+            self.render(kind, renderer)
 
     def after_registration_change(self) -> None:
         """Registrations changed: plan reminders and evaluations for them soon."""

@@ -35,12 +35,15 @@ who can get a message twice when the process dies mid-wave."""
 
 
 class DeliveryError(Exception):
-    """A send that did not go through; ``status`` is the HTTP status when there was one."""
+    """A send that did not go through; ``status`` is the HTTP status when there was one. A ``final``
+    error fails the row at once: trying again cannot help."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 *, final: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.final = final
 
 
 class NotRelevant(Exception):
@@ -238,7 +241,7 @@ class Dispatcher:
         report.errors.append(str(error))
         if error.status == 429 and error.retry_after:
             self._limiter.throttle(error.retry_after)
-        if self._policy.should_retry(error.status, delivery.attempts):
+        if not error.final and self._policy.should_retry(error.status, delivery.attempts):
             due = self._clock() + timedelta(seconds=self._policy.delay(delivery.attempts, error.retry_after))
             report.retried += 1
             return Outcome.retry(delivery.id, delivery.attempts, _describe(error), due)

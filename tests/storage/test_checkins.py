@@ -5,10 +5,8 @@ everyone expected at the meeting whether or not they checked in."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,16 +19,11 @@ from bot.features.attendance.service import (
     NotRegistered,
 )
 from bot.features.evaluation.service import EvaluationPlanner
-from bot.features.followup_deliveries import FollowUpDeliveries
-from bot.outbox.dispatcher import NotRelevant
-from storage.alumni import AlumniRepository
 from storage.attendance import AttendanceRepository
-from storage.broadcasts import BroadcastRepository
 from storage.checkins import CheckInRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Delivery, Project
 from storage.outbox import Outbox
-from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.substitutes import SubstituteRepository
@@ -185,18 +178,3 @@ async def test_everyone_expected_is_asked_to_evaluate_whether_or_not_they_checke
             Delivery.kind == "evaluation", Delivery.state == "pending"))
         asked = set(rows)
     assert asked == {f"person:{a}", f"person:{d}", f"person:{colleague}"}
-
-
-async def test_a_check_in_planned_one_to_one_before_the_change_is_not_sent(
-        sessions: async_sessionmaker[AsyncSession]) -> None:
-    seeded = await seed(sessions, "c8", ["falun"])
-    deliveries = FollowUpDeliveries(ProjectRepository(sessions), RegistrationRepository(sessions),
-                                    CheckInRepository(sessions), AlumniRepository(sessions),
-                                    BroadcastRepository(sessions), PeopleRepository(sessions))
-    payload = json.dumps({"meeting_id": seeded.meeting_ids[0]})
-    posted = await deliveries.checkin(Delivery(kind="checkin", source="x", recipient="channel:19:c", payload=payload,
-                                               due_at=START))
-    assert posted.attachments
-    with pytest.raises(NotRelevant):
-        await deliveries.checkin(Delivery(kind="checkin", source="x", recipient=f"person:{seeded.people[0]}",
-                                          payload=payload, due_at=START))

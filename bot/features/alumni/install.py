@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from bot.core.i18n import t, use_language
 from bot.features.alumni.actions import AlumniCoordinatorActions, AlumniParticipantActions, router
-from bot.features.alumni.service import DIGEST, MESSAGE, PROMPT, WELCOME, AlumniPlanner, AlumniService
-from bot.features.followup_deliveries import FollowUpDeliveries
+from bot.features.alumni.deliveries import AlumniDeliveries
+from bot.features.alumni.service import AlumniPlanner, AlumniService
 from bot.features.wiring import Wiring
 from storage.alumni import AlumniRepository
 from storage.broadcasts import BroadcastRepository
-from storage.checkins import CheckInRepository
 from storage.expertise import ExpertiseRepository
 
 ROUTERS = (router,)
@@ -29,7 +28,4 @@ def install(wiring: Wiring) -> None:
                    AlumniParticipantActions(service, wiring.projects, wiring.registrations,
                                             ExpertiseRepository(wiring.sessions)))
     wiring.plan(AlumniPlanner(alumni, wiring.outbox, clock, settings.zone, alumni_question).plan_all)
-    renderers = FollowUpDeliveries(wiring.projects, wiring.registrations, CheckInRepository(wiring.sessions), alumni,
-                                   broadcasts, wiring.people).renderers()
-    for kind in (WELCOME, PROMPT, DIGEST, MESSAGE):
-        wiring.render(kind, renderers[kind])
+    wiring.render_all(AlumniDeliveries(wiring.projects, alumni, broadcasts, wiring.people).renderers())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.features.evaluation.actions import EvaluationActions, router
+from bot.features.evaluation.deliveries import EvaluationDeliveries
 from bot.features.evaluation.service import EvaluationPlanner, EvaluationService
+from bot.features.reminders.daily import LocalDay
 from bot.features.wiring import Wiring
 from storage.evaluations import EvaluationRepository
 
@@ -17,3 +19,6 @@ def install(wiring: Wiring) -> None:
     wiring.plan(planner.plan_all)
     service = EvaluationService(evaluations, wiring.registrations, wiring.projects, wiring.clock)
     wiring.include(router, EvaluationActions(service, evaluations))
+    day = LocalDay(wiring.clock, wiring.settings.zone, wiring.settings.quiet)
+    wiring.render_all(EvaluationDeliveries(evaluations, wiring.projects, wiring.registrations, wiring.outbox,
+                                           day).renderers())

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.features.examples.install import as_activity
-from bot.features.exchange_deliveries import HomeworkDeliveries
 from bot.features.homework.actions import HomeworkActions, HomeworkCoordinatorActions, router
+from bot.features.homework.deliveries import HomeworkDeliveries
 from bot.features.homework.service import HomeworkPlanner, HomeworkService
 from bot.features.wiring import Wiring
 from storage.homework import HomeworkRepository
@@ -22,5 +21,4 @@ def install(wiring: Wiring) -> None:
                    HomeworkCoordinatorActions(service, wiring.projects, wiring.downloads, settings.base_url,
                                               wiring.scheduler, zone, clock))
     wiring.plan(planner.plan_all)
-    for kind, render in HomeworkDeliveries(service, homework, participants).renderers().items():
-        wiring.render(kind, as_activity(render))
+    wiring.render_all(HomeworkDeliveries(service, homework, participants).renderers())

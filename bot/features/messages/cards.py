@@ -1,5 +1,5 @@
-"""Cards for coordinators' messages: compose, preview with audience count, delivery status, and the
-preview of a `påminn`."""
+"""Cards for coordinators' messages: compose, preview with audience count, delivery status, the
+preview of a `påminn`, and the message itself as the outbox sends it."""
 
 from __future__ import annotations
 
@@ -73,3 +73,8 @@ def status_card(statuses: Sequence[DeliveryStatus], names: dict[str, str]) -> Ca
                       + (f" – {s.last_error}" if s.state == "failed" and s.last_error else ""), spacing="Small")
             for s in statuses[:50]]
     return card([heading(t("delivery.title")), paragraph(summary or t("delivery.none")), *rows])
+
+
+def broadcast_card(project_name: str, text: str) -> Card:
+    return card([paragraph(t("broadcast.from", project=literal(project_name)), isSubtle=True, size="Small"),
+                 paragraph(literal(text))])

@@ -42,8 +42,3 @@ def update_card(project_name: str, meeting: Meeting, calendar_url: str) -> Card:
             paragraph(literal(project_name), isSubtle=True), *meeting_details(meeting),
             paragraph(t("meeting.cancelled_calendar" if cancelled else "meeting.changed_calendar"), size="Small")]
     return card(body, [{"type": "Action.OpenUrl", "title": t("calendar.update"), "url": calendar_url}])
-
-
-def broadcast_card(project_name: str, text: str) -> Card:
-    return card([paragraph(t("broadcast.from", project=literal(project_name)), isSubtle=True, size="Small"),
-                 paragraph(literal(text))])

@@ -1,27 +1,24 @@
 """Triads in Teams (coordinators only): `bilda triader` proposes groups for the next meeting, the
-card moves people and confirms; each person's announcement is rendered here for the outbox sender."""
+card moves people and confirms."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
 
-from bot.core.actions import card_activity, int_value, replace_card, send_card
+from bot.core.actions import int_value, replace_card, send_card
 from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.markdown import literal
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.choice import chosen_project
-from bot.features.triads.cards import announcement_card, confirmed_card, proposal_card
+from bot.features.triads.cards import confirmed_card, proposal_card
 from bot.features.triads.rules import MoveProblem
 from bot.features.triads.service import QUESTION_MAX, Confirmed, NoMeeting, Proposal, Refusal, TooFew, TriadService
-from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.scheduler import Scheduler
-from storage.models import Delivery, Project
+from storage.models import Project
 
 router = Router("triads")
 
@@ -85,23 +82,6 @@ class TriadActions:
     async def _project(self, context: TurnContext, turn: Turn) -> Project | None:
         return await chosen_project(context, turn, await self._service.projects(), "triads_start", "triads.no_projects")
 
-
-
-class TriadAnnouncements:
-    """Renders the outbox's "triad" deliveries: one person's group and question, 1:1."""
-
-    def __init__(self, service: TriadService) -> None:
-        self._service = service
-
-    async def render(self, delivery: Delivery) -> Activity:
-        round_id = json.loads(delivery.payload or "{}").get("round_id")
-        kind, _, person = delivery.recipient.partition(":")
-        if not isinstance(round_id, int) or kind != "person" or not person.isdigit():
-            raise NotRelevant("not a triad announcement to a person")
-        announcement = await self._service.announcement(round_id, int(person))
-        if announcement is None:
-            raise NotRelevant("the triad round is gone or the person is no longer in it")
-        return card_activity(announcement_card(announcement))
 
 
 def _refusal_text(problem: Refusal | MoveProblem) -> str:

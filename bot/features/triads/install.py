@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.features.triads.actions import TriadActions, TriadAnnouncements, router
+from bot.features.triads.actions import TriadActions, router
+from bot.features.triads.deliveries import TriadDeliveries
 from bot.features.triads.service import TriadService
 from bot.features.wiring import Wiring
 from storage.triads import TriadRepository
@@ -13,4 +14,4 @@ ROUTERS = (router,)
 def install(wiring: Wiring) -> None:
     triads = TriadService(TriadRepository(wiring.sessions), wiring.projects, wiring.outbox, wiring.clock)
     wiring.include(router, TriadActions(triads, wiring.scheduler))
-    wiring.render("triad", TriadAnnouncements(triads).render)
+    wiring.render_all(TriadDeliveries(triads).renderers())

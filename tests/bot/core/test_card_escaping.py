@@ -164,7 +164,7 @@ BUILDERS: dict[str, Any] = {
                                                    {"person:1": HOSTILE}),
     "reminder": lambda: reminder.reminder_card(HOSTILE, meeting(), "1d", "https://x/c"),
     "meeting changed": lambda: reminder.update_card(HOSTILE, meeting(), "https://x/c"),
-    "coordinator message": lambda: reminder.broadcast_card(HOSTILE, HOSTILE),
+    "coordinator message": lambda: messages.broadcast_card(HOSTILE, HOSTILE),
     "results": lambda: results.results_card(3, HOSTILE, _results(), "https://x/charts"),
     "schedule": lambda: schedule.schedule_card(HOSTILE, [meeting()], "https://x/c", "schedule.title"),
     "triad proposal": lambda: triads.proposal_card(_proposal()),

@@ -3,7 +3,6 @@ where it matters, server-side checks on card values, and a confirmation for ever
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,26 +68,3 @@ async def test_a_check_in_without_a_real_meeting_is_explained(bot: DalaLabBot, v
 async def test_opting_out_of_a_project_one_is_not_in(bot: DalaLabBot) -> None:
     [reply] = await replies(bot, message(value={"verb": "alumni_opt_out", "project_id": 4242}))
     assert "Jag hittar ingen anmälan" in text_of(reply)
-
-
-async def test_the_alumni_channel_link_carries_the_teams_group_id(tmp_path: Path) -> None:
-    from bot.features.followup_deliveries import FollowUpDeliveries
-    from storage.people import ConversationSeen, PeopleRepository
-
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/link.db")
-    await migrate(engine)
-    people = PeopleRepository(session_factory(engine))
-    deliveries = FollowUpDeliveries(None, None, None, None, None, people)  # type: ignore[arg-type]
-    channel = "19:alumni@thread.tacv2"
-    seen = ConversationSeen(channel, "channel", "https://smba.example/", "{}", "tenant-1", "19:team@thread.tacv2",
-                            channel)
-    await people.remember(None, seen)
-    assert await deliveries._channel_link(channel) is None  # without the group id Teams' link would not work
-    # Teams sent the group id with another activity of the team (the install, in General).
-    general = replace(seen, conversation_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2",
-                      aad_group_id="0c0a0000-0000-4000-8000-0000000000aa")
-    await people.remember(None, general)
-    link = await deliveries._channel_link(channel)
-    assert link is not None and link.startswith("https://teams.microsoft.com/l/channel/19%3Aalumni%40thread.tacv2/")
-    assert "groupId=0c0a0000-0000-4000-8000-0000000000aa&tenantId=tenant-1" in link
-    await engine.dispose()

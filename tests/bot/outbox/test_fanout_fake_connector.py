@@ -29,7 +29,6 @@ from bot.core.quiet_hours import QuietHours
 from bot.core.settings import Settings
 from bot.features.messages.service import Broadcasting
 from bot.features.registration.rules import RegistrationForm, Status
-from bot.features.reminders.daily import LocalDay
 from bot.features.reminders.planner import ReminderPlanner
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
@@ -39,12 +38,12 @@ from bot.teams.connector import close_adapter
 from bot.teams.proactive import Messenger
 from storage.attendance import AttendanceRepository
 from storage.broadcasts import BroadcastRepository
-from storage.evaluations import EvaluationRepository
 from storage.models import Delivery, Meeting, Project
 from storage.outbox import Outbox
 from storage.people import ConversationSeen, PeopleRepository, Visitor
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
+from tests.bot.outbox.meeting_renderers import meeting_renderers
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -267,9 +266,7 @@ async def test_every_recipient_gets_exactly_one_message_despite_429_and_503(
 
     adapter = create_adapter(Settings())
     messenger = Messenger(adapter, people, "")
-    sender = OutboxSender(messenger, projects, registrations, BroadcastRepository(sessions),
-                          EvaluationRepository(sessions), "http://127.0.0.1:3978", outbox,
-                          LocalDay(clock, STOCKHOLM, QuietHours()))
+    sender = OutboxSender(messenger, meeting_renderers(sessions, clock, registrations, outbox))
     # 7 in 15 requests fail, so a row may need many tries; the bound is what is tested elsewhere.
     dispatcher = Dispatcher(outbox, InFlight(sender, clock), RateLimiter(clock.monotonic), clock,
                             policy=RetryPolicy(max_attempts=25), sleep=clock.sleep)

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import create_adapter
 from bot.core.quiet_hours import QuietHours
 from bot.core.settings import Settings
-from bot.features.reminders.daily import LocalDay
 from bot.features.reminders.planner import ReminderPlanner
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
@@ -20,13 +19,12 @@ from bot.outbox.retry import RetryPolicy
 from bot.outbox.sender import OutboxSender
 from bot.teams.connector import close_adapter
 from bot.teams.proactive import Messenger
-from storage.broadcasts import BroadcastRepository
-from storage.evaluations import EvaluationRepository
 from storage.models import Delivery
 from storage.outbox import Outbox
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
+from tests.bot.outbox.meeting_renderers import meeting_renderers
 from tests.bot.outbox.test_dispatcher import FakeClock
 from tests.bot.outbox.test_fanout_fake_connector import (  # noqa: F401 - fixtures
     PEOPLE,
@@ -84,9 +82,8 @@ async def test_a_batch_reads_registrations_and_chats_once_and_skips_who_cancelle
     registrations.reads = 0
 
     adapter = create_adapter(Settings())
-    sender = CountingSender(Messenger(adapter, people, ""), projects, registrations, BroadcastRepository(sessions),
-                          EvaluationRepository(sessions), "http://127.0.0.1:3978", outbox,
-                          LocalDay(clock, STOCKHOLM, QuietHours()))
+    sender = CountingSender(Messenger(adapter, people, ""),
+                            meeting_renderers(sessions, clock, registrations=registrations, outbox=outbox))
     dispatcher = Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, sleep=clock.sleep,
                             policy=RetryPolicy(max_attempts=25))
     clock.now = REMINDER_DUE
@@ -117,9 +114,7 @@ async def test_a_message_to_a_person_counts_against_their_1to1_chat(
     person_ids = await meet_people(people, service_url)
     chatted, never_chatted = person_ids[0], person_ids[-1]
     adapter = create_adapter(Settings())
-    sender = OutboxSender(Messenger(adapter, people, ""), ProjectRepository(sessions), RegistrationRepository(sessions),
-                          BroadcastRepository(sessions), EvaluationRepository(sessions), "http://127.0.0.1:3978",
-                          Outbox(sessions), LocalDay(clock, STOCKHOLM, QuietHours()))
+    sender = OutboxSender(Messenger(adapter, people, ""))
     deliveries = [Delivery(kind="reminder", source="meeting:1:1d", recipient=f"person:{pid}")
                   for pid in (chatted, never_chatted)]
     deliveries.append(Delivery(kind="message", source="broadcast:1", recipient="conversation:19:team@thread"))

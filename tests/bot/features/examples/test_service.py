@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.quiet_hours import QuietHours
+from bot.features.examples.deliveries import ExampleDeliveries
 from bot.features.examples.requests import ExamplePlanner, ExampleRequests, RequestInvalid, RequestPreview, RequestSent
 from bot.features.examples.rules import Decision, Viewer
 from bot.features.examples.service import (
@@ -27,7 +28,6 @@ from bot.features.examples.service import (
     Posted,
     Reviewed,
 )
-from bot.features.exchange_deliveries import ExampleDeliveries
 from bot.features.registration.rules import RegistrationForm
 from bot.outbox.dispatcher import NotRelevant
 from storage.examples import ExampleRepository, Saved
@@ -37,6 +37,7 @@ from storage.participants import ParticipantRepository
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from tests.exchange_world import NOW, World, build_world, deliveries, person
+from tests.rendered import rendered
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 QUIET = QuietHours.parse("21-07")
@@ -122,16 +123,16 @@ async def test_the_nudge_is_skipped_once_a_colleague_has_sent_an_example(setup: 
     sent = await confirm(setup)
     payload = {"request_id": sent.request.id}
     erik, karin = person(setup.world, "Erik"), person(setup.world, "Karin")
-    card = await setup.deliveries.request(row("example_nudge", erik, payload))
+    card = await rendered(setup.deliveries.request, row("example_nudge", erik, payload))
     assert "Påminnelse" in str(card) and "Energiomställning" in str(card)
     await setup.submit("Anna")  # the form links it to the open request for Falun
     with pytest.raises(NotRelevant):
-        await setup.deliveries.request(row("example_nudge", erik, payload))
-    assert "Påminnelse" in str(await setup.deliveries.request(row("example_nudge", karin, payload)))
-    request_card = await setup.deliveries.request(row("example_request", erik, payload))
+        await rendered(setup.deliveries.request, row("example_nudge", erik, payload))
+    assert "Påminnelse" in await rendered(setup.deliveries.request, row("example_nudge", karin, payload))
+    request_card = await rendered(setup.deliveries.request, row("example_request", erik, payload))
     assert "example_open" in str(request_card) and "Påminnelse" not in str(request_card)
     with pytest.raises(NotRelevant):
-        await setup.deliveries.request(row("example_request", person(setup.world, "Outsider"), payload))
+        await rendered(setup.deliveries.request, row("example_request", person(setup.world, "Outsider"), payload))
 
 
 async def test_the_form_is_prefilled_from_the_registration_and_the_open_request(setup: Setup) -> None:
@@ -167,7 +168,7 @@ async def test_changes_requested_then_approved_then_posted_once(
     assert isinstance(await setup.service.review(example_id, {"decision": "approve"}), AlreadyReviewed)
     feedback = await deliveries(sessions, "example_feedback")
     assert [(r, p["status"]) for r, _, p in feedback] == [(person(setup.world, "Anna"), "changes_requested")]
-    card = str(await setup.deliveries.feedback(row("example_feedback", feedback[0][0], feedback[0][2])))
+    card = await rendered(setup.deliveries.feedback, row("example_feedback", feedback[0][0], feedback[0][2]))
     assert "Lägg till resultatet." in card and "example_edit" in card
 
     edit = await setup.service.edit_form(setup.world.people["Anna"], example_id)
@@ -175,7 +176,7 @@ async def test_changes_requested_then_approved_then_posted_once(
     assert await setup.service.edit_form(setup.world.people["Erik"], example_id) is None
     await setup.submit("Anna", example_id=str(example_id), result="Nytt avtal med nätägaren.")
     with pytest.raises(NotRelevant):  # the example changed after that review
-        await setup.deliveries.feedback(row("example_feedback", feedback[0][0], feedback[0][2]))
+        await rendered(setup.deliveries.feedback, row("example_feedback", feedback[0][0], feedback[0][2]))
 
     setup.clock.now = NOW + timedelta(hours=1)
     approved = await setup.service.review(example_id, {"decision": "approve"})
@@ -188,7 +189,7 @@ async def test_changes_requested_then_approved_then_posted_once(
     assert await setup.service.post(example_id) == NotPostable("posted", setup.clock.now)
     rows = await deliveries(sessions, "example_post")
     assert [r for r, _, _ in rows] == ["channel:19:kanal@thread.tacv2"]
-    post = str(await setup.deliveries.post(row("example_post", rows[0][0], rows[0][2])))
+    post = await rendered(setup.deliveries.post, row("example_post", rows[0][0], rows[0][2]))
     assert "Effektbrist i Falun" in post and "Nytt avtal med nätägaren." in post
 
 

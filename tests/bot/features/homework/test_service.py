@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.quiet_hours import QuietHours
-from bot.features.exchange_deliveries import HomeworkDeliveries
+from bot.features.homework.deliveries import HomeworkDeliveries
 from bot.features.homework.exports import compilation_xlsx
 from bot.features.homework.service import (
     AnswerSaved,
@@ -33,6 +33,7 @@ from storage.outbox import Outbox
 from storage.participants import ParticipantRepository
 from storage.projects import ProjectRepository
 from tests.exchange_world import MEETINGS, NOW, World, build_world, deliveries, person
+from tests.rendered import rendered
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TASK = {"title": "Kartlägg er energiplanering", "instructions": "Vad har ni, vad saknas?",
@@ -124,13 +125,13 @@ async def test_the_reminder_goes_only_to_those_who_have_not_answered(setup: Setu
     await setup.answer("Anna", "Klart.")
     anna, erik = person(setup.world, "Anna"), person(setup.world, "Erik")
     with pytest.raises(NotRelevant):
-        await setup.deliveries.task(row("assignment_nudge", anna, setup.assignment_id))
-    nudge = str(await setup.deliveries.task(row("assignment_nudge", erik, setup.assignment_id)))
+        await rendered(setup.deliveries.task, row("assignment_nudge", anna, setup.assignment_id))
+    nudge = await rendered(setup.deliveries.task, row("assignment_nudge", erik, setup.assignment_id))
     assert "Påminnelse" in nudge and "Kartlägg er energiplanering" in nudge
     # The task itself (sent before the answer) shows the earlier answer to change it.
-    assert "Klart." in str(await setup.deliveries.task(row("assignment", anna, setup.assignment_id)))
+    assert "Klart." in await rendered(setup.deliveries.task, row("assignment", anna, setup.assignment_id))
     with pytest.raises(NotRelevant):
-        await setup.deliveries.task(row("assignment", person(setup.world, "Olle"), setup.assignment_id))
+        await rendered(setup.deliveries.task, row("assignment", person(setup.world, "Olle"), setup.assignment_id))
 
 
 async def test_compilation_and_export(setup: Setup) -> None:
@@ -141,7 +142,7 @@ async def test_compilation_and_export(setup: Setup) -> None:
     assert compilation is not None
     assert [a.participant.name for a in compilation.answers if a.participant] == ["Anna Lindqvist", "Karin Dahl"]
     assert [p.name for p in compilation.missing] == ["Erik Åström", "Linnea Hassis"]
-    card = str(await setup.deliveries.compilation(row("assignment_compilation", "person:1", setup.assignment_id)))
+    card = await rendered(setup.deliveries.compilation, row("assignment_compilation", "person:1", setup.assignment_id))
     assert "Sammanställning inför träffen" in card and "Erik Åström (Falu kommun)" in card
     assert "2 av 4 har svarat" in card
     [(task, answered, asked)] = await setup.service.tasks(await setup.project())

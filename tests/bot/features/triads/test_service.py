@@ -12,10 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.features.triads.actions import TriadAnnouncements
 from bot.features.triads.rules import MoveProblem
 from bot.features.triads.service import Confirmed, NoMeeting, Proposal, Refusal, TooFew, TriadService
-from bot.outbox.dispatcher import NotRelevant
 from storage.models import Delivery, Project
 from storage.outbox import Outbox
 from storage.projects import ProjectRepository
@@ -162,26 +160,6 @@ async def test_each_person_is_told_their_group_and_the_question(
     assert sorted(m.name for m in told.others) == ["Person 1", "Person 2", "Person 3"]
     assert {m.organisation for m in told.others} == {"Mora kommun", "Vansbro kommun", "Leksands kommun"}
     assert await service.announcement(proposal.round_id, 999_999) is None
-
-
-async def test_the_outbox_renders_the_announcement_or_skips_it(
-    sessions: async_sessionmaker[AsyncSession], service: TriadService
-) -> None:
-    project, people = await project_with(sessions, ["falun", "mora", "vansbro"])
-    proposal = await proposed(service, project)
-    delivery = Delivery(kind="triad", source="x", recipient=f"person:{people[1]}",
-                        payload=f'{{"round_id": {proposal.round_id}}}')
-    announcements = TriadAnnouncements(service)
-    with pytest.raises(NotRelevant):
-        await announcements.render(delivery)  # not confirmed
-    await service.confirm(proposal.round_id, "Vad är svårast?")
-    activity = await announcements.render(delivery)
-    content = str(activity.attachments[0].content)
-    assert "Ditt triadsamtal på träff 1" in content and "Person 0, Falu kommun" in content
-    assert "Vad är svårast?" in content and "Person 1, " not in content
-    for broken in ('{"round_id": "1"}', "{}"):
-        with pytest.raises(NotRelevant):
-            await announcements.render(Delivery(kind="triad", source="x", recipient="person:1", payload=broken))
 
 
 async def test_the_next_meeting_avoids_pairs_from_the_first(

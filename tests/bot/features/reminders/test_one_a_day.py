@@ -1,6 +1,7 @@
-"""The sender keeps to one message a day about a meeting, on SQLite and PostgreSQL: a `påminn` or a
-second reminder on a day the person already heard about the meeting is skipped, a change notice
-still goes, and the evaluation waits for the next morning (without using up an attempt)."""
+"""Reminders, change notices and evaluations keep to one message a day about a meeting when the
+outbox sends them, on SQLite and PostgreSQL: a `påminn` or a second reminder on a day the person
+already heard about the meeting is skipped, a change notice still goes, and the evaluation waits
+for the next morning (without using up an attempt)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.quiet_hours import QuietHours
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
-from bot.features.reminders.daily import LocalDay
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.sender import OutboxSender
-from storage.broadcasts import BroadcastRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Delivery
 from storage.outbox import Outbox, PlannedDelivery
 from storage.people import PeopleRepository
-from storage.projects import ProjectRepository
-from storage.registrations import RegistrationRepository
+from tests.bot.outbox.meeting_renderers import meeting_renderers
 from tests.bot.outbox.test_dispatcher import FakeClock
 from tests.storage.followup_seed import START, seed
 
@@ -46,9 +43,8 @@ class RecordingMessenger:
 def dispatcher(sessions: async_sessionmaker[AsyncSession], clock: FakeClock,
                messenger: RecordingMessenger) -> Dispatcher:
     outbox = Outbox(sessions)
-    sender = OutboxSender(messenger, ProjectRepository(sessions), RegistrationRepository(sessions),  # type: ignore[arg-type]
-                          BroadcastRepository(sessions), EvaluationRepository(sessions), "http://bot", outbox,
-                          LocalDay(clock, STOCKHOLM, QuietHours()))
+    sender = OutboxSender(messenger, meeting_renderers(sessions, clock, outbox=outbox,  # type: ignore[arg-type]
+                                                       public_url="http://bot"))
     return Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, sleep=clock.sleep)
 
 

@@ -1,12 +1,9 @@
-"""Rendering the outbox rows of attendance and the alumni phase into Teams messages: the check-in
-card, the alumni notice, the exchange prompt, its digest and alumni announcements. Each checks at
-send time that the message still makes sense (an opt-out or a check-in since it was planned)."""
+"""How the outbox renders the alumni phase's messages: the alumni notice, the exchange prompt, its
+digest and alumni announcements. Each checks at send time that the message still makes sense (an
+opt-out, or the prompt turned off, since it was planned)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import quote
 
 from botbuilder.schema import Activity
@@ -16,48 +13,30 @@ from bot.core.i18n import t
 from bot.features.alumni.cards import announcement_card, digest_card, prompt_card, welcome_card
 from bot.features.alumni.rules import audience_projects, channel_prompted, digest_due
 from bot.features.alumni.service import DIGEST, MESSAGE, PROMPT, WELCOME
-from bot.features.attendance.cards import checkin_card
-from bot.features.attendance.service import KIND as CHECKIN
 from bot.outbox.dispatcher import NotRelevant
+from bot.outbox.renderers import Batch, Renderer, payload
 from storage.alumni import ALUMNI, AlumniRepository
 from storage.broadcasts import BroadcastRepository
-from storage.checkins import CheckInRepository
 from storage.models import Delivery
 from storage.people import PeopleRepository
 from storage.projects import ProjectRepository
-from storage.registrations import RegistrationRepository
 
-Renderer = Callable[[Delivery], Awaitable[Activity]]
 TEAMS_CHANNEL_LINK = "https://teams.microsoft.com/l/channel/{channel}/{name}?groupId={group}&tenantId={tenant}"
 
 
-class FollowUpDeliveries:
-    def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository,
-                 checkins: CheckInRepository, alumni: AlumniRepository, broadcasts: BroadcastRepository,
+class AlumniDeliveries:
+    def __init__(self, projects: ProjectRepository, alumni: AlumniRepository, broadcasts: BroadcastRepository,
                  people: PeopleRepository) -> None:
         self._projects = projects
-        self._registrations = registrations
-        self._checkins = checkins
         self._alumni = alumni
         self._broadcasts = broadcasts
         self._people = people
 
     def renderers(self) -> dict[str, Renderer]:
-        return {CHECKIN: self.checkin, WELCOME: self.welcome, PROMPT: self.prompt, DIGEST: self.digest,
-                MESSAGE: self.announcement}
+        return {WELCOME: self.welcome, PROMPT: self.prompt, DIGEST: self.digest, MESSAGE: self.announcement}
 
-    async def checkin(self, delivery: Delivery) -> Activity:
-        meeting = await self._projects.meeting(int(_payload(delivery)["meeting_id"]))
-        project = await self._projects.by_id(meeting.project_id) if meeting else None
-        if meeting is None or project is None:
-            raise NotRelevant("the meeting no longer exists")
-        if _person(delivery) is not None:
-            # Planned 1:1 before the check-in card went to the channel only (bot/features/attendance/service.py).
-            raise NotRelevant("the check-in card goes to the project channel only")
-        return card_activity(checkin_card(project.name, meeting))
-
-    async def welcome(self, delivery: Delivery) -> Activity:
-        project = await self._projects.by_id(int(_payload(delivery)["project_id"]))
+    async def welcome(self, delivery: Delivery, _batch: Batch) -> Activity:
+        project = await self._projects.by_id(int(payload(delivery)["project_id"]))
         if project is None or project.state != ALUMNI or not project.alumni_channel_id:
             raise NotRelevant("the project is not in alumni mode")
         if _person(delivery) not in await self._alumni.recipients([project.id]):
@@ -65,8 +44,8 @@ class FollowUpDeliveries:
         url = await self._channel_link(project.alumni_channel_id)
         return card_activity(welcome_card(project.name, project.id, url))
 
-    async def prompt(self, delivery: Delivery) -> Activity:
-        prompt = await self._alumni.prompt(int(_payload(delivery)["prompt_id"]))
+    async def prompt(self, delivery: Delivery, _batch: Batch) -> Activity:
+        prompt = await self._alumni.prompt(int(payload(delivery)["prompt_id"]))
         if prompt is None:
             raise NotRelevant("the prompt is gone")
         projects = [p for p in await self._alumni.projects_on_channel(prompt.channel_id) if p.state == ALUMNI]
@@ -74,8 +53,8 @@ class FollowUpDeliveries:
             raise NotRelevant("the channel's prompt was turned off")
         return card_activity(prompt_card(prompt.id, prompt.question, digest_due(prompt.asked_at)))
 
-    async def digest(self, delivery: Delivery) -> Activity:
-        prompt = await self._alumni.prompt(int(_payload(delivery)["prompt_id"]))
+    async def digest(self, delivery: Delivery, _batch: Batch) -> Activity:
+        prompt = await self._alumni.prompt(int(payload(delivery)["prompt_id"]))
         if prompt is None:
             raise NotRelevant("the prompt is gone")
         replies = await self._alumni.replies(prompt.id)
@@ -84,8 +63,8 @@ class FollowUpDeliveries:
         await self._alumni.mark_digest_sent(prompt.id, delivery.due_at)
         return card_activity(digest_card(prompt.question, replies))
 
-    async def announcement(self, delivery: Delivery) -> Activity:
-        broadcast = await self._broadcasts.by_id(int(_payload(delivery)["broadcast_id"]))
+    async def announcement(self, delivery: Delivery, _batch: Batch) -> Activity:
+        broadcast = await self._broadcasts.by_id(int(payload(delivery)["broadcast_id"]))
         if broadcast is None or broadcast.state != "confirmed":
             raise NotRelevant("the announcement was cancelled")
         project_ids = audience_projects(broadcast.audience)
@@ -107,11 +86,6 @@ class FollowUpDeliveries:
         return TEAMS_CHANNEL_LINK.format(channel=quote(channel_id, safe=""), name=quote(t("alumni.channel_name")),
                                          group=quote(group, safe=""),
                                          tenant=quote(known.tenant_id, safe=""))
-
-
-def _payload(delivery: Delivery) -> dict[str, Any]:
-    payload = json.loads(delivery.payload or "{}")
-    return payload if isinstance(payload, dict) else {}
 
 
 def _person(delivery: Delivery) -> int | None:
