@@ -8,19 +8,19 @@ from datetime import datetime
 
 from bot.core.cards import Card, card, heading, paragraph, submit
 from bot.core.i18n import format_span, format_when, t
+from bot.core.meetings import MeetingView
 from bot.features.registration.handover_codes import shown
 from bot.features.reminders.cards import meeting_details
-from storage.models import Meeting
 
 
-def coming_card(meeting: Meeting) -> Card:
+def coming_card(meeting: MeetingView) -> Card:
     return card([heading(t("rsvp.answered_coming", number=meeting.number)), *meeting_details(meeting),
                  paragraph(t("rsvp.thanks_coming", number=meeting.number,
                              when=format_span(meeting.starts_at, meeting.ends_at)))],
                 [submit(t("rsvp.not_coming_after_all"), "rsvp", meeting_id=meeting.id, intent="not_coming")])
 
 
-def away_card(meeting: Meeting, registration_id: int | None) -> Card:
+def away_card(meeting: MeetingView, registration_id: int | None) -> Card:
     actions = [submit(t("absence.send_colleague", number=meeting.number), "substitute_offer", meeting_id=meeting.id)]
     if registration_id is not None:
         actions.append(submit(t("absence.hand_over_place"), "transfer", registration_id=registration_id))
@@ -32,14 +32,14 @@ def away_card(meeting: Meeting, registration_id: int | None) -> Card:
     return card(body, actions)
 
 
-def code_card(meeting: Meeting, code: str, expires_at: datetime) -> Card:
+def code_card(meeting: MeetingView, code: str, expires_at: datetime) -> Card:
     body = [heading(t("absence.code_title", number=meeting.number)),
             paragraph(t("absence.code", code=shown(code), number=meeting.number, until=format_when(expires_at))),
             paragraph(t("absence.place_kept"), isSubtle=True)]
     return card(body, [submit(t("rsvp.coming_after_all"), "rsvp", meeting_id=meeting.id, intent="coming")])
 
 
-def welcome_card(project_name: str, meeting: Meeting, holder: str, organisation: str, calendar_url: str) -> Card:
+def welcome_card(project_name: str, meeting: MeetingView, holder: str, organisation: str, calendar_url: str) -> Card:
     body = [heading(t("substitute.welcome", number=meeting.number)), paragraph(project_name, isSubtle=True),
             *meeting_details(meeting),
             paragraph(t("substitute.on_behalf", holder=holder, organisation=organisation, number=meeting.number))]

@@ -10,11 +10,11 @@ from typing import Any
 from bot.core.cards import Card, card, heading, paragraph, submit
 from bot.core.i18n import format_span, format_time, t
 from bot.core.markdown import literal
+from bot.core.meetings import MeetingView
 from bot.features.attendance.service import PRESENT_PREFIX, AttendanceSheet, ListedParticipant
-from storage.models import Meeting
 
 
-def checkin_card(project_name: str, meeting: Meeting) -> Card:
+def checkin_card(project_name: str, meeting: MeetingView) -> Card:
     body = [
         heading(t("checkin.title", number=meeting.number)),
         paragraph(literal(f"{project_name} · {meeting.title}"), isSubtle=True),
@@ -24,12 +24,12 @@ def checkin_card(project_name: str, meeting: Meeting) -> Card:
     return card(body, [submit(t("checkin.button"), "checkin", meeting_id=meeting.id)])
 
 
-def checked_in_text(name: str, meeting: Meeting, at: datetime, new: bool) -> str:
+def checked_in_text(name: str, meeting: MeetingView, at: datetime, new: bool) -> str:
     key = "checkin.done" if new else "checkin.already"
     return t(key, name=literal(name) if name else t("checkin.you"), number=meeting.number, time=format_time(at))
 
 
-def checked_in_card(name: str, meeting: Meeting, at: datetime, new: bool) -> Card:
+def checked_in_card(name: str, meeting: MeetingView, at: datetime, new: bool) -> Card:
     return card([paragraph(checked_in_text(name, meeting, at, new))])
 
 
@@ -40,7 +40,7 @@ def _listed(person: ListedParticipant) -> str:
     return t("attendance.absent", person=title) if person.absent else title
 
 
-def attendance_card(sheet: AttendanceSheet, meetings: Sequence[Meeting]) -> Card:
+def attendance_card(sheet: AttendanceSheet, meetings: Sequence[MeetingView]) -> Card:
     meeting, project_id = sheet.meeting, sheet.project.id
     body: list[dict[str, Any]] = [
         heading(t("attendance.title")),

@@ -11,16 +11,17 @@ from bot.core.cards import Card, card, heading, largest_that_fits, paragraph, su
 from bot.core.i18n import format_span, format_when, t
 from bot.core.input_rules import links_from_text
 from bot.core.markdown import link_to, literal
+from bot.core.meetings import MeetingView
 from bot.features.homework.rules import ANSWER_TEXTS, TASK_TEXTS
 from bot.features.homework.service import Answered, Compilation, Task
-from storage.models import Meeting, Submission
+from storage.models import Submission
 
 ANSWER_IN_CARD = 700
 """Longer answers are shortened in the compilation card (the export has them in full)."""
 MAX_ANSWERS_IN_CARD = 30
 
 
-def task_form(project_id: int, project_name: str, meetings: Sequence[Meeting], default_day: date) -> Card:
+def task_form(project_id: int, project_name: str, meetings: Sequence[MeetingView], default_day: date) -> Card:
     title, instructions = TASK_TEXTS
     body: list[dict[str, Any]] = [
         heading(t("homework.form_title")),

@@ -7,10 +7,10 @@ from typing import Any
 from bot.core.cards import Card, card, heading, paragraph, submit
 from bot.core.i18n import format_span, t
 from bot.core.markdown import literal
-from storage.models import Meeting
+from bot.core.meetings import MeetingView
 
 
-def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
+def meeting_details(meeting: MeetingView) -> list[dict[str, Any]]:
     details = [
         paragraph(t("meeting.heading", number=meeting.number, title=literal(meeting.title)), weight="Bolder"),
         paragraph(format_span(meeting.starts_at, meeting.ends_at)),
@@ -24,7 +24,7 @@ def meeting_details(meeting: Meeting) -> list[dict[str, Any]]:
     return details
 
 
-def reminder_card(project_name: str, meeting: Meeting, offset: str, calendar_url: str) -> Card:
+def reminder_card(project_name: str, meeting: MeetingView, offset: str, calendar_url: str) -> Card:
     title = t(f"reminder.title.{offset}" if offset in ("1d", "morning", "now") else "reminder.title.days",
               days=offset.rstrip("d"))
     body = [heading(title), paragraph(literal(project_name), isSubtle=True), *meeting_details(meeting)]
@@ -36,7 +36,7 @@ def reminder_card(project_name: str, meeting: Meeting, offset: str, calendar_url
     return card(body, actions)
 
 
-def update_card(project_name: str, meeting: Meeting, calendar_url: str) -> Card:
+def update_card(project_name: str, meeting: MeetingView, calendar_url: str) -> Card:
     cancelled = meeting.cancelled_at is not None
     body = [heading(t("meeting.cancelled_notice" if cancelled else "meeting.changed")),
             paragraph(literal(project_name), isSubtle=True), *meeting_details(meeting),

@@ -8,11 +8,11 @@ from typing import Any
 from bot.core.cards import Card, card, heading, paragraph
 from bot.core.i18n import format_span, t
 from bot.core.markdown import literal
+from bot.core.meetings import MeetingView
 from bot.features.schedule.calendar import SERIES
-from storage.models import Meeting
 
 
-def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base: str, title_key: str,
+def schedule_card(project_name: str, meetings: Sequence[MeetingView], calendar_base: str, title_key: str,
                   series: str | None = SERIES, calendars: bool = True) -> Card:
     """``calendar_base`` is the project's calendar address without the file name; ``series`` the
     series file to offer (a registered person's own meetings, see ``bot.features.schedule.calendar.series_file``; None
@@ -58,6 +58,6 @@ def schedule_card(project_name: str, meetings: Sequence[Meeting], calendar_base:
     return card(body, actions[:5])
 
 
-def _heading(meeting: Meeting) -> str:
+def _heading(meeting: MeetingView) -> str:
     text = t("meeting.heading", number=meeting.number, title=literal(meeting.title))
     return f"{text} – {t('pe.meeting_cancelled')}" if meeting.cancelled_at is not None else text
