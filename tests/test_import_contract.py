@@ -48,14 +48,6 @@ IMPURE_LIBRARIES = ("aiohttp", "alembic", "apscheduler", "asyncpg", "aiosqlite",
                     "msrest", "requests", "sqlalchemy")
 """Libraries a rules module must not import: the Teams SDK, the web, the database, the scheduler."""
 
-KNOWN_VIOLATIONS = {
-    # The project list's actions reuse the editor's actions module (ProjectDesk, personal_only,
-    # version_of, replace_version): those belong in a projects module of their own.
-    ("bot.features.projects.list_actions", "bot.features.projects.editor_actions"),
-}
-"""(importer, imported) pairs issue 14's remaining work removes. Only shrinks: a pair that no longer breaks
-a rule fails ``test_known_violations_still_exist`` until it is taken off this list."""
-
 REGISTRY = "bot.features.registry"
 _ACTIONS = re.compile(r"^bot\.features\.(\w+)\.(\w+_)?actions$")
 
@@ -259,15 +251,8 @@ def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_project_keeps_the_import_contract() -> None:
-    broken = [str(v) for v in violations(ROOT) if (v.importer, v.imported) not in KNOWN_VIOLATIONS]
+    broken = [str(v) for v in violations(ROOT)]
     assert not broken, "imports that break the contract (module docstring):\n" + "\n".join(sorted(broken))
-
-
-def test_known_violations_still_exist() -> None:
-    """The allowlist only shrinks: fixed pairs leave it."""
-    present = {(v.importer, v.imported) for v in violations(ROOT)}
-    fixed = sorted(KNOWN_VIOLATIONS - present)
-    assert not fixed, f"no longer violations, remove them from KNOWN_VIOLATIONS: {fixed}"
 
 
 def test_no_import_cycles() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.features.projects.editor_actions import ProjectDesk, ProjectEditorActions
+from bot.features.projects.desk import ProjectDesk
+from bot.features.projects.editor_actions import ProjectEditorActions
 from bot.features.projects.editor_actions import router as editor_router
 from bot.features.projects.list_actions import ProjectListActions
 from bot.features.projects.list_actions import router as list_router

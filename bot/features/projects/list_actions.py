@@ -16,7 +16,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.projects.cards import ListedProject, accepting, copy_form, project_list, questions_form
-from bot.features.projects.editor_actions import ProjectDesk, personal_only, replace_version, version_of
+from bot.features.projects.desk import ProjectDesk, personal_only, replace_version, version_of
 from bot.features.projects.rules import ProjectFormInvalid, parse_questions, slug_for
 from bot.features.projects.spec import MAX_LENGTHS, ProjectSpec
 from bot.features.registration.rules import Problem, clean_text
