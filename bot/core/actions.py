@@ -1,22 +1,14 @@
-"""The Teams edge per feature: each module maps command names and card verbs to actions that
-parse what arrived, call a use case and send what it returns."""
+"""What the features' actions share: sending and replacing cards, and reading ids from card data.
+(An action parses what arrived, calls a use case and sends what it returns; bot/core/router.py
+declares which command or card verb runs it.)"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
-
-from bot.core.turn import Turn
-
-Action = Callable[[TurnContext, Turn], Awaitable[None]]
-
-
-class Feature(Protocol):
-    commands: Mapping[str, Action]
-    verbs: Mapping[str, Action]
 
 
 def card_activity(card: dict[str, Any], text: str | None = None) -> Activity:
