@@ -6,7 +6,6 @@ import gc
 import logging
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +15,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.admin import load_demo_project
-from bot.core.clock import AdjustableClock
+from bot.core.clock import AdjustableClock, Clock
 from bot.core.handler import DalaLabBot
 from bot.core.i18n import language_of, t, use_language, use_now
 from bot.core.log_format import configure_logging
@@ -51,8 +50,6 @@ from storage.registrations import RegistrationRepository
 from storage.state import LeanConversationState, LeanUserState, SqlStorage
 
 log = logging.getLogger("dalalab")
-
-Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:

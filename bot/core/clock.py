@@ -1,9 +1,15 @@
-"""The bot's clock: the system clock, or one tests can move forward (enabled only for local,
-unauthenticated runs with DALALAB_TEST_HOOKS=1)."""
+"""The bot's clocks: the one `Clock` type every module takes, and one tests can move forward
+(enabled only for local, unauthenticated runs with DALALAB_TEST_HOOKS=1)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+# Wall-clock time, timezone-aware UTC; injected everywhere so tests never sleep.
+Clock = Callable[[], datetime]
+# Seconds from an arbitrary start (time.monotonic): for pacing, where only differences matter.
+MonotonicClock = Callable[[], float]
 
 
 class AdjustableClock:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
+from bot.core.clock import Clock
 from bot.core.i18n import use_now
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy
@@ -25,7 +26,6 @@ from storage.outbox import DATABASE_ERRORS, IN_DOUBT, STALE_CLAIM, Outbox, Outco
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 MAX_WRITE_PAUSE = 30.0

@@ -5,10 +5,9 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Clock = Callable[[], float]
+from bot.core.clock import MonotonicClock
 
 PER_CONVERSATION = ((1.0, 7), (2.0, 8), (30.0, 60), (3600.0, 1800))
 GLOBAL = ((1.0, 50),)
@@ -43,7 +42,7 @@ class SlidingWindows:
 class RateLimiter:
     """Tells how long to wait before the next send to a conversation; the caller sleeps."""
 
-    def __init__(self, clock: Clock, per_conversation: tuple[tuple[float, int], ...] = PER_CONVERSATION,
+    def __init__(self, clock: MonotonicClock, per_conversation: tuple[tuple[float, int], ...] = PER_CONVERSATION,
                  overall: tuple[tuple[float, int], ...] = GLOBAL, margin: float = 0.0) -> None:
         """``margin``: seconds added to every window. Teams counts a message when it arrives, a
         little after the sender counted it, and by varying amounts (the sends of a wave leave one

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.clock import Clock
 from bot.core.i18n import use_now
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def log_error(name: str, error: BaseException) -> None:
 
 
 class Scheduler:
-    def __init__(self, dispatch: Job, plan: Job, clock: Callable[[], datetime],
+    def __init__(self, dispatch: Job, plan: Job, clock: Clock,
                  on_error: ErrorHandler = log_error, dispatch_every: float = 15, plan_every: float = 600) -> None:
         self._dispatch = dispatch
         self._plan = plan

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.teams.downloads import Downloads
 
@@ -29,7 +29,7 @@ PRIVATE_HEADERS = {
 _UNSAFE_IN_QUOTED_FILENAME = re.compile(r"[^A-Za-z0-9 ._()-]")
 
 
-def download_route(downloads: Downloads, clock: Callable[[], datetime]) -> web.RouteDef:
+def download_route(downloads: Downloads, clock: Clock) -> web.RouteDef:
     """GET /downloads/{token}: the export as an attachment, 404 once it has expired."""
 
     async def serve_download(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from botbuilder.schema import Activity
 
+from bot.core.clock import MonotonicClock
 from bot.core.i18n import t
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy, http_status
@@ -27,7 +28,6 @@ from bot.teams.wire import to_json
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 TURN_SECONDS = 15.0
@@ -55,7 +55,7 @@ class ReplyGate:
 
     limiter: RateLimiter
     policy: RetryPolicy = REPLY_POLICY
-    clock: Clock = time.monotonic
+    clock: MonotonicClock = time.monotonic
     sleep: Sleep = asyncio.sleep
     turn_seconds: float = TURN_SECONDS
     rng: random.Random = field(default_factory=random.Random)

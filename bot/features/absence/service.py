@@ -15,17 +15,16 @@ flowchart LR
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.clock import Clock
 from storage.attendance import AttendanceRepository
 from storage.models import Meeting, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.substitutes import AlreadyExpected, Claimed, SubstituteNotFound, SubstituteRepository
 
-Clock = Callable[[], datetime]
 COMING, NOT_COMING = "coming", "not_coming"
 
 

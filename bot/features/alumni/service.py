@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
 from bot.features.alumni.rules import (
     LATE_LIMIT,
@@ -27,7 +28,6 @@ from storage.broadcasts import BroadcastRepository
 from storage.models import Broadcast, Project
 from storage.outbox import Outbox, PlannedDelivery
 
-Clock = Callable[[], datetime]
 WELCOME, PROMPT, DIGEST, MESSAGE = "alumni_welcome", "alumni_prompt", "alumni_digest", "alumni_message"
 
 

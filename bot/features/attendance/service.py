@@ -5,11 +5,12 @@ evaluation. Plain Python over repositories and a clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.clock import Clock
 from bot.features.reminders.planner import channel
 from storage.checkins import CheckInRepository, PresenceChange
 from storage.models import Meeting, Project, Registration
@@ -18,7 +19,6 @@ from storage.projects import ACTIVE_STATES, ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.substitutes import SubstituteRepository
 
-Clock = Callable[[], datetime]
 KIND = "checkin"
 OPENS_BEFORE = timedelta(minutes=30)
 """People arriving early can check in half an hour before the start; check-in closes at the end."""

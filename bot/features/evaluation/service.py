@@ -3,11 +3,12 @@ outbox, storing answers, and closing (which anonymises). Plain Python over repos
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.clock import Clock
 from bot.features.evaluation.rules import (
     DEFAULT_NUDGE_AFTER,
     AnswerInvalid,
@@ -24,7 +25,6 @@ from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 
-Clock = Callable[[], datetime]
 RECENT = timedelta(days=14)
 """Meetings that ended longer ago than this get no evaluation planned (e.g. a project imported late)."""
 

@@ -4,12 +4,13 @@ idempotent (the outbox's unique key), so people who register later get the reque
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.input_rules import FormInvalid, Problem
 from bot.core.quiet_hours import QuietHours
 from bot.features.examples.rules import (
@@ -26,7 +27,6 @@ from storage.models import ExampleRequest, Project
 from storage.outbox import Outbox
 from storage.participants import Participant, ParticipantRepository
 
-Clock = Callable[[], datetime]
 REQUEST_KIND = "example_request"
 NUDGE_KIND = "example_nudge"
 

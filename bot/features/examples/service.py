@@ -4,12 +4,13 @@ see. Plain Python over repositories and a clock; the Teams edge renders the resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.input_rules import FormInvalid, Problem, card_id, links_from_text
 from bot.core.quiet_hours import QuietHours
 from bot.features.examples.rules import (
@@ -36,7 +37,6 @@ from storage.outbox import Outbox, PlannedDelivery
 from storage.participants import Participant, ParticipantRepository
 from storage.projects import ProjectRepository
 
-Clock = Callable[[], datetime]
 FEEDBACK_KIND = "example_feedback"
 POST_KIND = "example_post"
 MAX_RESULTS = 8

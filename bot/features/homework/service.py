@@ -4,12 +4,13 @@ the coordinator gets a compilation before the meeting. Plain Python over reposit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.input_rules import FormInvalid, Problem, links_to_text
 from bot.core.quiet_hours import QuietHours
 from bot.features.homework.rules import (
@@ -27,7 +28,6 @@ from storage.outbox import Outbox, PlannedDelivery
 from storage.participants import Participant, ParticipantRepository
 from storage.projects import ProjectRepository
 
-Clock = Callable[[], datetime]
 TASK_KIND = "assignment"
 NUDGE_KIND = "assignment_nudge"
 COMPILATION_KIND = "assignment_compilation"

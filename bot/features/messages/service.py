@@ -3,11 +3,10 @@ confirmed message into outbox rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.planner import channel, person
 from bot.features.reminders.rules import next_allowed
@@ -16,7 +15,6 @@ from storage.models import Broadcast, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.registrations import RegistrationRepository
 
-Clock = Callable[[], datetime]
 AUDIENCE_KINDS = ("channel", "registered", "organisation", "no_reply")
 
 

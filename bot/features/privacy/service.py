@@ -13,11 +13,11 @@ flowchart LR
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.i18n import t, use_language
 from bot.features.privacy.exports import personal_data_json
 from bot.teams.downloads import Downloads
@@ -27,7 +27,6 @@ from storage.privacy import PersonalData, PrivacyRepository
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card
+from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.turn import Turn
 from bot.features.projects.cards import (
@@ -27,8 +27,6 @@ from bot.features.projects.spec import ProjectSpec
 from storage.models import Project
 from storage.projects import EditConflict, ProjectRepository
 from storage.registrations import RegistrationRepository
-
-Clock = Callable[[], datetime]
 
 
 class ProjectDesk:

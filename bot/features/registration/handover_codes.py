@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict, deque
-from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SYMBOLS = 16
@@ -45,7 +46,7 @@ class WrongAttempts:
     people at once (least recently seen forgotten first). In memory: with several replicas each
     counts its own, which still leaves 80 bits against a handful of guesses."""
 
-    def __init__(self, clock: Callable[[], datetime], limit: int = MAX_WRONG, window: timedelta = WINDOW,
+    def __init__(self, clock: Clock, limit: int = MAX_WRONG, window: timedelta = WINDOW,
                  max_people: int = MAX_PEOPLE) -> None:
         self._clock = clock
         self._limit = limit

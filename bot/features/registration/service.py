@@ -3,18 +3,17 @@ Plain Python over the repositories and a clock; the Teams edge renders the resul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from bot.core.clock import Clock
 from bot.core.input_rules import FormInvalid, Problem
 from bot.features.registration.rules import RegistrationForm, Status, parse_form, registration_open
 from storage.models import Meeting, Organisation, Project, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import CancelResult, RegistrationRepository, RegistrationResult
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)

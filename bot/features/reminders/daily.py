@@ -4,12 +4,13 @@ meeting is about to be sent (a `påminn`, a change notice or the evaluation can 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.rules import next_allowed
 
@@ -28,7 +29,7 @@ class LocalDay:
     """What "today" is: the clock, the region's zone, and its quiet hours (a deferred message waits
     for them to end)."""
 
-    clock: Callable[[], datetime]
+    clock: Clock
     zone: ZoneInfo
     quiet: QuietHours
 

@@ -3,12 +3,13 @@ periodically, and after every registration; the outbox's unique key keeps each m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.daily import one_a_day
 from bot.features.reminders.rules import due_time, next_allowed, parse_offsets
@@ -16,8 +17,6 @@ from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-
-Clock = Callable[[], datetime]
 
 
 def person(person_id: int) -> str:

@@ -3,9 +3,7 @@ evaluations, case examples and homework, turned into figures by ``bot.features.r
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
+from bot.core.clock import Clock
 from bot.features.evaluation.service import EvaluationResults
 from bot.features.report.rules import (
     EvaluationFigures,
@@ -19,8 +17,6 @@ from storage.checkins import CheckInRepository
 from storage.models import Project
 from storage.reports import ReportRepository
 from storage.substitutes import SubstituteRepository
-
-Clock = Callable[[], datetime]
 
 
 class ReportService:

@@ -15,11 +15,11 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.input_rules import clean_text
 from bot.features.triads.rules import MoveProblem, Participant, check_move, form_triads, quality
@@ -28,7 +28,6 @@ from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
 from storage.triads import Member, RoundClosed, RoundView, TriadRepository
 
-Clock = Callable[[], datetime]
 DELIVERY_KIND = "triad"
 QUESTION_MAX = 500
 MIN_PEOPLE = 2
