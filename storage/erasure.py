@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.outbox.addresses import person_address
 from storage.evaluations import respondent_key
 from storage.models import (
     AlumniReply,
@@ -102,7 +103,7 @@ class ErasureRepository:
                 alumni_replies=await _changed(session, update(AlumniReply).where(AlumniReply.person_id == person_id)
                                               .values(person_id=None)),
                 deliveries=await _changed(session, update(Delivery).where(
-                    Delivery.recipient == f"person:{person_id}", Delivery.state.in_(("pending", "claimed"))
+                    Delivery.recipient == person_address(person_id), Delivery.state.in_(("pending", "claimed"))
                 ).values(state="cancelled", last_error=CANCELLED_REASON)),
             )
             _blank(person, now)

@@ -301,7 +301,7 @@ class Delivery(Base):
     source: Mapped[str] = mapped_column(String(200))
     """What caused it, e.g. "meeting:12:7d" or "broadcast:4"."""
     recipient: Mapped[str] = mapped_column(String(1100))
-    """"person:<id>" for a 1:1 message, "conversation:<id>" for a channel or chat."""
+    """A person (1:1), a channel or a conversation: built and read by bot/outbox/addresses.py only."""
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
     payload: Mapped[str] = mapped_column(Text, default="{}")
     """JSON the sender renders the message from (ids, never the rendered text)."""

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, ColumnElement, Integer, TextClause, bindparam, f
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.selectable import TextualSelect
 
+from bot.outbox.addresses import person_address, person_of
 from storage.models import Conversation, Person, UtcDateTime, clipped, utcnow
 
 MAX_FINGERPRINTS = 20_000
@@ -175,13 +176,13 @@ class PeopleRepository:
             )
 
     async def names(self, recipients: list[str]) -> dict[str, str]:
-        """Display names for outbox recipients ("person:<id>"); channels keep their key."""
-        ids = [int(r.split(":", 1)[1]) for r in recipients if r.startswith("person:")]
+        """Display names for outbox recipients that are people; channels keep their key."""
+        ids = [p for r in recipients if (p := person_of(r)) is not None]
         if not ids:
             return {}
         async with self._sessions() as session:
             rows = await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))
-            return {f"person:{person_id}": name for person_id, name in rows.tuples()}
+            return {person_address(person_id): name for person_id, name in rows.tuples()}
 
     async def conversation_in_channel(self, channel_id: str) -> Conversation | None:
         async with self._sessions() as session:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address
 from storage.models import Delivery, Meeting, Person, Project
 from storage.registrations import RegistrationRepository
 
@@ -60,4 +61,4 @@ async def deliveries(sessions: async_sessionmaker[AsyncSession], kind: str) -> l
 
 
 def person(world: World, first_name: str) -> str:
-    return f"person:{world.people[first_name]}"
+    return person_address(world.people[first_name])

@@ -19,6 +19,7 @@ from sqlalchemy import URL, select
 
 from app import create_app
 from bot.core.settings import Settings
+from bot.outbox.addresses import person_address
 from storage.broadcasts import BroadcastRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Project
@@ -59,7 +60,7 @@ async def seed(url: URL, service_url: str, due: datetime) -> int:
         broadcasts = BroadcastRepository(sessions)
         broadcast = await broadcasts.draft(project_id, "registered", "Välkomna till träff 2!", due, None)
         await broadcasts.confirm(broadcast.id)
-        await Outbox(sessions).plan([PlannedDelivery("message", f"broadcast:{broadcast.id}", f"person:{person}",
+        await Outbox(sessions).plan([PlannedDelivery("message", f"broadcast:{broadcast.id}", person_address(person),
                                                      due, project_id, {"broadcast_id": broadcast.id})])
         return broadcast.id
     finally:

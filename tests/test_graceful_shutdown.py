@@ -15,6 +15,7 @@ import aiohttp
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy import select
 
+from bot.outbox.addresses import person_address
 from storage.broadcasts import BroadcastRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Project
@@ -57,7 +58,7 @@ async def seed(database: str, service_url: str) -> tuple[int, int, int]:
 async def plan_now(database: str, person: int, project_id: int, broadcast_id: int) -> None:
     engine = create_engine(database)
     await Outbox(session_factory(engine)).plan([PlannedDelivery(
-        "message", f"broadcast:{broadcast_id}", f"person:{person}", datetime.now(UTC) - timedelta(seconds=1),
+        "message", f"broadcast:{broadcast_id}", person_address(person), datetime.now(UTC) - timedelta(seconds=1),
         project_id, {"broadcast_id": broadcast_id})])
     await engine.dispose()
 

@@ -40,6 +40,7 @@ PURE_MODULES = {
     "bot.core.text_search": "stemmed word matching (snowballstemmer only), used by the examples' rules",
     "bot.features.projects.spec": "a project's YAML file parsed and validated; storage saves a spec",
     "bot.features.registration.handover_codes": "hand-over code format and an in-memory attempt counter",
+    "bot.outbox.addresses": "outbox recipients built and parsed (dataclasses only); storage reads and writes them",
     "bot.outbox.retry": "backoff arithmetic and HTTP status reading, no I/O",
 }
 """Modules not named rules.py that count as rules modules, each with why it is pure."""

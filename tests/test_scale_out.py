@@ -24,6 +24,7 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from sqlalchemy import URL, select
 
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import WAVE
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, Meeting, Project
@@ -77,7 +78,7 @@ async def seed(url: URL, service_url: str) -> tuple[int, int, dict[str, str]]:
             seen = ConversationSeen(chat(n), "personal", service_url, reference(n, service_url), "tenant-1")
             person = await people.remember(visitor, seen)
             assert person is not None
-            chats[f"person:{person}"] = chat(n)
+            chats[person_address(person)] = chat(n)
             form = RegistrationForm(f"Person {n}", "falun", "", "", "", frozenset({1}), "", False)
             await registrations.register(project_id, person, form, datetime.now(UTC))
         return project_id, meeting_id, chats
@@ -93,7 +94,7 @@ async def remind_everyone(url: URL, project_id: int, meeting_id: int) -> None:
     assert len(people) == PEOPLE
     start = datetime.now(UTC) + timedelta(days=2)
     await Outbox(sessions).plan([
-        PlannedDelivery("reminder", f"meeting:{meeting_id}:now", f"person:{p}", datetime.now(UTC), project_id,
+        PlannedDelivery("reminder", f"meeting:{meeting_id}:now", person_address(p), datetime.now(UTC), project_id,
                         {"meeting_id": meeting_id, "offset": "now"}, start) for p in people])
     await engine.dispose()
 

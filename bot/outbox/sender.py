@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from botbuilder.schema import Activity
 from msrest.exceptions import ClientRequestError
 
+from bot.outbox.addresses import ChannelAddress, PersonAddress, parse, person_of
 from bot.outbox.dispatcher import DeliveryError
 from bot.outbox.renderers import Batch, Renderer
 from bot.outbox.retry import http_status
@@ -51,30 +52,32 @@ class OutboxSender:
     async def prepare(self, deliveries: Sequence[Delivery]) -> None:
         """Before a claimed batch is sent: read the people's 1:1 conversations in one query, and
         start a fresh Batch for the renderers' memo."""
-        people = [int(d.recipient.split(":", 1)[1]) for d in deliveries if d.recipient.startswith("person:")]
+        people = [p for d in deliveries if (p := person_of(d.recipient)) is not None]
         self._batch = Batch(frozenset(people),
                             await self._messenger.people.personal_conversations(people) if people else {})
 
     def window_key(self, delivery: Delivery) -> str:
         """Where Teams counts the message, as in-turn replies are counted (bot.teams.outgoing): the person's 1:1
         chat or the conversation; a person whose chat is not open yet counts under their recipient key."""
-        kind, _, target = delivery.recipient.partition(":")
-        if kind == "person":
-            conversation = self._batch.conversations.get(int(target))
+        try:
+            address = parse(delivery.recipient)
+        except ValueError:
+            return delivery.recipient  # send() fails such a row; it must not stop the rest of the wave here
+        if isinstance(address, PersonAddress):
+            conversation = self._batch.conversations.get(address.person_id)
             return conversation.conversation_id if conversation is not None else delivery.recipient
-        return target
+        return address.conversation_id
 
     async def send(self, delivery: Delivery) -> str | None:
         activity = await self._render(delivery)
-        kind, _, target = delivery.recipient.partition(":")
+        address = parse(delivery.recipient)
         try:
-            if kind == "person":
-                person_id = int(target)
-                return await self._messenger.send_to_person(person_id, activity,
-                                                            self._batch.conversations.get(person_id))
-            if kind == "channel":
-                return await self._messenger.post_to_channel(target, activity)
-            return await self._messenger.send_to_conversation(target, activity)
+            if isinstance(address, PersonAddress):
+                return await self._messenger.send_to_person(address.person_id, activity,
+                                                            self._batch.conversations.get(address.person_id))
+            if isinstance(address, ChannelAddress):
+                return await self._messenger.post_to_channel(address.conversation_id, activity)
+            return await self._messenger.send_to_conversation(address.conversation_id, activity)
         except LookupError as missing:
             raise DeliveryError(str(missing), status=404) from missing
         except ClientRequestError as error:

@@ -14,6 +14,7 @@ import pytest
 
 from bot.core.i18n import format_when, use_now
 from bot.features.alumni.rules import digest_due, prompt_slot
+from bot.outbox.addresses import person_address
 from scripts.devstack import Stack
 from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import BotMessage, Playground
@@ -97,7 +98,7 @@ async def test_finish_opt_out_announcement_and_the_monthly_prompt(playground: Pl
         await playground.delivered_to("user-id-4", lambda m: ANNOUNCEMENT in m.all_text, timeout=1.5)
     with db(stack) as connection:
         planned = connection.execute("SELECT recipient FROM delivery WHERE kind = 'alumni_message'").fetchall()
-    assert planned == [(f"person:{person_id(stack, 'user-id-3')}",)]
+    assert planned == [(person_address(person_id(stack, 'user-id-3')),)]
 
     await _monthly_prompt_and_digest(playground, stack)
 

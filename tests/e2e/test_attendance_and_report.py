@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.outbox.addresses import ChannelAddress, parse, person_address
 from scripts.devstack import Stack
 from tests.e2e.conftest import bot_now, import_project
 from tests.e2e.playground import BotMessage, Playground
@@ -123,7 +124,7 @@ async def test_check_in_in_the_channel_list_and_evaluation_for_everyone_expected
     with db(stack) as connection:
         recipients = [row[0] for row in connection.execute(
             "SELECT recipient FROM delivery WHERE kind = 'checkin' AND project_id = ?", (project,))]
-    assert len(recipients) == 1 and recipients[0].startswith("channel:")
+    assert len(recipients) == 1 and isinstance(parse(recipients[0]), ChannelAddress)
 
     # Anna taps "Jag är här" twice: the card stays, one check-in is stored, the replies say so.
     value = posted.cards[0]["actions"][0]["data"]
@@ -167,7 +168,7 @@ async def test_check_in_in_the_channel_list_and_evaluation_for_everyone_expected
         states = dict(connection.execute(
             "SELECT d.recipient, d.state FROM delivery d JOIN evaluation e ON d.source = 'evaluation:' || e.id "
             "JOIN meeting m ON m.id = e.meeting_id WHERE m.uid LIKE 'narvaro-e2e-%' AND d.kind = 'evaluation'"))
-    assert states == {f"person:{anna}": "sent", f"person:{erik}": "sent"}
+    assert states == {person_address(anna): "sent", person_address(erik): "sent"}
     # Both answer, so no reminder of this evaluation turns up in the tests that share the bot.
     for user, card in evaluations.items():
         answer = {"verb": "evaluation_answer", "knowledge": "4", "contacts": "4", "support": "3",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address
 from storage.attendance import AttendanceRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import (
@@ -74,8 +75,8 @@ async def build(sessions: async_sessionmaker[AsyncSession], slug: str = "energi"
     opened = await _evaluation(sessions, meetings[1], ids, NOW - timedelta(hours=2), close=False)
     await _contributions(sessions, project_id, meetings[1], asa)
     await Outbox(sessions).plan([
-        PlannedDelivery("reminder", f"meeting:{meetings[2]}:1d", f"person:{asa}", NOW + timedelta(days=5)),
-        PlannedDelivery("reminder", f"meeting:{meetings[2]}:1d", f"person:{bo}", NOW + timedelta(days=5)),
+        PlannedDelivery("reminder", f"meeting:{meetings[2]}:1d", person_address(asa), NOW + timedelta(days=5)),
+        PlannedDelivery("reminder", f"meeting:{meetings[2]}:1d", person_address(bo), NOW + timedelta(days=5)),
     ])
     return Scenario(project_id, asa, bo, cecilia, closed, opened)
 

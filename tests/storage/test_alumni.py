@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.quiet_hours import QuietHours
 from bot.features.alumni.rules import prompt_slot
 from bot.features.alumni.service import AlumniPlanner, AlumniService, ReplyRefused, ReplySaved
+from bot.outbox.addresses import channel_address, person_address
 from storage.alumni import AlumniRepository
 from storage.broadcasts import BroadcastRepository
 from storage.models import AlumniPrompt, Delivery, Project
@@ -47,7 +48,7 @@ async def test_finishing_tells_participants_once_the_channel_is_linked(
     assert await alumni.link_channel(project, "19:alumni") == ["Projekt a1"]
     assert await alumni.link_channel(project, "19:alumni") == ["Projekt a1"]
     assert [d.recipient for d in await deliveries(sessions, "alumni_welcome")] == [
-        f"person:{p}" for p in seeded.people]
+        person_address(p) for p in seeded.people]
 
 
 async def test_opt_out_is_honoured_per_project(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -75,7 +76,7 @@ async def test_an_announcement_goes_once_to_each_alumnus(sessions: async_session
     assert await alumni.schedule(draft, [one.project_id, two.project_id]) == 2
     assert await alumni.schedule(draft, [one.project_id, two.project_id]) == 0
     assert {d.recipient for d in await deliveries(sessions, "alumni_message")} == {
-        f"person:{one.people[0]}", f"person:{two.people[0]}"}
+        person_address(one.people[0]), person_address(two.people[0])}
 
 
 async def test_one_prompt_per_shared_channel_and_its_digest(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -97,7 +98,7 @@ async def test_one_prompt_per_shared_channel_and_its_digest(sessions: async_sess
     assert await planner.plan_all() == 0
     prompts = await deliveries(sessions, "alumni_prompt")
     digests = await deliveries(sessions, "alumni_digest")
-    assert [(d.recipient, d.due_at) for d in prompts] == [("channel:19:shared", MAY.asked_at)]
+    assert [(d.recipient, d.due_at) for d in prompts] == [(channel_address("19:shared"), MAY.asked_at)]
     assert [d.due_at for d in digests] == [MAY.asked_at + timedelta(days=7)]
     async with sessions() as session:
         stored = (await session.scalars(select(AlumniPrompt))).all()

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationPlanner, EvaluationService
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address, person_of
 from storage.attendance import AttendanceRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Base, Delivery, Meeting, Project
@@ -160,8 +161,8 @@ def _nearest_people(rows: list[Row], table_name: str, tables: dict[str, list[Row
     for _ in range(depth):
         people = {row[c] for name, row in frontier for c in _person_columns(Base.metadata.tables[name])
                   if row.get(c) is not None}
-        people |= {int(row["recipient"].split(":")[1]) for name, row in frontier
-                   if name == "delivery" and row["recipient"].startswith("person:")}
+        people |= {p for name, row in frontier
+                   if name == "delivery" and (p := person_of(row["recipient"])) is not None}
         if people or not frontier:
             return people
         frontier = _neighbours(frontier, tables)
@@ -257,7 +258,7 @@ async def _scenario(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions.begin() as session:
         nudges = (await session.scalars(select(Delivery).where(Delivery.kind == "evaluation_nudge"))).all()
         for nudge in nudges:  # the nudge went out to those who had not answered yet, the rest were skipped
-            nudge.state = "sent" if nudge.recipient in {f"person:{ids[4]}", f"person:{ids[5]}"} else "skipped"
+            nudge.state = "sent" if nudge.recipient in {person_address(ids[4]), person_address(ids[5])} else "skipped"
     clock[0] = END + timedelta(days=8)
     await planner.plan_all()
     return evaluation_id

@@ -19,6 +19,7 @@ from bot.features.attendance.service import (
     NotRegistered,
 )
 from bot.features.evaluation.service import EvaluationPlanner
+from bot.outbox.addresses import channel_address, person_address
 from storage.attendance import AttendanceRepository
 from storage.checkins import CheckInRepository
 from storage.evaluations import EvaluationRepository
@@ -153,7 +154,7 @@ async def test_the_check_in_card_goes_to_the_channel_only(sessions: async_sessio
     assert await planner.plan_all() == 0
     async with sessions() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.kind == "checkin"))).all()
-    assert [r.recipient for r in rows] == ["channel:19:channel"]
+    assert [r.recipient for r in rows] == [channel_address("19:channel")]
     assert all(r.due_at == START and r.relevant_until == START + timedelta(hours=5) for r in rows)
 
 
@@ -177,4 +178,4 @@ async def test_everyone_expected_is_asked_to_evaluate_whether_or_not_they_checke
         rows = await session.scalars(select(Delivery.recipient).where(
             Delivery.kind == "evaluation", Delivery.state == "pending"))
         asked = set(rows)
-    assert asked == {f"person:{a}", f"person:{d}", f"person:{colleague}"}
+    assert asked == {person_address(a), person_address(d), person_address(colleague)}

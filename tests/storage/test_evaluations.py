@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationPlanner
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address
 from storage.evaluations import EvaluationClosed, EvaluationRepository
 from storage.models import Answer, Delivery, Evaluation, Meeting, Person, Project
 from storage.outbox import Outbox
@@ -99,7 +100,7 @@ async def test_closing_freezes_the_figures_and_drops_what_links_answers(
     for step, person in zip((5, 4, 3), people, strict=False):
         await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": step}, OPENS)
     async with sessions.begin() as session:
-        session.add(Delivery(kind="evaluation_nudge", source=f"evaluation:{evaluation.id}", recipient="person:1",
+        session.add(Delivery(kind="evaluation_nudge", source=f"evaluation:{evaluation.id}", recipient=person_address(1),
                              due_at=OPENS, state="skipped"))
     assert await repo.close_due(CLOSES, 3) == 1
     async with sessions() as session:

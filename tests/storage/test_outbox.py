@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outbox.addresses import conversation_address, person_address
 from storage.models import Delivery
 from storage.outbox import STALE_CLAIM, Outbox, PlannedDelivery
 
@@ -38,47 +39,47 @@ async def row(sessions: async_sessionmaker[AsyncSession], recipient: str) -> Del
 
 
 async def test_planning_twice_inserts_once(outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
-    planned = [reminder("person:1"), reminder("person:2")]
+    planned = [reminder(person_address(1)), reminder(person_address(2))]
     assert await outbox.plan(planned) == 2
     assert await outbox.plan(planned) == 0
-    assert await outbox.plan([reminder("person:1", NOW + timedelta(hours=1)), reminder("person:3")]) == 1
+    assert await outbox.plan([reminder(person_address(1), NOW + timedelta(hours=1)), reminder(person_address(3))]) == 1
     assert await count_rows(sessions) == 3
 
 
 async def test_the_same_recipient_gets_each_source_once(outbox: Outbox) -> None:
-    assert await outbox.plan([reminder("person:1", source="meeting:1:7d"), reminder("person:1")]) == 2
+    assert await outbox.plan([reminder(person_address(1), source="meeting:1:7d"), reminder(person_address(1))]) == 2
 
 
 async def test_replanning_does_not_resurrect_a_sent_row(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1")])
+    await outbox.plan([reminder(person_address(1))])
     [claimed] = await outbox.claim_due(NOW)
     await outbox.mark_sent(claimed.id, "act-1", NOW)
-    assert await outbox.plan([reminder("person:1")]) == 0
-    assert (await row(sessions, "person:1")).state == "sent"
+    assert await outbox.plan([reminder(person_address(1))]) == 0
+    assert (await row(sessions, person_address(1))).state == "sent"
 
 
 async def test_claim_due_takes_only_due_pending_rows(outbox: Outbox) -> None:
     await outbox.plan([
-        reminder("person:early", NOW - timedelta(minutes=1)),
-        reminder("person:now", NOW),
-        reminder("person:later", NOW + timedelta(seconds=1)),
+        reminder(conversation_address("early"), NOW - timedelta(minutes=1)),
+        reminder(conversation_address("now"), NOW),
+        reminder(conversation_address("later"), NOW + timedelta(seconds=1)),
     ])
     claimed = await outbox.claim_due(NOW)
-    assert [d.recipient for d in claimed] == ["person:early", "person:now"]
+    assert [d.recipient for d in claimed] == [conversation_address("early"), conversation_address("now")]
     assert {(d.state, d.attempts, d.claimed_at) for d in claimed} == {("claimed", 1, NOW)}
     assert await outbox.claim_due(NOW) == []
 
 
 async def test_claim_due_respects_the_limit(outbox: Outbox) -> None:
-    await outbox.plan([reminder(f"person:{n}") for n in range(5)])
+    await outbox.plan([reminder(person_address(n)) for n in range(5)])
     assert len(await outbox.claim_due(NOW, limit=3)) == 3
     assert len(await outbox.claim_due(NOW, limit=3)) == 2
 
 
 async def test_finished_rows_are_never_claimed(outbox: Outbox) -> None:
-    await outbox.plan([reminder(f"person:{n}") for n in range(4)])
+    await outbox.plan([reminder(person_address(n)) for n in range(4)])
     sent, failed, skipped, retried = await outbox.claim_due(NOW)
     await outbox.mark_sent(sent.id, "act", NOW)
     await outbox.mark_failed(failed.id, "HTTP 403: forbidden")
@@ -92,7 +93,7 @@ async def test_a_row_left_sending_by_a_dead_process_is_reclaimed_after_five_minu
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     before_crash = Outbox(sessions)
-    await before_crash.plan([reminder("person:1")])
+    await before_crash.plan([reminder(person_address(1))])
     [taken] = await before_crash.claim_due(NOW)
     # The process dies here: the row stays "claimed". A new process starts on the same database.
     after_restart = Outbox(sessions)
@@ -105,7 +106,7 @@ async def test_a_row_left_sending_by_a_dead_process_is_reclaimed_after_five_minu
 
 
 async def test_a_reclaimed_row_is_not_claimed_twice(outbox: Outbox) -> None:
-    await outbox.plan([reminder("person:1")])
+    await outbox.plan([reminder(person_address(1))])
     await outbox.claim_due(NOW)
     later = NOW + STALE_CLAIM + timedelta(seconds=1)
     assert len(await outbox.claim_due(later)) == 1
@@ -115,20 +116,21 @@ async def test_a_reclaimed_row_is_not_claimed_twice(outbox: Outbox) -> None:
 async def test_reschedule_moves_only_pending_rows_of_the_source(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1"), reminder("person:2"), reminder("person:3", source="meeting:2:1d")])
+    await outbox.plan([reminder(person_address(1)), reminder(person_address(2)),
+                       reminder(person_address(3), source="meeting:2:1d")])
     claimed = await outbox.claim_due(NOW, limit=1)
-    assert [d.recipient for d in claimed] == ["person:1"]
+    assert [d.recipient for d in claimed] == [person_address(1)]
     new_due = NOW + timedelta(days=2)
     assert await outbox.reschedule("reminder", "meeting:1:1d", new_due, new_due + timedelta(days=1)) == 1
-    assert (await row(sessions, "person:2")).due_at == new_due
-    assert (await row(sessions, "person:1")).due_at == NOW
-    assert (await row(sessions, "person:3")).due_at == NOW
+    assert (await row(sessions, person_address(2))).due_at == new_due
+    assert (await row(sessions, person_address(1))).due_at == NOW
+    assert (await row(sessions, person_address(3))).due_at == NOW
 
 
 async def test_concurrent_claims_never_take_the_same_row(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Two dispatchers (replicas) claiming at once: FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite
     the claim must still hand each row to one of them only."""
-    await Outbox(sessions).plan([reminder(f"person:{n}") for n in range(60)])
+    await Outbox(sessions).plan([reminder(person_address(n)) for n in range(60)])
 
     async def dispatcher() -> list[int]:
         outbox = Outbox(sessions)

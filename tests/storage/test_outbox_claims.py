@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outbox.addresses import person_address
 from storage.models import Delivery
 from storage.outbox import IN_DOUBT, Outbox, Outcome, PlannedDelivery
 
@@ -37,33 +38,34 @@ async def states(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[
 async def test_a_claimed_batch_is_owned_and_only_the_row_being_sent_is_sending(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    await outbox.plan([reminder(person_address(1)), reminder(person_address(2))])
     first, _second = await outbox.claim_due(NOW)
     assert await outbox.start_sending(first.id, first.attempts, NOW)
-    assert await states(sessions) == {"person:1": ("sending", 1, ""), "person:2": ("claimed", 1, "")}
+    assert await states(sessions) == {person_address(1): ("sending", 1, ""), person_address(2): ("claimed", 1, "")}
     assert not await outbox.start_sending(first.id, first.attempts, NOW)  # once only
 
 
 async def test_a_dead_owners_claimed_rows_come_back_safe_and_its_sending_row_in_doubt(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    await outbox.plan([reminder(person_address(1)), reminder(person_address(2))])
     in_flight, _waiting = await Outbox(sessions, LEASE).claim_due(NOW)
     await outbox.start_sending(in_flight.id, in_flight.attempts, NOW)
     # The owner dies here. Until its lease runs out nobody touches its rows.
     assert await outbox.claim_due(NOW + LEASE) == []
     again = await outbox.claim_due(NOW + LEASE + timedelta(seconds=1))
-    assert await states(sessions) == {"person:1": ("claimed", 2, IN_DOUBT), "person:2": ("claimed", 2, "")}
-    resent = next(d for d in again if d.recipient == "person:1")
+    assert await states(sessions) == {person_address(1): ("claimed", 2, IN_DOUBT),
+                                      person_address(2): ("claimed", 2, "")}
+    resent = next(d for d in again if d.recipient == person_address(1))
     assert await outbox.start_sending(resent.id, resent.attempts, NOW)
     assert await outbox.mark_sent(resent.id, "a-2", NOW, resent.attempts, note=IN_DOUBT)
-    assert (await states(sessions))["person:1"] == ("sent", 2, IN_DOUBT)  # it may have arrived twice
+    assert (await states(sessions))[person_address(1)] == ("sent", 2, IN_DOUBT)  # it may have arrived twice
 
 
 async def test_an_owner_whose_lease_ran_out_can_no_longer_move_the_row(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1")])
+    await outbox.plan([reminder(person_address(1))])
     [old] = await Outbox(sessions, LEASE).claim_due(NOW)
     [new] = await outbox.claim_due(NOW + LEASE + timedelta(seconds=1))
     assert not await outbox.start_sending(old.id, old.attempts, NOW)
@@ -71,11 +73,11 @@ async def test_an_owner_whose_lease_ran_out_can_no_longer_move_the_row(
     assert not await outbox.mark_retry(old.id, "HTTP 503", NOW, old.attempts)
     assert await outbox.start_sending(new.id, new.attempts, NOW)
     assert await outbox.mark_sent(new.id, "a-1", NOW, new.attempts)
-    assert (await states(sessions))["person:1"] == ("sent", 2, "")
+    assert (await states(sessions))[person_address(1)] == ("sent", 2, "")
 
 
 async def test_a_renewed_lease_is_never_taken_over(outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
-    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    await outbox.plan([reminder(person_address(1)), reminder(person_address(2))])
     claimed = await Outbox(sessions, LEASE).claim_due(NOW)
     await outbox.start_sending(claimed[0].id, claimed[0].attempts, NOW)
     for seconds in (20, 40, 60):
@@ -86,30 +88,30 @@ async def test_a_renewed_lease_is_never_taken_over(outbox: Outbox, sessions: asy
 async def test_released_rows_are_pending_again_and_the_claim_does_not_count(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder("person:1"), reminder("person:2")])
+    await outbox.plan([reminder(person_address(1)), reminder(person_address(2))])
     first, second = await outbox.claim_due(NOW)
     await outbox.start_sending(first.id, first.attempts, NOW)
     assert await outbox.release([(first.id, first.attempts), (second.id, second.attempts)]) == 1  # not "sending"
-    assert await states(sessions) == {"person:1": ("sending", 1, ""), "person:2": ("pending", 0, "")}
-    assert [d.recipient for d in await outbox.claim_due(NOW)] == ["person:2"]
+    assert await states(sessions) == {person_address(1): ("sending", 1, ""), person_address(2): ("pending", 0, "")}
+    assert [d.recipient for d in await outbox.claim_due(NOW)] == [person_address(2)]
 
 
 async def test_a_wave_starts_only_the_rows_the_caller_still_owns(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder(f"person:{n}") for n in range(1, 4)])
+    await outbox.plan([reminder(person_address(n)) for n in range(1, 4)])
     first, second, third = await outbox.claim_due(NOW)
     assert await outbox.start_sending(third.id, third.attempts, NOW)  # already sending: not "claimed"
     started = await outbox.start_sending_many(
         [(first.id, first.attempts), (second.id, second.attempts + 1), (third.id, third.attempts)], NOW)
     assert started == {first.id}  # the second: a stale claim; the third: not claimed any more
-    assert (await states(sessions))["person:1"] == ("sending", 1, "")
+    assert (await states(sessions))[person_address(1)] == ("sending", 1, "")
 
 
 async def test_a_waves_outcomes_are_recorded_together_and_only_by_the_owner(
     outbox: Outbox, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await outbox.plan([reminder(f"person:{n}") for n in range(1, 6)])
+    await outbox.plan([reminder(person_address(n)) for n in range(1, 6)])
     rows = await outbox.claim_due(NOW)
     await outbox.start_sending_many([(row.id, row.attempts) for row in rows], NOW)
     one, two, three, four, five = rows
@@ -121,9 +123,10 @@ async def test_a_waves_outcomes_are_recorded_together_and_only_by_the_owner(
         Outcome.failed(five.id, five.attempts, "HTTP 403: Forbidden"),
     ])
     assert await states(sessions) == {
-        "person:1": ("sent", 1, ""), "person:2": ("sent", 1, IN_DOUBT), "person:3": ("sending", 1, ""),
-        "person:4": ("pending", 1, "HTTP 429: slow down"), "person:5": ("failed", 1, "HTTP 403: Forbidden"),
+        person_address(1): ("sent", 1, ""), person_address(2): ("sent", 1, IN_DOUBT),
+        person_address(3): ("sending", 1, ""), person_address(4): ("pending", 1, "HTTP 429: slow down"),
+        person_address(5): ("failed", 1, "HTTP 403: Forbidden"),
     }
     async with sessions() as session:
         activity_ids = dict((await session.execute(select(Delivery.recipient, Delivery.activity_id))).tuples().all())
-    assert activity_ids["person:1"] == "act-1" and activity_ids["person:3"] is None
+    assert activity_ids[person_address(1)] == "act-1" and activity_ids[person_address(3)] is None

@@ -17,6 +17,7 @@ from bot.features.evaluation.service import EvaluationResults
 from bot.features.privacy.exports import personal_data_json
 from bot.features.privacy.service import RetentionPlanner, erased_name
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import person_address
 from storage.erasure import ErasureRepository
 from storage.evaluations import EvaluationRepository
 from storage.models import Base, Delivery, Meeting, Person, Project, Registration
@@ -111,7 +112,7 @@ async def test_erasure_removes_every_trace_and_keeps_every_statistic(
     assert person is not None and person.erased_at == NOW and person.teams_id == f"raderad:{scenario.asa}"
     assert registration is not None and registration.name == "Raderad person" and not registration.consent_list
     assert registration.status == "registered"  # still counted
-    assert deliveries == {f"person:{scenario.asa}": "cancelled", f"person:{scenario.bo}": "pending"}
+    assert deliveries == {person_address(scenario.asa): "cancelled", person_address(scenario.bo): "pending"}
 
 
 async def test_results_after_closing_still_count_the_erased_persons_answer(

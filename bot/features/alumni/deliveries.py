@@ -13,6 +13,7 @@ from bot.core.i18n import t
 from bot.features.alumni.cards import announcement_card, digest_card, prompt_card, welcome_card
 from bot.features.alumni.rules import audience_projects, channel_prompted, digest_due
 from bot.features.alumni.service import DIGEST, MESSAGE, PROMPT, WELCOME
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.alumni import ALUMNI, AlumniRepository
@@ -89,5 +90,4 @@ class AlumniDeliveries:
 
 
 def _person(delivery: Delivery) -> int | None:
-    kind, _, target = delivery.recipient.partition(":")
-    return int(target) if kind == "person" and target.isdigit() else None
+    return person_of(delivery.recipient)

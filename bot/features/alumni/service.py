@@ -21,8 +21,8 @@ from bot.features.alumni.rules import (
     replies_open,
     slots_to_plan,
 )
-from bot.features.reminders.planner import channel, person
 from bot.features.reminders.rules import next_allowed
+from bot.outbox.addresses import channel_address, person_address
 from storage.alumni import ALUMNI, AlumniRepository
 from storage.broadcasts import BroadcastRepository
 from storage.models import Broadcast, Project
@@ -79,7 +79,8 @@ class AlumniService:
     async def plan_welcome(self, project_id: int) -> int:
         now = next_allowed(self._clock(), self._zone, self._quiet)
         return await self._outbox.plan([
-            PlannedDelivery(WELCOME, f"{WELCOME}:{project_id}", person(p), now, project_id, {"project_id": project_id})
+            PlannedDelivery(WELCOME, f"{WELCOME}:{project_id}", person_address(p), now, project_id,
+                            {"project_id": project_id})
             for p in await self._alumni.recipients([project_id])
         ])
 
@@ -102,7 +103,7 @@ class AlumniService:
         """A confirmed announcement into the outbox, one per alumnus (who may be in several projects)."""
         due = next_allowed(self._clock(), self._zone, self._quiet)
         return await self._outbox.plan([
-            PlannedDelivery(MESSAGE, f"{MESSAGE}:{broadcast.id}", person(p), due, broadcast.project_id,
+            PlannedDelivery(MESSAGE, f"{MESSAGE}:{broadcast.id}", person_address(p), due, broadcast.project_id,
                             {"broadcast_id": broadcast.id})
             for p in await self._alumni.recipients(project_ids)
         ])
@@ -151,9 +152,9 @@ class AlumniPlanner:
             digest_at = digest_due(prompt.asked_at)
             payload = {"prompt_id": prompt.id}
             planned += await self._outbox.plan([
-                PlannedDelivery(PROMPT, f"{PROMPT}:{prompt.id}", channel(channel_id), prompt.asked_at, None, payload,
-                                prompt.asked_at + LATE_LIMIT),
-                PlannedDelivery(DIGEST, f"{DIGEST}:{prompt.id}", channel(channel_id), digest_at, None, payload,
+                PlannedDelivery(PROMPT, f"{PROMPT}:{prompt.id}", channel_address(channel_id), prompt.asked_at, None,
+                                payload, prompt.asked_at + LATE_LIMIT),
+                PlannedDelivery(DIGEST, f"{DIGEST}:{prompt.id}", channel_address(channel_id), digest_at, None, payload,
                                 digest_at + LATE_LIMIT),
             ])
         return planned

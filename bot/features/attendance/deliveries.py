@@ -8,6 +8,7 @@ from botbuilder.schema import Activity
 from bot.core.actions import card_activity
 from bot.features.attendance.cards import checkin_card
 from bot.features.attendance.service import KIND
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.models import Delivery
@@ -33,5 +34,4 @@ class AttendanceDeliveries:
 
 
 def _person(delivery: Delivery) -> int | None:
-    kind, _, target = delivery.recipient.partition(":")
-    return int(target) if kind == "person" and target.isdigit() else None
+    return person_of(delivery.recipient)

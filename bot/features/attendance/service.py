@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.clock import Clock
-from bot.features.reminders.planner import channel
+from bot.outbox.addresses import channel_address
 from storage.checkins import CheckInRepository, PresenceChange
 from storage.models import Meeting, Project, Registration
 from storage.outbox import Outbox, PlannedDelivery
@@ -82,8 +82,8 @@ class CheckInPlanner:
         # A meeting that moved takes its planned check-in along.
         await self._outbox.reschedule(KIND, source, meeting.starts_at, meeting.ends_at)
         return await self._outbox.plan([
-            PlannedDelivery(KIND, source, channel(project.channel_conversation_id), meeting.starts_at, project.id,
-                            {"meeting_id": meeting.id}, meeting.ends_at)
+            PlannedDelivery(KIND, source, channel_address(project.channel_conversation_id), meeting.starts_at,
+                            project.id, {"meeting_id": meeting.id}, meeting.ends_at)
         ])
 
 

@@ -11,6 +11,7 @@ from bot.features.evaluation.cards import evaluation_card
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.reminders.daily import LocalDay
 from bot.features.reminders.one_a_day import OneADay
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.evaluations import EvaluationRepository
@@ -41,7 +42,9 @@ class EvaluationDeliveries:
         project = await self._projects.by_id(meeting.project_id) if meeting else None
         if meeting is None or project is None:
             raise NotRelevant("the meeting no longer exists")
-        person_id = int(delivery.recipient.split(":", 1)[1])
+        person_id = person_of(delivery.recipient)
+        if person_id is None:
+            raise NotRelevant("an evaluation goes to a person, not to a conversation")
         if delivery.kind == INVITE:
             if person_id not in await self._registrations.expected_at_meeting(meeting.id, [person_id]):
                 raise NotRelevant("not expected at the meeting (cannot come, or no longer registered)")

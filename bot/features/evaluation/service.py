@@ -18,7 +18,7 @@ from bot.features.evaluation.rules import (
     questions_from_json,
     questions_to_json,
 )
-from bot.features.reminders.planner import person
+from bot.outbox.addresses import person_address
 from storage.evaluations import EvaluationClosed, EvaluationRepository
 from storage.models import Evaluation, Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
@@ -66,9 +66,9 @@ class EvaluationPlanner:
         payload = {"evaluation_id": evaluation.id}
         nudge_at = evaluation.opens_at + DEFAULT_NUDGE_AFTER
         return await self._outbox.plan(
-            [PlannedDelivery("evaluation", source, person(p), evaluation.opens_at, project.id, payload,
+            [PlannedDelivery("evaluation", source, person_address(p), evaluation.opens_at, project.id, payload,
                              evaluation.closes_at) for p in people]
-            + [PlannedDelivery("evaluation_nudge", source, person(p), nudge_at, project.id, payload,
+            + [PlannedDelivery("evaluation_nudge", source, person_address(p), nudge_at, project.id, payload,
                                evaluation.closes_at) for p in people]
         )
 

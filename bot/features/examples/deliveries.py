@@ -11,6 +11,7 @@ from bot.features.examples.cards import channel_post, feedback_card, request_mes
 from bot.features.examples.requests import NUDGE_KIND, REQUEST_KIND
 from bot.features.examples.rules import ExampleStatus
 from bot.features.examples.service import FEEDBACK_KIND, POST_KIND
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.examples import ExampleRepository
@@ -59,7 +60,6 @@ class ExampleDeliveries:
 
 
 def _person_id(delivery: Delivery) -> int:
-    kind, _, target = delivery.recipient.partition(":")
-    if kind != "person":
-        raise NotRelevant(f"{delivery.kind} goes to people, not {kind}")
-    return int(target)
+    if (person_id := person_of(delivery.recipient)) is None:
+        raise NotRelevant(f"{delivery.kind} goes to people, not {delivery.recipient}")
+    return person_id

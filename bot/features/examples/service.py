@@ -29,8 +29,8 @@ from bot.features.examples.rules import (
     search_terms,
     split_keys,
 )
-from bot.features.reminders.planner import channel, person
 from bot.features.reminders.rules import next_allowed
+from bot.outbox.addresses import channel_address, person_address
 from storage.examples import ExampleEntry, ExampleRepository, NotEditable, Saved
 from storage.models import CaseExample, ExampleRequest, Project
 from storage.outbox import Outbox, PlannedDelivery
@@ -215,7 +215,7 @@ class ExampleService:
         due = next_allowed(now, self._zone, self._quiet)
         # One row per review: a corrected example reviewed again is a new message.
         source = f"case_example:{example.id}:{status}:{now:%Y%m%dT%H%M%S%f}"
-        await self._outbox.plan([PlannedDelivery(FEEDBACK_KIND, source, person(example.person_id), due,
+        await self._outbox.plan([PlannedDelivery(FEEDBACK_KIND, source, person_address(example.person_id), due,
                                                  example.project_id, {"example_id": example.id, "status": status})])
         return due
 
@@ -236,7 +236,7 @@ class ExampleService:
             return NotPostable("posted", now)
         due = next_allowed(now, self._zone, self._quiet)
         await self._outbox.plan([PlannedDelivery(POST_KIND, f"case_example:{example_id}",
-                                                 channel(project.channel_conversation_id), due, project.id,
+                                                 channel_address(project.channel_conversation_id), due, project.id,
                                                  {"example_id": example_id})])
         return Posted(entry, due)
 

@@ -9,6 +9,7 @@ from botbuilder.schema import Activity
 from bot.core.actions import card_activity
 from bot.features.homework.cards import compilation_card, task_card
 from bot.features.homework.service import COMPILATION_KIND, NUDGE_KIND, TASK_KIND, HomeworkService, audience
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.homework import HomeworkRepository
@@ -48,7 +49,6 @@ class HomeworkDeliveries:
 
 
 def _person_id(delivery: Delivery) -> int:
-    kind, _, target = delivery.recipient.partition(":")
-    if kind != "person":
-        raise NotRelevant(f"{delivery.kind} goes to people, not {kind}")
-    return int(target)
+    if (person_id := person_of(delivery.recipient)) is None:
+        raise NotRelevant(f"{delivery.kind} goes to people, not {delivery.recipient}")
+    return person_id

@@ -21,7 +21,8 @@ from bot.features.homework.rules import (
     parse_answer,
     parse_task,
 )
-from bot.features.reminders.planner import ask_then_nudge, person
+from bot.features.reminders.planner import ask_then_nudge
+from bot.outbox.addresses import person_address
 from storage.homework import HomeworkRepository
 from storage.models import Assignment, Meeting, Project, Submission
 from storage.outbox import Outbox, PlannedDelivery
@@ -115,7 +116,7 @@ class HomeworkPlanner:
         """The compilation to the coordinator who posted the task, before the meeting."""
         due = compilation_time(assignment.deadline, meeting.starts_at if meeting else None)
         await self._outbox.plan([PlannedDelivery(
-            COMPILATION_KIND, f"assignment:{assignment.id}", person(coordinator_id), due, assignment.project_id,
+            COMPILATION_KIND, f"assignment:{assignment.id}", person_address(coordinator_id), due, assignment.project_id,
             {"assignment_id": assignment.id}, meeting.starts_at if meeting else None)])
         return due
 

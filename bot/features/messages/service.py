@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
-from bot.features.reminders.planner import channel, person
 from bot.features.reminders.rules import next_allowed
+from bot.outbox.addresses import channel_address, person_address
 from storage.attendance import AttendanceRepository
 from storage.models import Broadcast, Project
 from storage.outbox import Outbox, PlannedDelivery
@@ -46,14 +46,15 @@ class Broadcasting:
 
     async def recipients(self, project: Project, audience: Audience) -> list[str]:
         if audience.kind == "channel":
-            return [channel(project.channel_conversation_id)] if project.channel_conversation_id else []
+            return [channel_address(project.channel_conversation_id)] if project.channel_conversation_id else []
         if audience.kind == "registered":
-            return [person(p) for p in await self._registrations.people_in_project(project.id)]
+            return [person_address(p) for p in await self._registrations.people_in_project(project.id)]
         if audience.kind == "organisation":
-            return [person(p) for p in await self._registrations.people_in_project(project.id, audience.value)]
+            return [person_address(p) for p in await self._registrations.people_in_project(project.id, audience.value)]
         meeting_id = int(audience.value)
         answered = await self._attendance.answers(meeting_id)
-        return [person(p) for p in await self._registrations.expected_at_meeting(meeting_id) if p not in answered]
+        expected = await self._registrations.expected_at_meeting(meeting_id)
+        return [person_address(p) for p in expected if p not in answered]
 
     async def schedule(self, broadcast: Broadcast, project: Project) -> int:
         """Put a confirmed message into the outbox; returns how many recipients it goes to."""
@@ -68,7 +69,7 @@ class Broadcasting:
         """Who a `påminn` would reach now: those expected at the meeting (not away; substitutes
         included) who have had no reminder of it yet."""
         reminded = await self._outbox.sent_recipients("reminder", f"meeting:{meeting_id}:")
-        return [r for r in (person(p) for p in await self._registrations.expected_at_meeting(meeting_id))
+        return [r for r in (person_address(p) for p in await self._registrations.expected_at_meeting(meeting_id))
                 if r not in reminded]
 
     async def remind_now(self, project: Project, meeting_id: int) -> int:

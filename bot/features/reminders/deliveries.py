@@ -10,6 +10,7 @@ from bot.core.actions import card_activity
 from bot.features.reminders.cards import reminder_card, update_card
 from bot.features.reminders.daily import LocalDay
 from bot.features.reminders.one_a_day import OneADay
+from bot.outbox.addresses import person_of
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch, Renderer, payload
 from storage.models import Delivery
@@ -39,11 +40,11 @@ class ReminderDeliveries:
         offset = str(planned.get("offset", ""))
         activity = await batch.once(("reminders.card", delivery.kind, meeting_id, offset),
                                     lambda: self._meeting_card(delivery.kind, meeting_id, offset))
-        person = delivery.recipient.removeprefix("person:")
-        if person != delivery.recipient:
-            if not await self._expected(meeting_id, int(person), batch):
+        person = person_of(delivery.recipient)
+        if person is not None:
+            if not await self._expected(meeting_id, person, batch):
                 raise NotRelevant("not expected at the meeting (cannot come, or no longer registered)")
-            await self._one_a_day.check(delivery, int(person), meeting_id, batch)
+            await self._one_a_day.check(delivery, person, meeting_id, batch)
         return activity
 
     async def _expected(self, meeting_id: int, person_id: int, batch: Batch) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from bot.features.reminders.daily import Defer, LocalDay, Skip, day_start, same_day_decision
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import Deferred, NotRelevant
 from bot.outbox.renderers import Batch
 from storage.models import Delivery
@@ -35,7 +36,7 @@ class OneADay:
 
         chosen: list[datetime] = []
         if person_id in batch.people:
-            people = [f"person:{p}" for p in batch.people]
+            people = [person_address(p) for p in batch.people]
             sent = await batch.once(("reminders.sent_today", meeting_id, evaluation_id, since), lambda: read(people))
             chosen = batch.kept(("reminders.chosen", meeting_id, recipient), list)
         else:

@@ -13,14 +13,11 @@ from bot.core.clock import Clock
 from bot.core.quiet_hours import QuietHours
 from bot.features.reminders.daily import one_a_day
 from bot.features.reminders.rules import due_time, next_allowed, parse_offsets
+from bot.outbox.addresses import person_address
 from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-
-
-def person(person_id: int) -> str:
-    return f"person:{person_id}"
 
 
 def ask_then_nudge(kinds: tuple[str, str], source: str, payload: dict[str, Any], people: Iterable[int],
@@ -32,15 +29,12 @@ def ask_then_nudge(kinds: tuple[str, str], source: str, payload: dict[str, Any],
     ask, nudge = kinds
     people = list(people)
     due = next_allowed(now, zone, quiet)
-    planned = [PlannedDelivery(ask, source, person(p), due, project_id, payload, deadline) for p in people]
+    planned = [PlannedDelivery(ask, source, person_address(p), due, project_id, payload, deadline) for p in people]
     if nudge_at is not None and nudge_at > now:
         nudge_due = next_allowed(nudge_at, zone, quiet)
-        planned += [PlannedDelivery(nudge, source, person(p), nudge_due, project_id, payload, deadline) for p in people]
+        planned += [PlannedDelivery(nudge, source, person_address(p), nudge_due, project_id, payload, deadline)
+                    for p in people]
     return planned
-
-
-def channel(conversation_id: str) -> str:
-    return f"channel:{conversation_id}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,7 @@ class ReminderPlanner:
     async def _reminders(self, project: Project, meeting: Meeting) -> list[PlannedDelivery]:
         now = self._clock()
         # 1:1 only: the channel gets one post per meeting, the check-in card (bot/features/attendance/service.py).
-        recipients = [person(p) for p in await self._registrations.expected_at_meeting(meeting.id)]
+        recipients = [person_address(p) for p in await self._registrations.expected_at_meeting(meeting.id)]
         planned = []
         dues = [(offset, due_time(meeting.starts_at, offset, self._zone, self._quiet))
                 for offset in parse_offsets(project.reminder_offsets)]
@@ -107,7 +101,7 @@ class ReminderPlanner:
         source = f"meeting:{meeting.id}:v{meeting.sequence}"
         due = next_allowed(now, self._zone, self._quiet)
         new = await self._outbox.plan([
-            PlannedDelivery("meeting_update", source, person(p), due, project.id, {"meeting_id": meeting.id},
+            PlannedDelivery("meeting_update", source, person_address(p), due, project.id, {"meeting_id": meeting.id},
                             meeting.starts_at)
             for p in people
         ])

@@ -23,6 +23,7 @@ from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.input_rules import clean_text
 from bot.features.triads.rules import MoveProblem, Participant, check_move, form_triads, quality
+from bot.outbox.addresses import person_address
 from storage.models import Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
@@ -169,7 +170,7 @@ class TriadService:
             return Refusal.GONE
         now = self._clock()
         await self._outbox.plan([
-            PlannedDelivery(DELIVERY_KIND, f"triad_round:{round_id}", f"person:{member.person_id}", now,
+            PlannedDelivery(DELIVERY_KIND, f"triad_round:{round_id}", person_address(member.person_id), now,
                             project_id=proposal.meeting.project_id, payload={"round_id": round_id},
                             relevant_until=proposal.meeting.ends_at)
             for group in proposal.groups for member in group.members

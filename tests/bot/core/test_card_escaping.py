@@ -33,6 +33,7 @@ from bot.features.homework.service import Answered, Compilation, Task
 from bot.features.registration.rules import Status
 from bot.features.results.rules import AnswerData, MeetingAnswers, summarise_project
 from bot.features.triads.service import Announcement, Group, Proposal
+from bot.outbox.addresses import person_address
 from storage.alumni import ReplyRow
 from storage.examples import ExampleEntry
 from storage.expertise import ListedPerson, SharedExample
@@ -160,8 +161,8 @@ BUILDERS: dict[str, Any] = {
         [_participant()])),
     "message compose": lambda: messages.compose_card(project(), [Organisation(key="falun", name="Falu kommun")], None),
     "message preview": lambda: messages.preview_card(1, HOSTILE, "alla", 3, "nu"),
-    "message status": lambda: messages.status_card([DeliveryStatus("person:1", "sent", 1, "", WHEN)],
-                                                   {"person:1": HOSTILE}),
+    "message status": lambda: messages.status_card([DeliveryStatus(person_address(1), "sent", 1, "", WHEN)],
+                                                   {person_address(1): HOSTILE}),
     "reminder": lambda: reminder.reminder_card(HOSTILE, meeting(), "1d", "https://x/c"),
     "meeting changed": lambda: reminder.update_card(HOSTILE, meeting(), "https://x/c"),
     "coordinator message": lambda: messages.broadcast_card(HOSTILE, HOSTILE),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy
@@ -26,7 +27,7 @@ from tests.bot.outbox.test_dispatcher import FakeClock, ScriptedSender
 
 
 def planned(n: int, due: datetime) -> PlannedDelivery:
-    return PlannedDelivery("reminder", "meeting:1:1d", f"person:{n}", due, None, {"meeting_id": 1})
+    return PlannedDelivery("reminder", "meeting:1:1d", person_address(n), due, None, {"meeting_id": 1})
 
 
 async def rows(sessions: async_sessionmaker[AsyncSession]) -> dict[str, tuple[str, int]]:
@@ -59,13 +60,13 @@ async def test_a_sent_message_is_recorded_once_the_database_is_back_and_never_re
     clock = FakeClock()
     outbox = DatabaseAwayAfterSending(sessions, failures=3)
     await outbox.plan([planned(1, clock.now)])
-    sender = ScriptedSender(clock, {"person:1": ["act-1"]})  # a second send would fail the test
+    sender = ScriptedSender(clock, {person_address(1): ["act-1"]})  # a second send would fail the test
     dispatcher = Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, sleep=clock.sleep, pause=no_pause)
 
     report = await dispatcher.run_once()
 
     assert report.sent == 1 and outbox.failures == 0
-    assert await rows(sessions) == {"person:1": ("sent", 1)}
+    assert await rows(sessions) == {person_address(1): ("sent", 1)}
     clock.now += timedelta(hours=1)
     assert (await dispatcher.run_once()).sent == 0
     sender.assert_script_used_up()
@@ -107,7 +108,7 @@ async def test_a_long_batch_keeps_its_lease_and_is_not_taken_over(sessions: asyn
 
     assert (await running).sent == 8
     assert taken_by_other == []
-    assert sorted(sender.sent) == sorted(f"person:{n}" for n in range(8))
+    assert sorted(sender.sent) == sorted(person_address(n) for n in range(8))
 
 
 async def test_stop_finishes_the_send_under_way_and_hands_back_the_rest(
@@ -136,7 +137,7 @@ async def test_a_connector_timeout_is_retried_until_sent(
     clock = FakeClock()
     outbox = Outbox(sessions)
     await outbox.plan([planned(1, clock.now)])
-    sender = ScriptedSender(clock, {"person:1": [failure, failure, "act-1"]})
+    sender = ScriptedSender(clock, {person_address(1): [failure, failure, "act-1"]})
     dispatcher = Dispatcher(outbox, sender, RateLimiter(clock.monotonic), clock, RetryPolicy(), sleep=clock.sleep)
 
     for _ in range(5):
@@ -146,5 +147,5 @@ async def test_a_connector_timeout_is_retried_until_sent(
             break
         clock.now = max(clock.now, next_due)
 
-    assert await rows(sessions) == {"person:1": ("sent", 3)}
+    assert await rows(sessions) == {person_address(1): ("sent", 3)}
     sender.assert_script_used_up()

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import build_bot
 from bot.core.settings import Settings
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.renderers import Batch
@@ -66,7 +67,7 @@ def sender_with(messenger: RecordingMessenger, **renderers: Any) -> OutboxSender
 
 async def test_a_kind_nobody_renders_fails_at_once_and_says_why(sessions: async_sessionmaker[AsyncSession]) -> None:
     outbox, clock = Outbox(sessions), FakeClock()
-    await outbox.plan([PlannedDelivery("nonsense", "x:1", "person:1", NOW, None, {})])
+    await outbox.plan([PlannedDelivery("nonsense", "x:1", person_address(1), NOW, None, {})])
     messenger = RecordingMessenger()
 
     report = await Dispatcher(outbox, sender_with(messenger), RateLimiter(clock.monotonic), clock,
@@ -99,7 +100,7 @@ async def test_renderers_see_the_prepared_batch_and_each_batch_starts_afresh() -
         return Activity(text="x")
 
     sender = sender_with(messenger, note=render)
-    deliveries = [Delivery(kind="note", source="s", recipient=f"person:{p}") for p in (1, 2)]
+    deliveries = [Delivery(kind="note", source="s", recipient=person_address(p)) for p in (1, 2)]
     await sender.prepare(deliveries)
     for delivery in deliveries:
         await sender.send(delivery)
@@ -142,7 +143,7 @@ async def test_the_composition_root_renders_every_kind_the_features_plan(tmp_pat
     await migrate(engine)
     sessions = session_factory(engine)
     components = build_bot(Settings(), sessions, TestAdapter(), FakeClock())
-    await Outbox(sessions).plan([PlannedDelivery(kind, f"{kind}:1", "person:1", NOW, None, {})
+    await Outbox(sessions).plan([PlannedDelivery(kind, f"{kind}:1", person_address(1), NOW, None, {})
                                  for kind in sorted(KINDS_PLANNED)])
 
     report = await components.dispatcher.run_once()

@@ -13,6 +13,7 @@ from app import create_adapter
 from bot.core.quiet_hours import QuietHours
 from bot.core.settings import Settings
 from bot.features.reminders.planner import ReminderPlanner
+from bot.outbox.addresses import conversation_address, person_address
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy
@@ -115,10 +116,10 @@ async def test_a_message_to_a_person_counts_against_their_1to1_chat(
     chatted, never_chatted = person_ids[0], person_ids[-1]
     adapter = create_adapter(Settings())
     sender = OutboxSender(Messenger(adapter, people, ""))
-    deliveries = [Delivery(kind="reminder", source="meeting:1:1d", recipient=f"person:{pid}")
+    deliveries = [Delivery(kind="reminder", source="meeting:1:1d", recipient=person_address(pid))
                   for pid in (chatted, never_chatted)]
-    deliveries.append(Delivery(kind="message", source="broadcast:1", recipient="conversation:19:team@thread"))
+    deliveries.append(Delivery(kind="message", source="broadcast:1", recipient=conversation_address("19:team@thread")))
     await sender.prepare(deliveries)
     await close_adapter(adapter)
-    assert [sender.window_key(d) for d in deliveries] == ["a:personal-0", f"person:{never_chatted}",
+    assert [sender.window_key(d) for d in deliveries] == ["a:personal-0", person_address(never_chatted),
                                                           "19:team@thread"]

@@ -14,6 +14,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ConversationReference
 
+from bot.outbox.addresses import person_address
 from bot.outbox.ratelimit import RateLimiter
 from bot.teams.outgoing import (
     DEFAULT_MAX_BYTES,
@@ -137,7 +138,7 @@ async def test_replies_wait_for_the_conversations_window(clock: FakeTime) -> Non
 async def test_replies_share_the_app_wide_budget_with_the_outbox(clock: FakeTime) -> None:
     gate = gate_for(clock)
     for n in range(50):
-        gate.limiter.record(f"person:{n}")  # what the outbox sent this second
+        gate.limiter.record(person_address(n))  # what the outbox sent this second
     connector = Connector()
     await gate.send("someone else", gate.deadline(), connector.send)
     assert clock.slept == [pytest.approx(1.0)]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.attendance.deliveries import AttendanceDeliveries
+from bot.outbox.addresses import channel_address, person_address
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch
 from storage.models import Delivery
@@ -21,9 +22,9 @@ async def test_a_check_in_planned_one_to_one_before_the_change_is_not_sent(
     seeded = await seed(sessions, "c8", ["falun"])
     deliveries = AttendanceDeliveries(ProjectRepository(sessions))
     payload = json.dumps({"meeting_id": seeded.meeting_ids[0]})
-    posted = await deliveries.checkin(Delivery(kind="checkin", source="x", recipient="channel:19:c", payload=payload,
-                                               due_at=START), Batch())
+    posted = await deliveries.checkin(Delivery(kind="checkin", source="x", recipient=channel_address("19:c"),
+                                               payload=payload, due_at=START), Batch())
     assert posted.attachments
     with pytest.raises(NotRelevant):
-        await deliveries.checkin(Delivery(kind="checkin", source="x", recipient=f"person:{seeded.people[0]}",
+        await deliveries.checkin(Delivery(kind="checkin", source="x", recipient=person_address(seeded.people[0]),
                                           payload=payload, due_at=START), Batch())

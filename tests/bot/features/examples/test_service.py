@@ -29,6 +29,7 @@ from bot.features.examples.service import (
     Reviewed,
 )
 from bot.features.registration.rules import RegistrationForm
+from bot.outbox.addresses import channel_address
 from bot.outbox.dispatcher import NotRelevant
 from storage.examples import ExampleRepository, Saved
 from storage.models import Delivery
@@ -188,7 +189,7 @@ async def test_changes_requested_then_approved_then_posted_once(
     assert isinstance(posted, Posted)
     assert await setup.service.post(example_id) == NotPostable("posted", setup.clock.now)
     rows = await deliveries(sessions, "example_post")
-    assert [r for r, _, _ in rows] == ["channel:19:kanal@thread.tacv2"]
+    assert [r for r, _, _ in rows] == [channel_address("19:kanal@thread.tacv2")]
     post = await rendered(setup.deliveries.post, row("example_post", rows[0][0], rows[0][2]))
     assert "Effektbrist i Falun" in post and "Nytt avtal med nätägaren." in post
 

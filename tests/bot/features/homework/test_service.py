@@ -26,6 +26,7 @@ from bot.features.homework.service import (
     NotAsked,
     TaskCreated,
 )
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import NotRelevant
 from storage.homework import HomeworkRepository
 from storage.models import Delivery, Project
@@ -142,7 +143,8 @@ async def test_compilation_and_export(setup: Setup) -> None:
     assert compilation is not None
     assert [a.participant.name for a in compilation.answers if a.participant] == ["Anna Lindqvist", "Karin Dahl"]
     assert [p.name for p in compilation.missing] == ["Erik Åström", "Linnea Hassis"]
-    card = await rendered(setup.deliveries.compilation, row("assignment_compilation", "person:1", setup.assignment_id))
+    delivery = row("assignment_compilation", person_address(1), setup.assignment_id)
+    card = await rendered(setup.deliveries.compilation, delivery)
     assert "Sammanställning inför träffen" in card and "Erik Åström (Falu kommun)" in card
     assert "2 av 4 har svarat" in card
     [(task, answered, asked)] = await setup.service.tasks(await setup.project())

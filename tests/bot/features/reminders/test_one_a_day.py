@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.sender import OutboxSender
@@ -51,10 +52,10 @@ def dispatcher(sessions: async_sessionmaker[AsyncSession], clock: FakeClock,
 async def sent_earlier(sessions: async_sessionmaker[AsyncSession], kind: str, source: str, person: int,
                        payload: dict[str, Any], at: datetime) -> None:
     outbox = Outbox(sessions)
-    await outbox.plan([PlannedDelivery(kind, source, f"person:{person}", at, None, payload)])
+    await outbox.plan([PlannedDelivery(kind, source, person_address(person), at, None, payload)])
     async with sessions() as session:
         row_id = await session.scalar(select(Delivery.id).where(Delivery.source == source,
-                                                                Delivery.recipient == f"person:{person}"))
+                                                                Delivery.recipient == person_address(person)))
     assert row_id is not None
     await outbox.mark_sent(row_id, "earlier", at)
 
@@ -74,9 +75,9 @@ async def test_a_second_reminder_the_same_day_is_skipped_and_news_still_goes(
     payload = {"meeting_id": meeting, "offset": "1d"}
     await sent_earlier(sessions, "reminder", f"meeting:{meeting}:1d", a, payload, DAY_BEFORE)
     await Outbox(sessions).plan(
-        [PlannedDelivery("reminder", f"meeting:{meeting}:now", f"person:{p}", clock.now, None,
+        [PlannedDelivery("reminder", f"meeting:{meeting}:now", person_address(p), clock.now, None,
                          {"meeting_id": meeting, "offset": "now"}) for p in (a, b)]
-        + [PlannedDelivery("meeting_update", f"meeting:{meeting}:v1", f"person:{a}", clock.now, None,
+        + [PlannedDelivery("meeting_update", f"meeting:{meeting}:v1", person_address(a), clock.now, None,
                            {"meeting_id": meeting})])
     messenger = RecordingMessenger(PeopleRepository(sessions))
 
@@ -85,9 +86,9 @@ async def test_a_second_reminder_the_same_day_is_skipped_and_news_still_goes(
     assert (report.sent, report.skipped) == (2, 1)
     assert sorted(messenger.sent) == sorted([a, b])
     rows = await states(sessions)
-    assert rows[(f"meeting:{meeting}:now", f"person:{a}")][0] == "skipped"
-    assert rows[(f"meeting:{meeting}:now", f"person:{b}")][0] == "sent"
-    assert rows[(f"meeting:{meeting}:v1", f"person:{a}")][0] == "sent"
+    assert rows[(f"meeting:{meeting}:now", person_address(a))][0] == "skipped"
+    assert rows[(f"meeting:{meeting}:now", person_address(b))][0] == "sent"
+    assert rows[(f"meeting:{meeting}:v1", person_address(a))][0] == "sent"
 
 
 async def test_two_rows_for_one_person_in_one_batch_make_one_message(
@@ -97,7 +98,7 @@ async def test_two_rows_for_one_person_in_one_batch_make_one_message(
     meeting = seeded.meeting_ids[0]
     clock = FakeClock(DAY_BEFORE)
     await Outbox(sessions).plan([
-        PlannedDelivery("reminder", f"meeting:{meeting}:{label}", f"person:{a}", clock.now, None,
+        PlannedDelivery("reminder", f"meeting:{meeting}:{label}", person_address(a), clock.now, None,
                         {"meeting_id": meeting, "offset": label}) for label in ("1d", "now")])
     messenger = RecordingMessenger(PeopleRepository(sessions))
 
@@ -117,7 +118,7 @@ async def test_the_evaluation_after_a_reminder_that_day_waits_for_the_next_morni
     evaluation = await EvaluationRepository(sessions).ensure(meeting, questions_to_json(DEFAULT_QUESTIONS),
                                                              ends, ends + timedelta(days=7))
     source = f"evaluation:{evaluation.id}"
-    await Outbox(sessions).plan([PlannedDelivery("evaluation", source, f"person:{p}", ends, None,
+    await Outbox(sessions).plan([PlannedDelivery("evaluation", source, person_address(p), ends, None,
                                                  {"evaluation_id": evaluation.id}) for p in (a, b)])
     clock = FakeClock(ends)
     messenger = RecordingMessenger(PeopleRepository(sessions))
@@ -126,7 +127,7 @@ async def test_the_evaluation_after_a_reminder_that_day_waits_for_the_next_morni
     report = await run.run_once()
 
     assert (report.sent, report.deferred, messenger.sent) == (1, 1, [b])
-    state, due, attempts = (await states(sessions))[(source, f"person:{a}")]
+    state, due, attempts = (await states(sessions))[(source, person_address(a))]
     next_morning = datetime(2027, 5, 4, 7, 0, tzinfo=UTC)  # 09.00 in Stockholm
     assert (state, due, attempts) == ("pending", next_morning, 0)
     assert await EvaluationRepository(sessions).invite_state(evaluation.id, a) is None  # not asked yet

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.quiet_hours import QuietHours
 from bot.features.registration.rules import RegistrationForm, Status
 from bot.features.reminders.planner import PlanReport, ReminderPlanner
+from bot.outbox.addresses import person_address, person_of
 from storage.attendance import AttendanceRepository
 from storage.models import Delivery, Meeting, Person, Project
 from storage.outbox import Outbox
@@ -106,8 +107,8 @@ async def test_reminders_are_due_at_their_offsets(
     meeting = (await meeting_ids(sessions))[1]
     due = {(d.source, d.recipient): (d.due_at, d.relevant_until) for d in await deliveries(sessions)}
     assert due == {
-        (f"meeting:{meeting}:7d", f"person:{person}"): (FAR - timedelta(days=7), FAR),
-        (f"meeting:{meeting}:1d", f"person:{person}"): (FAR - timedelta(days=1), FAR),
+        (f"meeting:{meeting}:7d", person_address(person)): (FAR - timedelta(days=7), FAR),
+        (f"meeting:{meeting}:1d", person_address(person)): (FAR - timedelta(days=1), FAR),
     }
 
 
@@ -119,7 +120,7 @@ async def test_only_registered_people_get_person_reminders(
     found = await RegistrationRepository(sessions).find(project, waitlisted)
     assert found is not None and found.status == Status.WAITLISTED
     await planner.plan_all()
-    assert {d.recipient for d in await deliveries(sessions)} == {f"person:{p}" for p in registered}
+    assert {d.recipient for d in await deliveries(sessions)} == {person_address(p) for p in registered}
 
 
 async def test_a_newcomer_is_planned_without_touching_the_others(
@@ -130,7 +131,7 @@ async def test_a_newcomer_is_planned_without_touching_the_others(
     await planner.plan_all()
     [newcomer] = await register(sessions, project, 1, organisation="mora", meetings=frozenset({1}))
     assert await planner.plan_all() == PlanReport(planned=2, updates=0)
-    assert len([d for d in await deliveries(sessions) if d.recipient == f"person:{newcomer}"]) == 2
+    assert len([d for d in await deliveries(sessions) if d.recipient == person_address(newcomer)]) == 2
 
 
 async def test_reminders_go_one_to_one_only_even_with_a_linked_channel(
@@ -139,7 +140,7 @@ async def test_reminders_go_one_to_one_only_even_with_a_linked_channel(
     project = await make_project(sessions, channel=CHANNEL)
     [person] = await register(sessions, project, 1)
     await planner.plan_all()
-    assert {d.recipient for d in await deliveries(sessions)} == {f"person:{person}"}
+    assert {d.recipient for d in await deliveries(sessions)} == {person_address(person)}
 
 
 async def test_a_project_can_choose_its_reminders(
@@ -193,7 +194,7 @@ async def test_who_cannot_come_gets_no_more_reminders_and_a_substitute_does(
     await planner.plan_all()
 
     to_meeting_1 = {d.recipient for d in await deliveries(sessions) if d.source.startswith(f"meeting:{meeting}:")}
-    assert to_meeting_1 == {f"person:{staying}", f"person:{colleague}"}
+    assert to_meeting_1 == {person_address(staying), person_address(colleague)}
 
 
 async def test_no_channel_recipient_without_a_linked_channel(
@@ -202,7 +203,7 @@ async def test_no_channel_recipient_without_a_linked_channel(
     project = await make_project(sessions)
     await register(sessions, project, 1)
     await planner.plan_all()
-    assert all(d.recipient.startswith("person:") for d in await deliveries(sessions))
+    assert all(person_of(d.recipient) is not None for d in await deliveries(sessions))
 
 
 async def test_reminders_already_past_at_planning_time_are_not_planned(
@@ -248,7 +249,7 @@ async def test_a_meeting_change_sends_one_update_per_registered_person(
 
     assert report == PlanReport(planned=0, updates=3)
     updates = await deliveries(sessions, "meeting_update")
-    assert sorted(d.recipient for d in updates) == sorted(f"person:{p}" for p in registered)
+    assert sorted(d.recipient for d in updates) == sorted(person_address(p) for p in registered)
     assert {(d.source, d.due_at, d.relevant_until) for d in updates} == {
         (f"meeting:{meeting}:v1", NOW, FAR + timedelta(days=2))
     }
@@ -350,6 +351,6 @@ async def test_a_cancelled_meeting_is_announced_once_and_its_reminders_stop(
 
     assert report == PlanReport(planned=0, updates=2)
     assert sorted(d.recipient for d in await deliveries(sessions, "meeting_update")) == sorted(
-        f"person:{p}" for p in registered)
+        person_address(p) for p in registered)
     assert {d.state for d in await deliveries(sessions) if d.source.startswith(f"meeting:{meeting}:")} == {"cancelled"}
     assert await planner.plan_all() == PlanReport(planned=0, updates=0)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.triads.deliveries import TriadDeliveries
 from bot.features.triads.service import TriadService
+from bot.outbox.addresses import person_address
 from bot.outbox.dispatcher import NotRelevant
 from bot.outbox.renderers import Batch
 from storage.models import Delivery
@@ -19,7 +20,7 @@ async def test_the_outbox_renders_the_announcement_or_skips_it(
 ) -> None:
     project, people = await project_with(sessions, ["falun", "mora", "vansbro"])
     proposal = await proposed(service, project)
-    delivery = Delivery(kind="triad", source="x", recipient=f"person:{people[1]}",
+    delivery = Delivery(kind="triad", source="x", recipient=person_address(people[1]),
                         payload=f'{{"round_id": {proposal.round_id}}}')
     render = TriadDeliveries(service).renderers()["triad"]
     with pytest.raises(NotRelevant):
@@ -31,4 +32,4 @@ async def test_the_outbox_renders_the_announcement_or_skips_it(
     assert "Vad är svårast?" in content and "Person 1, " not in content
     for broken in ('{"round_id": "1"}', "{}"):
         with pytest.raises(NotRelevant):
-            await render(Delivery(kind="triad", source="x", recipient="person:1", payload=broken), Batch())
+            await render(Delivery(kind="triad", source="x", recipient=person_address(1), payload=broken), Batch())

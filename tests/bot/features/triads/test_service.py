@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.triads.rules import MoveProblem
 from bot.features.triads.service import Confirmed, NoMeeting, Proposal, Refusal, TooFew, TriadService
+from bot.outbox.addresses import person_address
 from storage.models import Delivery, Project
 from storage.outbox import Outbox
 from storage.projects import ProjectRepository
@@ -130,7 +131,7 @@ async def test_confirming_twice_queues_one_announcement_per_person(
     assert isinstance(second, Confirmed) and not second.newly
     async with sessions() as session:
         rows = list(await session.scalars(select(Delivery).where(Delivery.kind == "triad")))
-    assert sorted(r.recipient for r in rows) == sorted(f"person:{p}" for p in people)
+    assert sorted(r.recipient for r in rows) == sorted(person_address(p) for p in people)
     assert {r.source for r in rows} == {f"triad_round:{proposal.round_id}"}
     assert all(r.relevant_until == proposal.meeting.ends_at and r.due_at == NOW for r in rows)
     assert first.proposal.question == "Vad vill ni lära er av varandra?"
