@@ -3,8 +3,11 @@ otherwise exponential backoff with jitter, for a bounded number of attempts."""
 
 from __future__ import annotations
 
+import email.utils
+import math
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
 FINAL = frozenset({400, 401, 403, 404})
@@ -30,13 +33,27 @@ class RetryPolicy:
         return status is None or status in RETRYABLE
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    if not value:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header as seconds from ``now``: it is either delta-seconds ("120") or an HTTP
+    date ("Wed, 21 Oct 2026 07:28:00 GMT", RFC 9110 section 10.2.3). None if absent or unreadable;
+    a moment already past is 0 (retry at once)."""
+    if not value or not (value := value.strip()):
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
+        return _seconds_until(value, now or datetime.now(UTC))
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _seconds_until(http_date: str, now: datetime) -> float | None:
+    try:
+        moment = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:  # "-0000": the sender's zone unknown; HTTP dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
 
 
 def http_status(error: BaseException) -> tuple[int | None, float | None]:

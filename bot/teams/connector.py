@@ -16,12 +16,10 @@ answer raises ``ErrorResponseException`` whose ``response`` has ``status_code`` 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import os
 import ssl
-import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -51,6 +49,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from yarl import URL
 
+from bot.outbox.retry import parse_retry_after
 from bot.teams.outgoing import Outgoing
 from bot.teams.wire import FastDeserializer, FastSerializer
 
@@ -524,26 +523,11 @@ def _backoff(attempt: int) -> float:
 def _status_retry_delay(method: str, response: ConnectorResponse, attempt: int) -> float | None:
     if method not in IDEMPOTENT:
         return None
-    retry_after = retry_after_seconds(response.headers)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
     status = response.status_code
     if status in RETRY_STATUSES or (retry_after is not None and status in RETRY_AFTER_STATUSES):
         return min(BACKOFF_MAX, retry_after) if retry_after is not None else _backoff(attempt)
     return None
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Retry-After as seconds from now (it may be a number or an HTTP date); None if absent or unreadable."""
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
 
 
 class ConnectorResponse(AsyncClientResponse):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -65,6 +66,19 @@ def test_parse_retry_after_seconds(header: str, seconds: float) -> None:
     assert parse_retry_after(header) == seconds
 
 
-@pytest.mark.parametrize("header", [None, "", "soon"])
+NOW = datetime(2026, 10, 21, 7, 28, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("Wed, 21 Oct 2026 07:30:00 GMT", 120.0),  # the IMF-fixdate every server should send
+    ("Wed, 21 Oct 2026 07:28:30 -0000", 30.0),
+    ("Wednesday, 21-Oct-26 07:29:00 GMT", 60.0),  # RFC 850, obsolete but still to be read
+    ("Wed, 21 Oct 2026 07:00:00 GMT", 0.0),  # already past: at once
+])
+def test_parse_retry_after_http_date(header: str, seconds: float) -> None:
+    assert parse_retry_after(header, NOW) == seconds
+
+
+@pytest.mark.parametrize("header", [None, "", "  ", "soon", "nan", "inf", "Wed, 32 Oct 2026 07:30:00 GMT"])
 def test_parse_retry_after_without_seconds_is_none(header: str | None) -> None:
     assert parse_retry_after(header) is None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ import bot.teams.connector as connector
 from bot.core.commands import Role
 from bot.core.help_card import help_card
 from bot.features.registry import COMMANDS
+from bot.outbox.retry import http_status
 from bot.teams.connector import (
     LazyUserTokenClient,
     LeanCloudAdapter,
@@ -283,6 +286,37 @@ async def test_a_429_surfaces_at_once_with_its_status_and_retry_after(
     assert caught.value.response.headers["retry-after"] == "7"
     assert "Throttled" in str(caught.value)
     assert len(connector_stub.calls) == 1, "a POST is never retried: the reply could arrive twice"
+
+
+async def test_a_429s_retry_after_as_an_http_date_reaches_the_outbox_as_seconds(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    # Teams may say when to come back as a date; the outbox read only seconds and fell back to its own backoff.
+    connector_stub, url = stub
+    connector_stub.fail_next(429, {"Retry-After": format_datetime(datetime.now(UTC) + timedelta(seconds=120),
+                                                                  usegmt=True)})
+
+    with pytest.raises(ErrorResponseException) as caught:
+        await adapter.process_activity("", incoming(url), replying("hej"))
+
+    status, retry_after = http_status(caught.value)
+    assert status == 429
+    assert retry_after is not None and 100 <= retry_after <= 120
+
+
+async def test_an_update_is_retried_at_once_when_the_retry_after_date_has_passed(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    connector_stub.fail_next(429, {"Retry-After": "Thu, 01 Jan 2026 00:00:00 GMT"})
+
+    async def update(context: TurnContext) -> None:
+        await context.update_activity(Activity(type="message", id="reply-9", text="ändrad",
+                                               conversation=context.activity.conversation))
+
+    await adapter.process_activity("", incoming(url), update)
+
+    assert [call.method for call in connector_stub.calls] == ["PUT", "PUT"]
 
 
 async def test_an_update_is_retried_after_the_retry_after_of_a_429(
