@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botbuilder.core import ConversationState, TurnContext
-from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogTurnStatus
 from botbuilder.dialogs.choices import Choice
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
@@ -35,6 +34,7 @@ from storage.models import Meeting, Person, Project, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository, RegistrationResult
 from storage.state import SqlStorage
+from tests.turns import run
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 DEADLINE = datetime(2027, 4, 14, 22, 0, tzinfo=UTC)
@@ -394,24 +394,16 @@ class Chat:
             recipient=ChannelAccount(id="bot", name="DalaLab"),
             conversation=ConversationAccount(id=f"conv-{kind}", conversation_type=kind),
         )
-        sent: list[str] = []
         turn = Turn(text, "", Role.PARTICIPANT, in_channel, "29:anna", None, "Anna Andersson", self.person)
 
         async def logic(context: TurnContext) -> None:
-            context.on_send_activities(lambda _ctx, activities, next_send: _capture(sent, activities, next_send))
             consumed = await self.feature.continue_active(context, turn)
             self.consumed.append(consumed)
             if not consumed and text in self.routes.commands:
                 await self.routes.commands[text](context, turn)
             await self.state.save_changes(context)
 
-        await TestAdapter().process_activity(activity, logic)
-        return sent
-
-
-async def _capture(sent: list[str], activities: list[Activity], next_send: object) -> object:
-    sent.extend(activity.text or "" for activity in activities)
-    return await next_send()  # type: ignore[operator]
+        return [reply.text or "" for reply in (await run(logic, activity)).replies]
 
 
 async def test_feature_routes_answers_to_the_active_dialog(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
@@ -19,6 +18,7 @@ from bot.features.registry import COMMANDS, ROUTERS
 from storage.coordinators import CoordinatorRepository
 from storage.db import create_engine, migrate, session_factory
 from storage.people import PeopleRepository
+from tests.turns import text_of, turn
 
 BOSS = "aad-boss"
 TENANT = "tenant-1"
@@ -46,21 +46,7 @@ def message(text: str | None = None, aad: str = "aad-anna", name: str = "Anna", 
 
 
 async def replies(components: Components, activity: Activity) -> list[str]:
-    adapter = TestAdapter(template_or_conversation=Activity(
-        channel_id="msteams", service_url="https://smba.example/", recipient=activity.recipient,
-        from_property=activity.from_property, conversation=activity.conversation))
-    sent: list[str] = []
-
-    async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:
-        sent.extend(a.text or str(a.attachments[0].content if a.attachments else "") for a in activities)
-        return await next_send()
-
-    async def logic(context: TurnContext) -> None:
-        context.on_send_activities(capture)
-        await components.bot.on_turn(context)
-
-    await adapter.process_activity(activity, logic)
-    return sent
+    return [text_of(reply) for reply in (await turn(components.bot, activity)).replies]
 
 
 EXPECTED_COORDINATOR_COMMANDS = frozenset({

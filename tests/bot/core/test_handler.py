@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Entity
 
@@ -14,6 +13,7 @@ from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
 from storage.db import create_engine, migrate, session_factory
+from tests.turns import replies, text_of
 
 COORDINATOR = "aad-coordinator"
 
@@ -55,37 +55,6 @@ def message(
             )
         ]
     return activity
-
-
-async def replies(bot: DalaLabBot, activity: Activity) -> list[Activity]:
-    # The adapter stamps every activity with its template's sender, recipient and conversation.
-    adapter = TestAdapter(
-        template_or_conversation=Activity(
-            channel_id="msteams",
-            service_url="https://smba.example/",
-            recipient=activity.recipient,
-            from_property=activity.from_property,
-            conversation=activity.conversation,
-        )
-    )
-    sent: list[Activity] = []
-
-    async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:
-        sent.extend(activities)
-        return await next_send()
-
-    async def logic(context: TurnContext) -> None:
-        context.on_send_activities(capture)
-        await bot.on_turn(context)
-
-    await adapter.process_activity(activity, logic)
-    return sent
-
-
-def text_of(activity: Activity) -> str:
-    if activity.text:
-        return activity.text
-    return str(activity.attachments[0].content)
 
 
 async def test_swedish_by_default(bot: DalaLabBot) -> None:

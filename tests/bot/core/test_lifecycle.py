@@ -23,7 +23,7 @@ from bot.teams.proactive import Messenger
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Conversation
 from storage.people import PeopleRepository
-from tests.bot.core.test_handler import replies
+from tests.turns import replies
 
 TEAM = "19:team-general@thread.tacv2"
 OTHER_CHANNEL = "19:projekt@thread.tacv2"

@@ -19,8 +19,8 @@ from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Assignment, CaseExample
-from tests.bot.core.test_handler import replies
 from tests.exchange_world import NOW, PEOPLE, World, build_world
+from tests.turns import replies
 
 COORDINATOR = "aad-coordinator"
 EXAMPLE = {"title": "Effektbrist i Falun", "theme": "Energiomställning", "organisation": "falun",

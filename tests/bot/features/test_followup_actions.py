@@ -13,7 +13,8 @@ from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
 from storage.db import create_engine, migrate, session_factory
-from tests.bot.core.test_handler import COORDINATOR, message, replies, text_of
+from tests.bot.core.test_handler import COORDINATOR, message
+from tests.turns import replies, text_of
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from bot.features.registration.rules import RegistrationForm
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Meeting, Person, Project
 from storage.registrations import RegistrationRepository
+from tests.turns import replies
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -53,21 +53,7 @@ def message(text: str | None = None, value: dict[str, Any] | None = None, kind: 
 
 
 async def turn(components: Components, activity: Activity) -> list[Activity]:
-    adapter = TestAdapter(template_or_conversation=Activity(
-        channel_id="msteams", service_url=activity.service_url, recipient=activity.recipient,
-        from_property=activity.from_property, conversation=activity.conversation))
-    sent: list[Activity] = []
-
-    async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:
-        sent.extend(activities)
-        return await next_send()
-
-    async def logic(context: TurnContext) -> None:
-        context.on_send_activities(capture)
-        await components.bot.on_turn(context)
-
-    await adapter.process_activity(activity, logic)
-    return sent
+    return await replies(components.bot, activity)
 
 
 def card_of(activity: Activity) -> dict[str, Any]:

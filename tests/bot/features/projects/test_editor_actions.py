@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +25,7 @@ from bot.features.projects.spec import parse_project_yaml
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Project
 from storage.projects import ProjectRepository, spec_of
+from tests.turns import turn
 
 NOW = datetime(2027, 1, 10, 9, tzinfo=UTC)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -86,24 +86,9 @@ class Chat:
         return _content(self.sent[-1])
 
     async def _turn(self, activity: Activity) -> None:
-        adapter = TestAdapter(template_or_conversation=Activity(
-            channel_id="msteams", service_url=activity.service_url, recipient=activity.recipient,
-            from_property=activity.from_property, conversation=activity.conversation))
-
-        async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:
-            self.sent.extend(activities)
-            return await next_send()
-
-        async def capture_update(context: TurnContext, activity: Activity, next_update: Any) -> Any:
-            self.updated.append(activity)
-            return await next_update()
-
-        async def logic(context: TurnContext) -> None:
-            context.on_send_activities(capture)
-            context.on_update_activity(capture_update)
-            await self.components.bot.on_turn(context)
-
-        await adapter.process_activity(activity, logic)
+        sent = await turn(self.components.bot, activity)
+        self.sent.extend(sent.replies)
+        self.updated.extend(sent.updated)
 
 
 def _content(activity: Activity) -> dict[str, Any] | str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import func, select
@@ -21,6 +20,8 @@ from bot.core.settings import Settings
 from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, TriadMember
 from tests.storage.test_triads import NOW, make_people, make_project, register
+from tests.turns import Sent
+from tests.turns import turn as run_turn
 
 COORDINATOR = "aad-coordinator"
 
@@ -46,19 +47,6 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
     await engine.dispose()
 
 
-@dataclass
-class Sent:
-    replies: list[Activity]
-    updated: list[Activity]
-
-    def text(self) -> str:
-        return "\n".join(a.text or str(a.attachments[0].content) for a in [*self.replies, *self.updated])
-
-    def card(self) -> dict[str, Any]:
-        [activity] = self.updated or self.replies
-        return dict(activity.attachments[0].content)
-
-
 async def turn(bot: DalaLabBot, text: str | None = None, value: dict[str, Any] | None = None,
                aad: str = COORDINATOR) -> Sent:
     activity = Activity(
@@ -68,21 +56,7 @@ async def turn(bot: DalaLabBot, text: str | None = None, value: dict[str, Any] |
         recipient=ChannelAccount(id="bot", name="DalaLab"),
         conversation=ConversationAccount(id=f"conv-{aad}", conversation_type="personal"),
     )
-    adapter = TestAdapter(template_or_conversation=Activity(
-        channel_id="msteams", service_url="https://smba.example/", recipient=activity.recipient,
-        from_property=activity.from_property, conversation=activity.conversation))
-    replies: list[Activity] = []
-
-    async def capture(context: TurnContext, activities: list[Activity], next_send: Any) -> Any:
-        replies.extend(activities)
-        return await next_send()
-
-    async def logic(context: TurnContext) -> None:
-        context.on_send_activities(capture)
-        await bot.on_turn(context)
-
-    await adapter.process_activity(activity, logic)
-    return Sent(replies, list(adapter.updated_activities))
+    return await run_turn(bot, activity)
 
 
 def action(card: dict[str, Any], verb: str) -> dict[str, Any]:
