@@ -56,9 +56,9 @@ from botbuilder.schema import ActivityTypes
 
 from bot.core.cards import Card
 from bot.core.commands import normalise
-from bot.core.i18n import format_deadline, format_span, t
+from bot.core.i18n import format_span, t
 from bot.core.input_rules import clean_text
-from bot.features.registration.cards import MeetingLine, confirmation, problem_text, waitlist_note
+from bot.features.registration.cards import MeetingLine, closed_text, confirmation, problem_text, waitlist_note
 from bot.features.registration.rules import EMAIL, MAX_LENGTHS, Status
 from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from storage.models import Project, Registration
@@ -412,7 +412,5 @@ def _refusal(outcome: Outcome) -> str:
     if isinstance(outcome, Invalid):
         return problem_text(outcome.problems)
     if isinstance(outcome, Closed):
-        project = outcome.project
-        deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
-        return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
+        return closed_text(outcome.project, outcome.meanwhile)
     return t("project.not_found")

@@ -34,6 +34,10 @@ class RegistrationClosed(Exception):
     """The deadline has passed: no new registrations."""
 
 
+class AlreadyRegistered(Exception):
+    """The colleague taking a place over already has one in that project."""
+
+
 class NotFound(LookupError):
     """No such registration for this person (or it belongs to someone else)."""
 
@@ -221,7 +225,7 @@ class RegistrationRepository:
                 )
             )
             if mine is not None and mine.status == Status.REGISTERED:
-                raise ValueError("already registered")
+                raise AlreadyRegistered(holder.project_id)
             waiting = mine is not None and mine.status == Status.WAITLISTED
             colleague = mine or Registration(project_id=holder.project_id, person_id=person_id)
             if mine is None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.registration.rules import RegistrationForm, Status, WaitReason
 from storage.models import Meeting, Person, Project
-from storage.registrations import NotFound, RegistrationClosed, RegistrationRepository
+from storage.registrations import AlreadyRegistered, NotFound, RegistrationClosed, RegistrationRepository
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 DEADLINE = datetime(2027, 4, 14, 22, 0, tzinfo=UTC)
@@ -194,7 +194,7 @@ async def test_someone_on_the_waitlist_takes_over_a_place_by_code(
     assert old.status == Status.CANCELLED
     overview = await repo.overview(project)
     assert overview.registered_total == 3 and overview.waitlist == []
-    with pytest.raises(ValueError):  # with a place, a second code is refused as before
+    with pytest.raises(AlreadyRegistered):  # with a place, a second code is refused as before
         await repo.take_over(await repo.offer_transfer(holders[1].id, people[1], NOW), people[3], "K", "", NOW)
 
 

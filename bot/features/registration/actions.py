@@ -12,7 +12,7 @@ from botbuilder.core.teams import TeamsInfo
 
 from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import notice, submit
-from bot.core.i18n import format_deadline, t
+from bot.core.i18n import t
 from bot.core.markdown import literal
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -20,6 +20,7 @@ from bot.features.registration.cards import (
     MyRegistration,
     Prefill,
     cancel_confirmation,
+    closed_text,
     confirmation,
     my_registrations,
     problem_text,
@@ -32,7 +33,7 @@ from bot.features.registration.notices import RegistrationNotices, meeting_lines
 from bot.features.registration.rules import Status
 from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from storage.models import Project, Registration
-from storage.registrations import NotFound, RegistrationResult
+from storage.registrations import AlreadyRegistered, NotFound, RegistrationResult
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class RegistrationActions:
         if result is None:
             await context.send_activity(t("project.not_found"))
         elif isinstance(result, Closed):
-            await context.send_activity(_closed_text(result.project))
+            await context.send_activity(closed_text(result.project, result.meanwhile))
         elif isinstance(result, Invalid):
             await context.send_activity(problem_text(result.problems))
         else:
@@ -159,7 +160,7 @@ class RegistrationActions:
                 self._attempts.record(turn.person_id)
             await context.send_activity(t("transfer.unknown_code"))
             return
-        except ValueError:
+        except AlreadyRegistered:
             await context.send_activity(t("transfer.already_registered"))
             return
         project = await self._service.project(new.project_id)
@@ -178,7 +179,7 @@ class RegistrationActions:
         if view is None:
             await context.send_activity(t("project.not_found"))
         elif isinstance(view, Closed):
-            await context.send_activity(_closed_text(view.project))
+            await context.send_activity(closed_text(view.project))
         else:
             await send_card(context, await self._form_card(context, turn, view))
 
@@ -231,11 +232,6 @@ class RegistrationActions:
         if found is None:
             await context.send_activity(t("mine.not_found"))
         return found
-
-
-def _closed_text(project: Project) -> str:
-    deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
-    return t("register.closed", project=project.name, deadline=deadline, contact=project.contact or "")
 
 
 def _organisation_name(registration: Registration) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.cards import Card, card, chooser, heading, paragraph, submit
-from bot.core.i18n import format_span, format_when, t
+from bot.core.i18n import format_deadline, format_span, format_when, t
 from bot.core.input_rules import Problem
 from bot.core.markdown import literal
 from bot.features.registration.rules import MAX_LENGTHS, Status, WaitReason
@@ -201,6 +201,13 @@ def project_choice(projects: Sequence[tuple[int, str]], verb: str) -> Card:
     card and drops the rest, so one button per project would hide project 7 and later."""
     choices = chooser("project_id", t("project.choose_label"), projects, t("project.choose_error"))
     return card([heading(t("project.choose")), choices], [submit(t("project.choose_button"), verb)])
+
+
+def closed_text(project: Project, meanwhile: bool = False) -> str:
+    """Why a registration was not taken: the project is closed (``meanwhile``: it closed as it was sent)."""
+    deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
+    key = "register.closed_meanwhile" if meanwhile else "register.closed"
+    return t(key, project=project.name, deadline=deadline, contact=project.contact or "")
 
 
 def problem_text(problems: Sequence[Problem]) -> str:

@@ -13,7 +13,7 @@ from bot.core.input_rules import FormInvalid, Problem
 from bot.features.registration.rules import RegistrationForm, Status, parse_form, registration_open
 from storage.models import Meeting, Organisation, Project, Registration
 from storage.projects import ProjectRepository
-from storage.registrations import CancelResult, RegistrationRepository, RegistrationResult
+from storage.registrations import CancelResult, RegistrationClosed, RegistrationRepository, RegistrationResult
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class FormView:
 @dataclass(frozen=True)
 class Closed:
     project: Project
+    meanwhile: bool = False
+    """It closed while a submit was being handled: open when checked, past the deadline when saved."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,10 @@ class RegistrationService:
         except FormInvalid as invalid:
             return Invalid(FormView(project, organisations, await self._active(project_id, person_id)),
                            invalid.problems, values)
-        result = await self._registrations.register(project_id, person_id, form, self._clock())
+        try:
+            result = await self._registrations.register(project_id, person_id, form, self._clock())
+        except RegistrationClosed:  # the repository checks again under the project's lock
+            return Closed(project, meanwhile=True)
         return replace(result, project=project)
 
     async def mine(self, person_id: int) -> list[tuple[Registration, Project]]:
