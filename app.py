@@ -134,7 +134,7 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     sender = OutboxSender(messenger, wiring.renderers)
     components.planner = Planning(tuple(wiring.planners))
     components.dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
-                                       lease_seconds=settings.stale_claim_seconds)
+                                       lease_seconds=settings.stale_claim_seconds, zone=settings.zone)
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), wiring.routes,
                                 COMMANDS, coordinators, clock, messenger)
     return components

@@ -23,7 +23,7 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.core.commands import CommandTable, Role
 from bot.core.help_card import help_card
-from bot.core.i18n import current_language, language_of, t, use_language, use_now
+from bot.core.i18n import current_language, language_of, t, use_language, use_now, use_zone
 from bot.core.markdown import literal
 from bot.core.personal_chat import PersonalChat
 from bot.core.router import Action, Router, Routes
@@ -80,7 +80,8 @@ class DalaLabBot(TeamsActivityHandler):
             return
         async with lock:
             # The clock decides which dates show their year ("tisdag 22 februari 2028" from 2027).
-            with use_language(language_of(activity.locale, self._settings.language)), use_now(self._clock()):
+            with (use_language(language_of(activity.locale, self._settings.language)), use_now(self._clock()),
+                  use_zone(self._settings.zone)):
                 turn_context.turn_state[PERSON_ID] = await self._remember(turn_context)
                 turn_context.turn_state[COORDINATORS] = await self._coordinator_ids()
                 await super().on_turn(turn_context)

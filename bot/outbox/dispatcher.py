@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.i18n import use_now
+from bot.core.i18n import current_zone, use_now, use_zone
 from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import RetryPolicy
 from storage.models import Delivery
@@ -83,9 +84,12 @@ class DispatchReport:
 class Dispatcher:
     def __init__(self, outbox: Outbox, sender: Sender, limiter: RateLimiter, clock: Clock,
                  policy: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, concurrency: int = WAVE,
-                 lease_seconds: float = STALE_CLAIM.total_seconds(), pause: Sleep = asyncio.sleep) -> None:
+                 lease_seconds: float = STALE_CLAIM.total_seconds(), pause: Sleep = asyncio.sleep,
+                 zone: ZoneInfo | None = None) -> None:
         """``sleep`` waits for the rate limiter (tests pass a fake clock's); ``pause`` is real time
-        between lease renewals and between tries of an outbox write while the database is away."""
+        between lease renewals and between tries of an outbox write while the database is away;
+        ``zone``: the settings' time zone (TZ_NAME) rendered dates are shown in (None: the current one)."""
+        self._zone = zone
         self._outbox = outbox
         self._sender = sender
         self._limiter = limiter
@@ -108,9 +112,9 @@ class Dispatcher:
     async def run_once(self, batch: int = 200) -> DispatchReport:
         """Send everything due now (in batches until none is left); one run at a time per process."""
         report = DispatchReport()
-        # Cards rendered in this run show a date's year by the bot's clock, as in a turn.
+        # Cards rendered in this run show a date's year by the bot's clock, and in its zone, as in a turn.
         async with self._lock:
-            with use_now(self._clock()):
+            with use_now(self._clock()), use_zone(self._zone or current_zone()):
                 await self._dispatch_due(batch, report)
         return report
 

@@ -1,7 +1,8 @@
 """Message catalogs (Swedish first, English second) and Swedish-style date formatting.
 
-The locale of the current turn lives in a ContextVar set once per turn by the handler,
-so use cases and card builders call ``t(...)`` without threading a locale through.
+The locale and time zone (TZ_NAME) of the current turn live in ContextVars set once per turn by
+the handler, and per send by the outbox, so use cases and card builders call ``t(...)`` and
+``format_when(...)`` without threading a locale or zone through.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _locale: ContextVar[str] = ContextVar("locale", default=DEFAULT_LOCALE)
 _now: ContextVar[datetime | None] = ContextVar("now", default=None)
+_zone: ContextVar[ZoneInfo] = ContextVar("zone", default=STOCKHOLM)
 
 
 def language_of(teams_locale: str | None, policy: str = "auto") -> str:
@@ -72,6 +74,20 @@ def use_now(now: datetime) -> Iterator[None]:
         _now.reset(token)
 
 
+def current_zone() -> ZoneInfo:
+    """The zone dates are shown in: the settings' TZ_NAME in a turn or send (Stockholm otherwise)."""
+    return _zone.get()
+
+
+@contextmanager
+def use_zone(zone: ZoneInfo) -> Iterator[None]:
+    token = _zone.set(zone)
+    try:
+        yield
+    finally:
+        _zone.reset(token)
+
+
 def _this_year(zone: ZoneInfo) -> int:
     now = _now.get() or datetime.now(zone)
     return now.astimezone(zone).year
@@ -91,36 +107,42 @@ def _pattern(patterns: dict[str, tuple[str, str]], moment: datetime, zone: ZoneI
     return this_year if moment.astimezone(zone).year == _this_year(zone) else other_year
 
 
-def format_when(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+def format_when(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """ "tisdag 3 maj kl. 10.00" in Swedish ("tisdag 22 februari 2028 kl. 10.00" in another year than
-    the clock's); ``moment`` must be timezone-aware (stored UTC)."""
+    the clock's); ``moment`` must be timezone-aware (stored UTC). ``zone``: the current one by default,
+    as are all the functions below."""
+    zone = zone or _zone.get()
     language = _locale.get()
     return babel_format_datetime(moment, _pattern(_DATETIME_PATTERNS, moment, zone), tzinfo=zone,
                                  locale=_BABEL_LOCALES[language])
 
 
-def format_day(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+def format_day(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """ "onsdag 14 april" (with the year when it is not this year)."""
+    zone = zone or _zone.get()
     language = _locale.get()
     return babel_format_datetime(moment, _pattern(_DAY_PATTERNS, moment, zone), tzinfo=zone,
                                  locale=_BABEL_LOCALES[language])
 
 
-def format_time(moment: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+def format_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    zone = zone or _zone.get()
     language = _locale.get()
     return babel_format_datetime(moment, _TIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language])
 
 
-def format_span(start: datetime, end: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+def format_span(start: datetime, end: datetime, zone: ZoneInfo | None = None) -> str:
     """ "måndag 3 maj kl. 10.00–15.00"; an end on another day is written in full."""
+    zone = zone or _zone.get()
     if start.astimezone(zone).date() == end.astimezone(zone).date():
         return f"{format_when(start, zone)}–{format_time(end, zone)}"
     return f"{format_when(start, zone)} – {format_when(end, zone)}"
 
 
-def format_deadline(deadline: datetime, zone: ZoneInfo = STOCKHOLM) -> str:
+def format_deadline(deadline: datetime, zone: ZoneInfo | None = None) -> str:
     """A deadline as people read it: "onsdag 14 april" for one stored as midnight after 14 April
     (the last day, not "torsdag 15 april kl. 00.00"); one at another time keeps its time."""
+    zone = zone or _zone.get()
     local = deadline.astimezone(zone)
     if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
         return format_day(local - timedelta(hours=12), zone)

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.i18n import STOCKHOLM, t
+from bot.core.i18n import current_zone, t
 from bot.features.homework.service import Compilation
 
 # The registration export's cell writers: one place decides how a text cell is made formula-safe.
@@ -48,7 +48,7 @@ def _fill_answers(sheet: Worksheet, compilation: Compilation) -> None:
         for column, moment in ((5, submission.submitted_at), (6, submission.updated_at)):
             cell = sheet.cell(row=row, column=column)
             # Excel has no time zones: the Stockholm wall-clock time the coordinator expects.
-            cell.value = moment.astimezone(STOCKHOLM).replace(tzinfo=None)
+            cell.value = moment.astimezone(current_zone()).replace(tzinfo=None)
             cell.number_format = EXCEL_DATE_FORMAT
     sheet.auto_filter.ref = sheet.dimensions
     _fit_columns(sheet)

@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.i18n import STOCKHOLM, t
+from bot.core.i18n import current_zone, t
 
 STATUSES = ("registered", "waitlisted", "cancelled")
 COLUMNS = (
@@ -74,7 +74,7 @@ def registrations_csv(rows: Iterable[RegistrationRow]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(_headers())
     for row in rows:
-        when = row.registered_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT)
+        when = row.registered_at.astimezone(current_zone()).strftime(DATE_FORMAT)
         writer.writerow([neutralise_formula(text) for text in _texts(row)] + [when])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -122,7 +122,7 @@ def _fill_registrations(sheet: Worksheet, rows: list[RegistrationRow]) -> None:
             _write_text(sheet.cell(row=index, column=column), text)
         when = sheet.cell(row=index, column=len(COLUMNS))
         # Excel has no time zones: store the Stockholm wall-clock time the coordinator expects.
-        when.value = row.registered_at.astimezone(STOCKHOLM).replace(tzinfo=None)
+        when.value = row.registered_at.astimezone(current_zone()).replace(tzinfo=None)
         when.number_format = EXCEL_DATE_FORMAT
     sheet.auto_filter.ref = sheet.dimensions
     _fit_columns(sheet)

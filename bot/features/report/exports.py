@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.i18n import STOCKHOLM, t
+from bot.core.i18n import current_zone, t
 from bot.features.registration.exports import _fit_columns, _write_header, _write_text
 from bot.features.report.rules import ProjectReport
 from bot.features.report.text import evaluation_lines, key_figures, municipality_sentence, participants_sentence
@@ -45,7 +45,7 @@ def report_xlsx(report: ProjectReport) -> bytes:
 def _fill_summary(sheet: Worksheet, report: ProjectReport) -> None:
     _write_text(sheet.cell(row=1, column=1), t("report.file_title", project=report.project_name))
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    generated = report.generated_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT)
+    generated = report.generated_at.astimezone(current_zone()).strftime(DATE_FORMAT)
     _write_text(sheet.cell(row=2, column=1), t("report.generated", date=generated))
     row = 4
     for title, value in key_figures(report):
@@ -79,7 +79,7 @@ def _meeting_table(report: ProjectReport) -> tuple[list[str], list[list[Cell]]]:
     for meeting in report.meetings:
         result = results.get(meeting.number)
         known = t("export.yes") if meeting.attendance_known else t("export.no")
-        rows.append([meeting.number, meeting.title, meeting.starts_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT),
+        rows.append([meeting.number, meeting.title, meeting.starts_at.astimezone(current_zone()).strftime(DATE_FORMAT),
                      meeting.registered, meeting.participants if meeting.held else None,
                      known if meeting.held else None, result.answered if result else None,
                      result.invited if result else None, result.response_rate_percent if result else None,

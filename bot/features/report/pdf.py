@@ -15,7 +15,7 @@ from functools import cache
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from bot.core.i18n import STOCKHOLM, t
+from bot.core.i18n import current_zone, t
 from bot.features.report.chart import participants_png
 from bot.features.report.rules import ProjectReport
 from bot.features.report.text import evaluation_lines, key_figures, municipality_sentence, participants_sentence
@@ -66,7 +66,7 @@ def _front_page(pdf: FPDF, report: ProjectReport) -> None:
     pdf.multi_cell(0, 8, t("report.title"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "B", HEADING_SIZE)
     pdf.multi_cell(0, 7, report.project_name, new_x="LMARGIN", new_y="NEXT")
-    generated = report.generated_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT)
+    generated = report.generated_at.astimezone(current_zone()).strftime(DATE_FORMAT)
     _paragraph(pdf, t("report.generated", date=generated), SMALL_SIZE)
     pdf.ln(2)
     _paragraph(pdf, municipality_sentence(report))
@@ -82,7 +82,7 @@ def _front_page(pdf: FPDF, report: ProjectReport) -> None:
 def _meetings(pdf: FPDF, report: ProjectReport) -> None:
     headers = [t(f"report.column.{key}") for key in ("meeting", "date", "registered", "participants",
                                                       "attendance_known")]
-    rows = [[str(m.number), m.starts_at.astimezone(STOCKHOLM).strftime(DATE_FORMAT), str(m.registered),
+    rows = [[str(m.number), m.starts_at.astimezone(current_zone()).strftime(DATE_FORMAT), str(m.registered),
              str(m.participants) if m.held else "–",
              (t("export.yes") if m.attendance_known else t("export.no")) if m.held else "–"]
             for m in report.meetings]

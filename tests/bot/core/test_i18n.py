@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.i18n import (
     CATALOGS,
@@ -17,6 +18,7 @@ from bot.core.i18n import (
     t,
     use_language,
     use_now,
+    use_zone,
 )
 
 IN_2022 = datetime(2022, 1, 10, 12, 0, tzinfo=UTC)
@@ -28,6 +30,15 @@ def test_swedish_dates_the_regions_way() -> None:
         assert format_when(datetime(2022, 5, 3, 8, 0, tzinfo=UTC)) == "tisdag 3 maj kl. 10.00"
         # Winter time: 22 February 2022, 09:30 UTC is 10.30 in Stockholm.
         assert format_when(datetime(2022, 2, 22, 9, 30, tzinfo=UTC)) == "tisdag 22 februari kl. 10.30"
+
+
+def test_dates_follow_the_zone_of_the_turn() -> None:
+    with use_now(IN_2022), use_zone(ZoneInfo("America/New_York")):
+        assert format_when(datetime(2022, 5, 3, 8, 0, tzinfo=UTC)) == "tisdag 3 maj kl. 04.00"
+        assert format_span(datetime(2022, 5, 3, 8, 0, tzinfo=UTC),
+                           datetime(2022, 5, 3, 13, 0, tzinfo=UTC)) == "tisdag 3 maj kl. 04.00–09.00"
+        assert format_deadline(datetime(2022, 5, 4, 4, 0, tzinfo=UTC)) == "tisdag 3 maj"  # midnight there
+    assert format_when(datetime(2022, 5, 3, 8, 0, tzinfo=UTC)).endswith("kl. 10.00")  # Stockholm again after
 
 
 def test_english_dates_when_english() -> None:

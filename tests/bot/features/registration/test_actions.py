@@ -122,6 +122,19 @@ async def test_a_submit_after_the_deadline_is_told_the_project_is_closed(
     assert "Anmälan till Energi är stängd (sista anmälningsdag: onsdag 14 april)" in text_of(reply)
 
 
+async def test_dates_in_a_turn_are_shown_in_the_settings_zone(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    # TZ_NAME=America/New_York: the deadline (22.00 UTC) is 18.00 there, not Stockholm's midnight.
+    bot = build_bot(Settings(language="sv", time_zone="America/New_York"), sessions, TestAdapter(), clock).bot
+    project_id = await make_project(sessions)
+    clock.now = DEADLINE
+
+    [reply] = await replies(bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
+
+    assert "(sista anmälningsdag: onsdag 14 april kl. 18.00)" in text_of(reply)
+
+
 async def hand_over(components: Components, sessions: async_sessionmaker[AsyncSession]) -> str:
     """Anna holds a place and offers it; Bo has one of his own. The code, as Anna was given it."""
     project_id = await make_project(sessions)
