@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from botbuilder.core import (
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount
 
+from bot.core.clock import Clock
 from bot.core.commands import CommandTable, Role
 from bot.core.help_card import help_card
 from bot.core.i18n import current_language, language_of, t, use_language, use_now, use_zone
@@ -54,7 +54,7 @@ class DalaLabBot(TeamsActivityHandler):
         routes: Routes,
         commands: CommandTable,
         coordinators: CoordinatorRepository | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = lambda: datetime.now(UTC),
         messenger: Messenger | None = None,
     ) -> None:
         self._coordinators = coordinators

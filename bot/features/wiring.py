@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from botbuilder.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.clock import Clock
 from bot.core.router import Router, Routes
 from bot.core.settings import Settings
 from bot.core.turn import Turn
@@ -40,7 +40,7 @@ MeetingCode = Callable[[TurnContext, Turn], Awaitable[bool]]
 class Wiring:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
-    clock: Callable[[], datetime]
+    clock: Clock
     messenger: Messenger
     outbox: Outbox
     downloads: Downloads

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import format_when, t
 from bot.core.router import Router
@@ -64,7 +62,7 @@ class AttendanceListActions:
 
 
     def __init__(self, projects: ProjectRepository, attendance: AttendanceList,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Clock) -> None:
         self._projects = projects
         self._attendance = attendance
         self._clock = clock

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import notice
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import format_when, t
 from bot.core.markdown import literal
@@ -141,7 +142,7 @@ class ExampleCoordinatorActions:
 
 
     def __init__(self, requests: ExampleRequests, service: ExampleService, projects: ProjectRepository,
-                 scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+                 scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Clock) -> None:
         self._requests = requests
         self._service = service
         self._projects = projects

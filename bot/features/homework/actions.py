@@ -5,12 +5,13 @@ Coordinators: `ny hemuppgift` (meeting, title, instructions, deadline) and `hemu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.router import Router
@@ -77,7 +78,7 @@ class HomeworkCoordinatorActions:
 
 
     def __init__(self, service: HomeworkService, projects: ProjectRepository, downloads: Downloads, public_url: str,
-                 scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+                 scheduler: Callable[[], Scheduler | None], zone: ZoneInfo, clock: Clock) -> None:
         self._service = service
         self._projects = projects
         self._downloads = downloads

@@ -11,6 +11,7 @@ from botbuilder.core import TurnContext
 
 from bot.core.actions import int_value, replace_card, send_card
 from bot.core.cards import notice, submit
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import count_phrase, format_when, t
 from bot.core.router import Router
@@ -35,7 +36,7 @@ class MessageActions:
 
     def __init__(self, projects: ProjectRepository, broadcasts: BroadcastRepository, broadcasting: Broadcasting,
                  outbox: Outbox, people: PeopleRepository, scheduler: Callable[[], Scheduler | None],
-                 zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+                 zone: ZoneInfo, clock: Clock) -> None:
         self._projects = projects
         self._broadcasts = broadcasts
         self._broadcasting = broadcasting

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import send_card
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.router import Router
@@ -44,7 +45,7 @@ class CoordinatorActions:
         notices: RegistrationNotices,
         public_url: str,
         zone: ZoneInfo,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self._projects = projects
         self._registrations = registrations

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.core.actions import send_card
+from bot.core.clock import Clock
 from bot.core.commands import Role
 from bot.core.i18n import t
 from bot.core.router import Router
@@ -32,7 +31,7 @@ router = Router("results")
 class ResultActions:
 
     def __init__(self, results: EvaluationResults, projects: ProjectRepository, downloads: Downloads,
-                 public_url: str, zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+                 public_url: str, zone: ZoneInfo, clock: Clock) -> None:
         self._results = results
         self._projects = projects
         self._downloads = downloads

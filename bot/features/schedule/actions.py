@@ -3,12 +3,10 @@ ones), with calendar files."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from botbuilder.core import TurnContext
 
 from bot.core.actions import send_card
+from bot.core.clock import Clock
 from bot.core.i18n import t
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -22,7 +20,7 @@ router = Router("schedule")
 
 
 class ScheduleActions:
-    def __init__(self, service: RegistrationService, public_url: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, service: RegistrationService, public_url: str, clock: Clock) -> None:
         self._service = service
         self._public_url = public_url.rstrip("/")
         self._clock = clock
