@@ -125,9 +125,13 @@ async def run_stock(people: int, stub_url: str) -> dict[str, Any]:
 async def run_dalalab(people: int, stub_url: str, database: str, teams_limits: bool) -> dict[str, Any]:
     from app import build_bot, create_adapter
     from bot.core.settings import Settings
+    from bot.features.reminders.planner import ReminderPlanner
     from bot.outbox.ratelimit import RateLimiter
     from bot.teams.connector import close_adapter
     from storage.db import create_engine, migrate, session_factory
+    from storage.outbox import Outbox
+    from storage.projects import ProjectRepository
+    from storage.registrations import RegistrationRepository
 
     settings = Settings(database_url=database, language="sv", quiet_hours="off").validate()
     engine = create_engine(database)
@@ -147,7 +151,10 @@ async def run_dalalab(people: int, stub_url: str, database: str, teams_limits: b
     limiter = None if teams_limits else RateLimiter(time.monotonic, overall=((1.0, 1_000_000),))
     components = build_bot(settings, sessions, adapter, clock, limiter)
     plan_cpu, plan_started = time.process_time(), time.perf_counter()
-    planned = await components.planner.reminders.plan_all()
+    # The reminders' own planner (the scheduler runs it among every feature's planners).
+    reminders = ReminderPlanner(ProjectRepository(sessions), RegistrationRepository(sessions), Outbox(sessions), clock,
+                                settings.zone, settings.quiet)
+    planned = await reminders.plan_all()
     plan_cpu, plan_seconds = time.process_time() - plan_cpu, time.perf_counter() - plan_started
     moment.update(base=await latest_due(engine) + timedelta(seconds=1), origin=time.monotonic())
     cpu, started = time.process_time(), time.perf_counter()
