@@ -129,11 +129,10 @@ def build_bot(settings: Settings, sessions: async_sessionmaker[AsyncSession], ad
     wiring = Wiring(settings, sessions, clock, messenger, outbox, downloads, people, projects, registrations,
                     coordinators, conversation_state, lambda: components.scheduler,
                     RegistrationService(projects, registrations, clock),
-                    RegistrationNotices(messenger, settings.base_url), results)
+                    RegistrationNotices(messenger, settings.base_url), results, OutboxSender(messenger))
     install_all(wiring)
-    sender = OutboxSender(messenger, wiring.renderers)
     components.planner = Planning(tuple(wiring.planners))
-    components.dispatcher = Dispatcher(outbox, sender, limiter or default_limiter(), clock,
+    components.dispatcher = Dispatcher(outbox, wiring.sender, limiter or default_limiter(), clock,
                                        lease_seconds=settings.stale_claim_seconds, zone=settings.zone)
     components.bot = DalaLabBot(settings, people, conversation_state, LeanUserState(storage), wiring.routes,
                                 COMMANDS, coordinators, clock, messenger)

@@ -21,6 +21,7 @@ from bot.features.registration.service import RegistrationService
 from bot.features.reminders.planner import PlanReport
 from bot.outbox.renderers import Renderer
 from bot.outbox.scheduler import Scheduler
+from bot.outbox.sender import OutboxSender
 from bot.teams.downloads import Downloads
 from bot.teams.proactive import Messenger
 from storage.coordinators import CoordinatorRepository
@@ -56,9 +57,10 @@ class Wiring:
     registration: RegistrationService
     notices: RegistrationNotices
     results: EvaluationResults
+    sender: OutboxSender
+    """The outbox's sender: every feature's renderers, by delivery kind (a kind claimed twice is refused)."""
     routes: Routes = field(default_factory=Routes)
     planners: list[Planner] = field(default_factory=list)
-    renderers: dict[str, Renderer] = field(default_factory=dict)
     meeting_codes: list[MeetingCode] = field(default_factory=list)
 
     def include(self, router: Router, *actions: object) -> None:
@@ -68,15 +70,9 @@ class Wiring:
     def plan(self, planner: Planner) -> None:
         self.planners.append(planner)
 
-    def render(self, kind: str, renderer: Renderer) -> None:
-        if kind in self.renderers:
-            raise RuntimeError(f"delivery kind {kind!r} rendered by two features")
-        self.renderers[kind] = renderer
-
     def render_all(self, renderers: Mapping[str, Renderer]) -> None:
         """A feature's ``XDeliveries(...).renderers()``: its delivery kinds, each with its renderer."""
-        for kind, renderer in renderers.items():
-            self.render(kind, renderer)
+        self.sender.add_renderers(renderers)
 
     def after_registration_change(self) -> None:
         """Registrations changed: plan reminders and evaluations for them soon."""
