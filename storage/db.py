@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import await_only
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -57,14 +55,7 @@ def create_engine(url: str) -> AsyncEngine:
             options = connection.get_execution_options()
             if options.get(READ_OPTION):
                 return
-            sql = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN"
-            driver = connection.connection.driver_connection
-            if isinstance(driver, aiosqlite.Connection):
-                # aiosqlite's own execute: one hop to its thread, where a statement through
-                # SQLAlchemy takes three (cursor, execute, close).
-                await_only(driver.execute(sql))
-            else:
-                connection.exec_driver_sql(sql)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
