@@ -48,14 +48,9 @@ def create_engine(url: str) -> AsyncEngine:
             # A deferred transaction that reads and then writes fails at once with "database is
             # locked" when another connection wrote in between (the busy timeout does not apply to
             # that upgrade). Write transactions (session_factory(...).begin()) therefore take the
-            # write lock at BEGIN and wait for it. A read session (session_factory(...)()) opens no
-            # transaction at all: each SELECT is its own snapshot, as at PostgreSQL's READ COMMITTED,
-            # and BEGIN would be three more hops to aiosqlite's thread per session. Anything else
-            # (migrations, engine.begin()) stays deferred.
-            options = connection.get_execution_options()
-            if options.get(READ_OPTION):
-                return
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+            # write lock at BEGIN and wait for it; read-only sessions stay deferred.
+            immediate = connection.get_execution_options().get(WRITE_OPTION)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     engine = create_async_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
@@ -89,7 +84,6 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
 
 WRITE_OPTION = "dalalab_write"
-READ_OPTION = "dalalab_read"
 
 
 class Sessions(async_sessionmaker[AsyncSession]):
@@ -106,7 +100,7 @@ class Sessions(async_sessionmaker[AsyncSession]):
 
     def __init__(self, engine: AsyncEngine) -> None:
         reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" \
-            else engine.execution_options(**{READ_OPTION: True})
+            else engine
         super().__init__(reader, expire_on_commit=False)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
