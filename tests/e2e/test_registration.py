@@ -230,6 +230,17 @@ async def test_registration_after_the_deadline_is_refused(playground: Playground
     assert "sista anmälningsdag: torsdag 15 januari" in refused.all_text
     assert "16 januari" not in refused.all_text and "kl. 00.00" not in refused.all_text
 
+    # A form that was open before the deadline and is sent after it: told so, and nothing is stored.
+    before = len(playground.messages(playground.personal_chat))
+    await playground.submit(playground.personal_chat, choice.message_id, {
+        "verb": "register", "project_id": closed, "name": "Sen Anmälare", "organisation": "falun",
+        "email": "sen@falun.se", "meetings": "1", "consent_list": "false"})
+    late = await playground.expect(playground.personal_chat, lambda m: "stängde medan du fyllde i" in m.all_text,
+                                   after=before)
+    assert "så den sparades inte" in late.all_text and "Tekniskt fel" not in late.all_text
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        assert db.execute("SELECT 1 FROM registration WHERE name = 'Sen Anmälare'").fetchall() == []
+
 
 async def test_participants_cannot_export(playground: Playground, stack: Stack) -> None:
     reply = await playground.reply_to(playground.group_chat, "anmälningar", user="user-id-2", mention=True)

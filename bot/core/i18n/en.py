@@ -156,7 +156,9 @@ MESSAGES: dict[str, str] = {
         "over with a code: write **take over** and the code."
     ),
     "register.closed": "Registration for {project} is closed (last day to register: {deadline}). Contact the coordinator if you still want to join: {contact}",
-    "register.closed_meanwhile": "Registration for {project} closed just as you sent yours (last day to register: {deadline}), so it was not saved. Contact the coordinator if you still want to join: {contact}",
+    "register.closed_meanwhile": "Registration for {project} closed while you were filling in yours (last day to register: {deadline}), so it was not saved. Contact the coordinator if you still want to join: {contact}",
+    "register.closed_by_coordinator": "The coordinator has closed registration for {project}. Contact the coordinator if you still want to join: {contact}",
+    "register.closed_by_coordinator_meanwhile": "The coordinator closed registration for {project} while you were filling in yours, so it was not saved. Contact the coordinator if you still want to join: {contact}",
     "form.problems": "The registration was not sent. Please correct this and send again:",
     "form.required": "{field} is required.",
     "form.name_missing": "Enter your name.",

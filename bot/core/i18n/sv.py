@@ -164,7 +164,9 @@ MESSAGES: dict[str, str] = {
         "den med en kod: skriv **ta över** och koden."
     ),
     "register.closed": "Anmälan till {project} är stängd (sista anmälningsdag: {deadline}). Kontakta samordnaren om du ändå vill vara med: {contact}",
-    "register.closed_meanwhile": "Anmälan till {project} stängde just medan du skickade in din anmälan (sista anmälningsdag: {deadline}), så den sparades inte. Kontakta samordnaren om du ändå vill vara med: {contact}",
+    "register.closed_meanwhile": "Anmälan till {project} stängde medan du fyllde i din anmälan (sista anmälningsdag: {deadline}), så den sparades inte. Kontakta samordnaren om du ändå vill vara med: {contact}",
+    "register.closed_by_coordinator": "Samordnaren har stängt anmälan till {project}. Kontakta samordnaren om du ändå vill vara med: {contact}",
+    "register.closed_by_coordinator_meanwhile": "Samordnaren stängde anmälan till {project} medan du fyllde i din anmälan, så den sparades inte. Kontakta samordnaren om du ändå vill vara med: {contact}",
     "form.problems": "Anmälan är inte skickad. Rätta det här och skicka igen:",
     "form.required": "{field} måste fyllas i.",
     "form.name_missing": "Skriv ditt namn.",

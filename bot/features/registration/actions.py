@@ -86,7 +86,8 @@ class RegistrationActions:
         if result is None:
             await context.send_activity(t("project.not_found"))
         elif isinstance(result, Closed):
-            await context.send_activity(closed_text(result.project, result.meanwhile))
+            # The form was shown while registration was open: it closed while it was being filled in.
+            await context.send_activity(closed_text(result.project, meanwhile=True))
         elif isinstance(result, Invalid):
             await context.send_activity(problem_text(result.problems))
         else:

@@ -204,10 +204,13 @@ def project_choice(projects: Sequence[tuple[int, str]], verb: str) -> Card:
 
 
 def closed_text(project: Project, meanwhile: bool = False) -> str:
-    """Why a registration was not taken: the project is closed (``meanwhile``: it closed as it was sent)."""
+    """Why a registration was not taken: the project is closed, by its deadline or by the coordinator's hand
+    (then its deadline, perhaps still ahead, is no reason). ``meanwhile``: it closed while the form was
+    being filled in, so what was sent is not saved."""
+    key = "register.closed_by_coordinator" if project.registration_closed else "register.closed"
     deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
-    key = "register.closed_meanwhile" if meanwhile else "register.closed"
-    return t(key, project=project.name, deadline=deadline, contact=project.contact or "")
+    return t(key + ("_meanwhile" if meanwhile else ""), project=project.name, deadline=deadline,
+             contact=project.contact or "")
 
 
 def problem_text(problems: Sequence[Problem]) -> str:

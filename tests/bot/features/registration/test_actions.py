@@ -105,12 +105,12 @@ async def test_a_submit_that_races_the_deadline_is_told_so_not_sorry_for_a_techn
 
     assert text_of(reply) == t("register.closed_meanwhile", project="Energi", deadline="onsdag 14 april",
                                contact="samordnare@falun.se")
-    assert "Anmälan till Energi stängde just medan du skickade in" in text_of(reply)
+    assert "Anmälan till Energi stängde medan du fyllde i din anmälan" in text_of(reply)
     async with sessions() as session:
         assert await session.scalar(select(Registration.id)) is None
 
 
-async def test_a_submit_after_the_deadline_is_told_the_project_is_closed(
+async def test_a_submit_after_the_deadline_is_told_it_closed_while_the_form_was_filled_in(
     components: Components, sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
     project_id = await make_project(sessions)
@@ -119,7 +119,28 @@ async def test_a_submit_after_the_deadline_is_told_the_project_is_closed(
     [reply] = await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id,
                                                                  **FORM}))
 
-    assert "Anmälan till Energi är stängd (sista anmälningsdag: onsdag 14 april)" in text_of(reply)
+    assert text_of(reply).startswith(
+        "Anmälan till Energi stängde medan du fyllde i din anmälan (sista anmälningsdag: onsdag 14 april), "
+        "så den sparades inte.")
+
+
+async def test_registration_closed_by_the_coordinator_names_no_deadline(
+    components: Components, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Closed by hand before its deadline: the deadline, still ahead, is not given as the reason."""
+    project_id = await make_project(sessions)
+    async with sessions.begin() as session:
+        (await session.get_one(Project, project_id)).registration_closed = True
+    clock.now = DEADLINE - timedelta(days=3)
+
+    [asked] = await replies(components.bot, said("anna", value={"verb": "register_start", "project_id": project_id}))
+    [sent] = await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
+
+    assert text_of(asked) == t("register.closed_by_coordinator", project="Energi", contact="samordnare@falun.se")
+    assert text_of(sent).startswith("Samordnaren stängde anmälan till Energi medan du fyllde i din anmälan")
+    assert "sista anmälningsdag" not in text_of(asked) + text_of(sent)
+    async with sessions() as session:
+        assert await session.scalar(select(Registration.id)) is None
 
 
 async def test_dates_in_a_turn_are_shown_in_the_settings_zone(
