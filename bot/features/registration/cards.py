@@ -209,7 +209,7 @@ def closed_text(project: Project, meanwhile: bool = False) -> str:
     being filled in, so what was sent is not saved."""
     key = "register.closed_by_coordinator" if project.registration_closed else "register.closed"
     deadline = format_deadline(project.registration_deadline) if project.registration_deadline else ""
-    return t(key + ("_meanwhile" if meanwhile else ""), project=project.name, deadline=deadline,
+    return t(key + ("_meanwhile" if meanwhile else ""), project=literal(project.name), deadline=deadline,
              contact=project.contact or "")
 
 

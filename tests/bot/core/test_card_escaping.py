@@ -115,6 +115,8 @@ BUILDERS: dict[str, Any] = {
     "my registrations": lambda: registration.my_registrations([registration.MyRegistration(
         1, HOSTILE, Status.REGISTERED, HOSTILE, [registration.MeetingLine(1, HOSTILE, WHEN, HOSTILE)])]),
     "cancel confirmation": lambda: registration.cancel_confirmation(1, HOSTILE),
+    "registration closed": lambda: registration.closed_text(project()),
+    "registration closed meanwhile": lambda: registration.closed_text(project(), meanwhile=True),
     "alumni finish": lambda: alumni.finish_card(project(), 4),
     "alumni welcome": lambda: alumni.welcome_card(HOSTILE, 3, None),
     "alumni opt out": lambda: alumni.opt_out_card(HOSTILE, 3, True),
