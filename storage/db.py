@@ -11,8 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, exc
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event, exc, make_url
+from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,14 +22,19 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+registry.register("sqlite.inline", "storage.sqlite_inline", "InlineSQLiteDialect")
 
 
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and WAL so readers never block the writer.
     ``hide_parameters``: a database error's message would otherwise carry the statement's values
-    (names, e-mail addresses, answers) into the log."""
+    (names, e-mail addresses, answers) into the log.
+
+    Every SQLite URL (``sqlite://``, ``sqlite+aiosqlite://``, ...) runs on :mod:`storage.sqlite_inline`:
+    the ``sqlite3`` module on the event loop's thread, where aiosqlite hops to a thread per call."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        inline = make_url(url).set(drivername="sqlite+inline")
+        engine = create_async_engine(inline, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:

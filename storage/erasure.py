@@ -17,6 +17,7 @@ versions until VACUUM: see README, Security and privacy.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -54,6 +55,8 @@ ERASED_TEAMS_ID = "raderad:{id}"
 """What replaces the Teams id, so a later message from the same account creates a fresh person."""
 ENDED_STATES = ("finished", "alumni")
 CANCELLED_REASON = "cancelled: the recipient's data was erased"
+CHECKPOINT_RETRIES = (0.01, 0.05, 0.2, 0.5, 1.0, 0.0)
+"""Pauses between tries of the checkpoint after an erasure while a reader keeps it from finishing."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +119,15 @@ class ErasureRepository:
         bind = self._sessions.kw.get("bind")
         if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
             return
+        busy = 1
         async with bind.connect() as connection:
-            raw = await connection.get_raw_connection()
-            cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-            busy, _, _ = await cursor.fetchone()
-            await cursor.close()
+            # Connections have no busy timeout (storage.sqlite_inline): a reader still in the log makes
+            # the checkpoint report "busy" at once, so it is tried again a few times.
+            for delay in CHECKPOINT_RETRIES:
+                busy = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
+                if not busy:
+                    break
+                await asyncio.sleep(delay)
         if busy:
             log.warning("the WAL checkpoint after an erasure could not finish (a reader was busy)")
 
