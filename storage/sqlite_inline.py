@@ -55,23 +55,24 @@ def is_busy(error: BaseException) -> bool:
 class InlineConnection(AdaptedConnection):
     """The DBAPI connection SQLAlchemy's pool holds: a ``sqlite3.Connection`` and a busy deadline."""
 
-    __slots__ = ("dbapi", "_busy_seconds")
+    __slots__ = ("dbapi", "_sqlite", "_busy_seconds")
 
     def __init__(self, dbapi: InlineDBAPI, connection: sqlite3.Connection, busy_seconds: float) -> None:
         self.dbapi = dbapi
-        self._connection = connection
+        self._sqlite = connection
+        self._connection = connection  # type: ignore[assignment]  # what driver_connection returns
         self._busy_seconds = busy_seconds
 
     @property
     def isolation_level(self) -> str | None:
-        return self._connection.isolation_level
+        return self._sqlite.isolation_level
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self._connection.isolation_level = value
+        self._sqlite.isolation_level = value  # type: ignore[assignment]  # SQLAlchemy sets None or a level
 
     def create_function(self, *args: Any, **kw: Any) -> None:
-        self._connection.create_function(*args, **kw)
+        self._sqlite.create_function(*args, **kw)
 
     def cursor(self, server_side: bool = False) -> InlineCursor:
         return InlineCursor(self)
@@ -82,16 +83,16 @@ class InlineConnection(AdaptedConnection):
         return cursor
 
     def commit(self) -> None:
-        self.when_free(self._connection.commit)
+        self.when_free(self._sqlite.commit)
 
     def rollback(self) -> None:
-        self.when_free(self._connection.rollback)
+        self.when_free(self._sqlite.rollback)
 
     def close(self) -> None:
-        self._connection.close()
+        self._sqlite.close()
 
     def terminate(self) -> None:
-        self._connection.close()
+        self._sqlite.close()
 
     def when_free(self, call: Callable[[], T]) -> T:
         """``call()``, tried again after a non-blocking sleep while the database is busy."""
@@ -114,11 +115,11 @@ class InlineConnection(AdaptedConnection):
 class InlineCursor:
     """A DBAPI cursor whose rows were all fetched by ``execute`` (the statement is already reset)."""
 
-    __slots__ = ("_connection", "description", "rowcount", "lastrowid", "arraysize", "_rows")
+    __slots__ = ("_owner", "description", "rowcount", "lastrowid", "arraysize", "_rows")
     server_side = False
 
     def __init__(self, connection: InlineConnection) -> None:
-        self._connection = connection
+        self._owner = connection
         self.description: Any = None
         self.rowcount = -1
         self.lastrowid: int | None = None
@@ -127,11 +128,11 @@ class InlineCursor:
 
     def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> None:
         await_only(_done())
-        self._connection.when_free(lambda: self._run(operation, parameters or ()))
+        self._owner.when_free(lambda: self._run(operation, parameters or ()))
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> None:
         def run() -> None:
-            cursor = self._connection._connection.executemany(operation, seq_of_parameters)
+            cursor = self._owner._sqlite.executemany(operation, seq_of_parameters)
             try:
                 self.description = None
                 self.lastrowid = cursor.lastrowid
@@ -140,10 +141,10 @@ class InlineCursor:
                 cursor.close()
 
         await_only(_done())
-        self._connection.when_free(run)
+        self._owner.when_free(run)
 
     def _run(self, operation: str, parameters: Sequence[Any]) -> None:
-        cursor = self._connection._connection.execute(operation, parameters)
+        cursor = self._owner._sqlite.execute(operation, parameters)
         try:
             if cursor.description:
                 self.description = cursor.description
@@ -202,7 +203,8 @@ class InlineDBAPI:
     def connect(self, *args: Any, **kw: Any) -> InlineConnection:
         busy_seconds = float(kw.pop("timeout", DEFAULT_BUSY_SECONDS))
         kw["check_same_thread"] = False  # the pool may close a connection from another thread at exit
-        return InlineConnection(self, sqlite3.connect(*args, timeout=0, **kw), busy_seconds)
+        connection = sqlite3.connect(*args, timeout=0, **kw)  # type: ignore[call-overload]
+        return InlineConnection(self, connection, busy_seconds)
 
 
 class InlineSQLiteDialect(SQLiteDialect_pysqlite):
@@ -222,7 +224,7 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
         return pool.AsyncAdaptedQueuePool if cls._is_url_file_db(url) else pool.StaticPool
 
     def get_driver_connection(self, connection: Any) -> Any:
-        return connection._connection
+        return connection._sqlite
 
     def do_terminate(self, dbapi_connection: Any) -> None:
         dbapi_connection.terminate()

@@ -1,0 +1,96 @@
+"""SQLite on the loop's thread: a busy database is waited for without blocking the loop, and given up on
+after the engine's timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.db import create_engine
+from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, is_busy
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "inline.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+    return path
+
+
+@pytest.fixture
+async def engine(database: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def other_writer(database: Path) -> Iterator[sqlite3.Connection]:
+    """Another process's connection holding the write lock until the test commits it."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("INSERT INTO item (name) VALUES ('theirs')")
+    yield connection
+    connection.close()
+
+
+async def test_every_sqlite_url_runs_on_the_inline_driver(engine: AsyncEngine) -> None:
+    assert engine.dialect.driver == "inline"
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.driver_connection, sqlite3.Connection)
+
+
+async def test_a_write_waits_for_another_writer_while_the_loop_goes_on(
+    engine: AsyncEngine, other_writer: sqlite3.Connection
+) -> None:
+    async def write() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO item (name) VALUES ('ours')"))
+
+    waiting = asyncio.create_task(write())
+    await asyncio.sleep(0.1)  # the loop runs this test while the write waits: it is not blocked
+    assert not waiting.done()
+    other_writer.execute("COMMIT")
+    await asyncio.wait_for(waiting, 5)
+    async with engine.connect() as connection:
+        names = (await connection.execute(text("SELECT name FROM item ORDER BY id"))).scalars().all()
+    assert names == ["theirs", "ours"]
+
+
+async def test_a_write_gives_up_after_the_engines_timeout(database: Path, other_writer: sqlite3.Connection) -> None:
+    engine = create_async_engine(f"sqlite+inline:///{database}", connect_args={"timeout": 0.2})
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO item (name) VALUES ('ours')"))
+    finally:
+        await engine.dispose()
+
+
+async def test_reads_go_on_while_another_process_writes(engine: AsyncEngine, other_writer: sqlite3.Connection) -> None:
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one() == 0
+
+
+def test_busy_is_every_form_of_sqlite_busy_but_a_stale_snapshot() -> None:
+    def error(code: int) -> sqlite3.OperationalError:
+        made = sqlite3.OperationalError("database is locked")
+        made.sqlite_errorcode = code
+        return made
+
+    assert is_busy(error(SQLITE_BUSY))
+    assert is_busy(error(SQLITE_BUSY | (1 << 8)))  # SQLITE_BUSY_RECOVERY
+    assert not is_busy(error(SQLITE_BUSY_SNAPSHOT))
+    assert not is_busy(error(1))
+    assert is_busy(sqlite3.OperationalError("database is locked"))  # raised without a code
+    assert not is_busy(sqlite3.OperationalError("no such table: item"))
