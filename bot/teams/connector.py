@@ -362,9 +362,10 @@ def _segment(value: str) -> str:
 
 
 class PooledConversations(ConversationsOperations):
-    """The SDK's conversation operations; the two every turn and every reminder makes (reply to an
-    activity, send to a conversation) skip msrest's pipeline and go straight to the pool's sender,
-    with the same URL, headers, body, retries and errors (``ErrorResponseException`` on a non-2xx)."""
+    """The SDK's conversation operations; the three every turn and every reminder makes (reply to an
+    activity, send to a conversation, update a card in place) skip msrest's pipeline and go straight to
+    the pool's sender, with the same URL, headers, body, retries and errors (``ErrorResponseException``
+    on a non-2xx)."""
 
     def __init__(self, client: ConnectorClient, serializer: FastSerializer, deserializer: FastDeserializer,
                  sender: AiohttpSender) -> None:
@@ -392,6 +393,13 @@ class PooledConversations(ConversationsOperations):
                                                       custom_headers=custom_headers, raw=raw, **operation_config)
         return await self._post_activity(self._activities_url(conversation_id), activity, {})
 
+    async def update_activity(self, conversation_id: str, activity_id: str, activity: Any, *,
+                              custom_headers: Any = None, raw: bool = False, **operation_config: Any) -> Any:
+        if custom_headers or raw or operation_config:
+            return await super().update_activity(conversation_id, activity_id, activity,
+                                                 custom_headers=custom_headers, raw=raw, **operation_config)
+        return await self._send_activity("PUT", self.reply_url(conversation_id, activity_id), activity, {})
+
     def reply_url(self, conversation_id: str, activity_id: str) -> str:
         segment = _segment(activity_id)
         if segment in (".", ".."):  # format_url would resolve it as a path step
@@ -414,7 +422,10 @@ class PooledConversations(ConversationsOperations):
         return url
 
     async def _post_activity(self, url: str, activity: Any, extra_headers: dict[str, str]) -> Any:
-        request = ClientRequest("POST", url)
+        return await self._send_activity("POST", url, activity, extra_headers)
+
+    async def _send_activity(self, method: str, url: str, activity: Any, extra_headers: dict[str, str]) -> Any:
+        request = ClientRequest(method, url)
         request.headers.update({"Accept": "application/json", "Content-Type": "application/json; charset=utf-8",
                                 **extra_headers, "User-Agent": self._user_agent})
         request.data = json.dumps(self._serialize.body(activity, "Activity"))

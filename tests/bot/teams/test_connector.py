@@ -202,6 +202,30 @@ async def test_a_card_sent_to_the_conversation_is_sent_exactly_as_the_stock_sdk_
         assert fast_call.headers.get(name) == stock_call.headers.get(name), name
 
 
+async def test_a_card_updated_in_place_is_sent_exactly_as_the_stock_sdk_sends_it(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    connector_stub, url = stub
+    stock = CloudAdapter(ConfigurationBotFrameworkAuthentication(NoAppId()))
+
+    async def update(context: TurnContext) -> None:
+        card = help_card(COMMANDS.visible(Role.PARTICIPANT), True)
+        changed = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        changed.id = "card-7"
+        await context.update_activity(changed)
+
+    for sender in (adapter, stock):
+        await sender.process_activity("", incoming(url), update)
+
+    fast_call, stock_call = connector_stub.calls
+    assert fast_call.method == stock_call.method == "PUT"
+    assert fast_call.path == stock_call.path == "/v3/conversations/c-1/activities/card-7"
+    assert fast_call.body == stock_call.body
+    assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    for name in ECHOED_HEADERS:
+        assert fast_call.headers.get(name) == stock_call.headers.get(name), name
+
+
 async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_it(
     stub: tuple[StrictConnector, str], adapter: CloudAdapter
 ) -> None:
