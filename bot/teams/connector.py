@@ -108,7 +108,7 @@ class LeanCloudAdapter(CloudAdapter):
             if activity.type not in (None, "message"):  # typing, trace, delay, invoke response: not messages
                 responses.extend(await send(context, [activity]))
                 continue
-            fitted = outgoing.fit(activity)
+            fitted = _measured(outgoing, activity)
 
             async def send_one(one: Activity = fitted) -> list[ResourceResponse]:
                 return await send(context, [one])
@@ -121,7 +121,7 @@ class LeanCloudAdapter(CloudAdapter):
         if outgoing is None or TURN_DEADLINE not in context.turn_state:
             return await super().update_activity(context, activity)
         update = super().update_activity
-        fitted = outgoing.fit(activity)
+        fitted = _measured(outgoing, activity)
         return await outgoing.gate.send(_conversation_of(fitted), _deadline(context, outgoing),
                                         lambda: update(context, fitted))
 
@@ -162,6 +162,16 @@ def _proactive(activity: Any) -> bool:
         ActivityEventNames.continue_conversation, ActivityEventNames.create_conversation)
 
 
+def _measured(outgoing: Outgoing, activity: Activity) -> Activity:
+    """``outgoing.fit(activity)`` as an activity of this turn's own (a shallow copy), carrying the JSON
+    body the size guard measured: the connector sends it rather than writing the activity out again."""
+    fitted, body = outgoing.fitted(activity)
+    sent = _SentActivity.copy_of(fitted)
+    if body is not None and isinstance(sent, _SentActivity):
+        sent.wire = (sent.id, body)
+    return sent
+
+
 def _conversation_of(activity: Activity) -> str:
     return str(activity.conversation.id) if activity.conversation is not None else ""
 
@@ -178,6 +188,10 @@ class LeanTurnContext(TurnContext):
 
 class _SentActivity(Activity):
     """A shallow copy of an activity on its way out; the SDK's deepcopy keeps it as it is."""
+
+    wire: tuple[str | None, bytes] | None = None
+    """(its id then, its JSON body) when the body was written for the size guard. The SDK clears the id
+    of a reply before sending it: a body written with another id is written again."""
 
     @classmethod
     def copy_of(cls, activity: Activity) -> Activity:
@@ -428,13 +442,19 @@ class PooledConversations(ConversationsOperations):
         request = ClientRequest(method, url)
         request.headers.update({"Accept": "application/json", "Content-Type": "application/json; charset=utf-8",
                                 **extra_headers, "User-Agent": self._user_agent})
-        request.data = json.dumps(self._serialize.body(activity, "Activity"))
+        request.data = _body_of(activity) or json.dumps(self._serialize.body(activity, "Activity"))
         self._signer.on_request(Request(request))
         response = await self._sender.send(Request(request), timeout=None)
         answer = response.http_response
         if answer.status_code not in (200, 201, 202):
             raise ErrorResponseException(self._deserialize, answer)
         return self._deserialize("ResourceResponse", answer)
+
+
+def _body_of(activity: Any) -> bytes | None:
+    """The JSON body written for the size guard, if it still matches the activity (see _SentActivity)."""
+    wire = activity.wire if isinstance(activity, _SentActivity) else None
+    return wire[1] if wire is not None and wire[0] == activity.id else None
 
 
 class _HeaderCarrier:

@@ -118,10 +118,15 @@ DEFAULT_MAX_BYTES = 28_000
 28 KB and 100 KB (the latter counted in UTF-16). 28 KB of JSON is the safe end."""
 
 
+def activity_json(activity: Any) -> bytes:
+    """An activity as the request body that sends it: compact JSON in UTF-8."""
+    body = to_json(activity, "Activity") if not isinstance(activity, dict) else activity
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def activity_bytes(activity: Any) -> int:
     """The size of an activity as JSON in UTF-8 (what the size guard compares with its limit)."""
-    body = to_json(activity, "Activity") if not isinstance(activity, dict) else activity
-    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return len(activity_json(activity))
 
 
 class MessageTooLarge(Exception):
@@ -143,15 +148,21 @@ class Outgoing:
     def fit(self, activity: Activity) -> Activity:
         """The activity, or when it is over the limit a short apology in its place (logged): a card
         that can grow pages or shortens itself well below the limit, so this is the last line."""
-        size = activity_bytes(activity)
+        return self.fitted(activity)[0]
+
+    def fitted(self, activity: Activity) -> tuple[Activity, bytes | None]:
+        """:meth:`fit`, and the JSON body that was measured when it is the one to send (None for the
+        notice), so the connector need not write the activity out a second time."""
+        body = activity_json(activity)
+        size = len(body)
         if size <= self.max_bytes:
-            return activity
+            return activity, body
         log.warning("a reply of %d bytes is over the limit of %d: a short notice was sent instead", size,
                     self.max_bytes)
         notice = copy.copy(activity)
         notice.attachments, notice.attachment_layout = None, None
         notice.text, notice.summary = t("size.too_large"), None
-        return notice
+        return notice, None
 
 
 def check_size(activity: Activity, max_bytes: int) -> None:

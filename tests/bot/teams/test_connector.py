@@ -4,6 +4,7 @@ connections, with which credentials, and how errors surface."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ import bot.teams.connector as connector
 from bot.core.commands import Role
 from bot.core.help_card import help_card
 from bot.features.registry import COMMANDS
+from bot.outbox.ratelimit import RateLimiter
 from bot.outbox.retry import http_status
 from bot.teams.connector import (
     LazyUserTokenClient,
@@ -40,6 +42,7 @@ from bot.teams.connector import (
     close_adapter,
     create_fast_adapter,
 )
+from bot.teams.outgoing import Outgoing, ReplyGate
 from scripts.devstack import free_port
 
 ECHOED_HEADERS = ("Content-Type", "Accept", "User-Agent", "x-ms-conversation-id")
@@ -224,6 +227,36 @@ async def test_a_card_updated_in_place_is_sent_exactly_as_the_stock_sdk_sends_it
     assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     for name in ECHOED_HEADERS:
         assert fast_call.headers.get(name) == stock_call.headers.get(name), name
+
+
+@pytest.mark.parametrize("kind", ["reply", "update"])
+async def test_the_body_the_size_guard_measured_is_the_body_sent(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    connector_stub, url = stub
+    assert isinstance(adapter, LeanCloudAdapter)
+    adapter.outgoing = Outgoing(ReplyGate(RateLimiter(time.monotonic)))
+    card = help_card(COMMANDS.visible(Role.PARTICIPANT), True)
+
+    def written_again(*_: Any) -> Any:
+        raise AssertionError("the activity was written out a second time")
+
+    monkeypatch.setattr(connector.FastSerializer, "body", written_again)
+
+    async def send(context: TurnContext) -> None:
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+        if kind == "update":
+            activity.id = "card-7"
+            await context.update_activity(activity)
+        else:
+            await context.send_activity(activity)
+
+    await adapter.process_activity("", incoming(url), send)
+
+    (call,) = connector_stub.calls
+    assert call.method == ("PUT" if kind == "update" else "POST")
+    assert call.body["attachments"][0]["content"] == card
+    assert call.body["conversation"]["id"] == "c-1"
 
 
 async def test_a_channel_thread_id_is_encoded_exactly_as_the_stock_sdk_encodes_it(
