@@ -1,45 +1,38 @@
-"""PostgreSQL connections are pinged before use only after sitting idle: a connection the server
-dropped while idle is replaced without the caller noticing, and a busy one costs no extra round trip."""
+"""PostgreSQL's connection pool keeps what concurrent turns use: a burst opens no connection that the
+next burst would have to open again."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+import asyncio
+from typing import Any
 
-from storage import db
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import POOL_SIZE, create_engine
 from tests.conftest import postgres_url
 
-pytestmark = pytest.mark.postgres
+CONCURRENT_TURNS = 16
 
 
-async def backend_pid(engine: db.AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+async def _burst(engine: AsyncEngine, started: asyncio.Barrier) -> None:
+    async def one() -> None:
+        async with engine.connect() as connection:
+            await started.wait()  # all of them hold a connection at once
+            await connection.execute(text("SELECT 1"))
+
+    await asyncio.gather(*(one() for _ in range(CONCURRENT_TURNS)))
 
 
-async def test_a_connection_dropped_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # every returned connection counts as idle
-    engine = db.create_engine(postgres_url())
-    killer = db.create_engine(postgres_url())
+async def test_bursts_of_concurrent_turns_reuse_their_connections() -> None:
+    engine = create_engine(postgres_url())
+    opened: list[Any] = []
+    event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(connection))
     try:
-        first = await backend_pid(engine)
-        async with killer.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-        assert await backend_pid(engine) != first  # a new connection, and no error
-    finally:
-        await engine.dispose()
-        await killer.dispose()
-
-
-async def test_a_connection_in_steady_use_is_not_pinged(monkeypatch: pytest.MonkeyPatch) -> None:
-    pings: list[object] = []
-    original = AsyncAdapt_asyncpg_connection.ping
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", lambda self: pings.append(self) or original(self))
-    engine = db.create_engine(postgres_url())
-    try:
-        for _ in range(3):
-            await backend_pid(engine)
-        assert pings == []
+        await _burst(engine, asyncio.Barrier(CONCURRENT_TURNS))
+        assert len(opened) == CONCURRENT_TURNS
+        await _burst(engine, asyncio.Barrier(CONCURRENT_TURNS))
+        assert len(opened) == CONCURRENT_TURNS, "the second burst had to connect again"
+        assert POOL_SIZE >= CONCURRENT_TURNS
     finally:
         await engine.dispose()
