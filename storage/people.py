@@ -50,6 +50,8 @@ class ConversationSeen:
 class PeopleRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._postgres = getattr(getattr(bind, "dialect", None), "name", None) == "postgresql"
         # Both caches are bounded (least recently used dropped): every distinct sender adds an entry.
         self._last_seen: OrderedDict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = OrderedDict()
         self._fingerprints: OrderedDict[Hashable, tuple[int, str]] = OrderedDict()
@@ -77,11 +79,13 @@ class PeopleRepository:
             self._last_seen.move_to_end(cache_key)
             self._keep_fingerprint(fingerprint, cached[2], conversation.conversation_id)
             return cached[2]
-        # One write transaction of one or two statements each for the person and the conversation
-        # (INSERT ... ON CONFLICT): no read first, and two first turns of one person cannot race.
-        async with self._sessions.begin() as session:
-            person_id = await _upsert_person_row(session, visitor) if visitor else None
-            await _upsert_conversation_row(session, conversation, person_id)
+        person_id = await self._remember_at_once(visitor, conversation) if visitor is not None else None
+        if person_id is None:
+            # One write transaction of one or two statements each for the person and the conversation
+            # (INSERT ... ON CONFLICT): no read first, and two first turns of one person cannot race.
+            async with self._sessions.begin() as session:
+                person_id = await _upsert_person_row(session, visitor) if visitor else None
+                await _upsert_conversation_row(session, conversation, person_id)
         if visitor is not None and person_id is not None:
             self._last_seen[cache_key] = (visitor, conversation, person_id)
             self._last_seen.move_to_end(cache_key)
@@ -89,6 +93,20 @@ class PeopleRepository:
                 self._last_seen.popitem(last=False)
             self._keep_fingerprint(fingerprint, person_id, conversation.conversation_id)
         return person_id
+
+    async def _remember_at_once(self, visitor: Visitor, seen: ConversationSeen) -> int | None:
+        """PostgreSQL, a person written (new, or changed): the person and the conversation in one statement
+        outside a transaction, one round trip where the transaction takes four (BEGIN, two upserts, COMMIT).
+        None when it wrote nothing (the person is stored and unchanged, or SQLite): then the two upserts."""
+        if not self._postgres:
+            return None
+        now = utcnow()
+        conversation = {**_conversation_values(seen), "installed": True, "updated_at": now}
+        values = {**_person_values(visitor), **{f"c_{key}": value for key, value in conversation.items()},
+                  "installs": seen.installs, "personal": seen.kind == "personal", "created_at": now, "updated_at": now}
+        async with self._sessions() as session:  # autocommit on PostgreSQL (storage.db.Sessions)
+            person_id = await session.scalar(_first_contact(), values)
+        return int(person_id) if person_id is not None else None
 
     def _keep_fingerprint(self, fingerprint: Hashable | None, person_id: int, conversation_id: str) -> None:
         if fingerprint is not None:
@@ -246,11 +264,13 @@ def _changed_where(table: str, merged: dict[str, str], dialect: str) -> str:
 
 
 def _upsert_sql(table: str, key: str, inserted: list[str], merged: dict[str, str], dialect: str,
-                returning: str = "") -> str:
+                returning: str = "", rows: str = "") -> str:
     """INSERT ... ON CONFLICT (key) DO UPDATE SET merged WHERE something differs: the same text on
-    SQLite and PostgreSQL but for the NULL-safe comparison."""
+    SQLite and PostgreSQL but for the NULL-safe comparison. The row is the parameters named as the
+    columns, or ``rows`` (a SELECT)."""
     sets = ", ".join(f"{column} = {value}" for column, value in {**merged, "updated_at": "excluded.updated_at"}.items())
-    return (f"INSERT INTO {table} ({', '.join(inserted)}) VALUES ({', '.join(':' + c for c in inserted)}) "
+    rows = rows or f"VALUES ({', '.join(':' + c for c in inserted)})"
+    return (f"INSERT INTO {table} ({', '.join(inserted)}) {rows} "
             f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {_changed_where(table, merged, dialect)}"
             + (f" RETURNING {returning}" if returning else ""))
 
@@ -272,22 +292,41 @@ _CONVERSATION_MERGED = {
 }
 
 
+_PERSON_COLUMNS = ["teams_id", "name", "aad_object_id", "tenant_id", "locale", "created_at", "updated_at"]
+_CONVERSATION_COLUMNS = ["conversation_id", "kind", "tenant_id", "team_id", "channel_id", "service_url", "reference",
+                         "person_id", "installed", "aad_group_id", "updated_at"]
+_TIMES_AND_FLAGS = (bindparam("created_at", type_=UtcDateTime()), bindparam("updated_at", type_=UtcDateTime()),
+                    bindparam("installed", type_=Boolean()), bindparam("installs", type_=Boolean()))
+
+
 @cache
 def _person_upsert(dialect: str) -> TextualSelect:
-    columns = ["teams_id", "name", "aad_object_id", "tenant_id", "locale", "created_at", "updated_at"]
-    return text(_upsert_sql("person", "teams_id", columns, _PERSON_MERGED, dialect, returning="id")).bindparams(
-        bindparam("created_at", type_=UtcDateTime()), bindparam("updated_at", type_=UtcDateTime()),
-    ).columns(id=Integer)
+    return text(_upsert_sql("person", "teams_id", _PERSON_COLUMNS, _PERSON_MERGED, dialect, returning="id")).bindparams(
+        *_TIMES_AND_FLAGS[:2]).columns(id=Integer)
 
 
 @cache
 def _conversation_upsert(dialect: str) -> TextClause:
-    columns = ["conversation_id", "kind", "tenant_id", "team_id", "channel_id", "service_url", "reference",
-               "person_id", "installed", "aad_group_id", "updated_at"]
-    return text(_upsert_sql("conversation", "conversation_id", columns, _CONVERSATION_MERGED, dialect)).bindparams(
-        bindparam("updated_at", type_=UtcDateTime()), bindparam("installed", type_=Boolean()),
-        bindparam("installs", type_=Boolean()),
-    )
+    return text(_upsert_sql("conversation", "conversation_id", _CONVERSATION_COLUMNS, _CONVERSATION_MERGED, dialect)
+                ).bindparams(*_TIMES_AND_FLAGS[1:])
+
+
+@cache
+def _first_contact() -> TextualSelect:
+    """PostgreSQL: both upserts in one statement. The conversation's row comes from the person's RETURNING,
+    so it is written only when the person was (a person stored and unchanged returns nothing, and a
+    statement's reads cannot see a row another transaction committed while it waited on the conflict:
+    the caller then takes the two-statement path, whose second statement does)."""
+    person = _upsert_sql("person", "teams_id", _PERSON_COLUMNS, _PERSON_MERGED, "postgresql", returning="id")
+    owner = "CASE WHEN :personal THEN written.id END"  # only a personal chat has an owner
+    # The conversation's parameters are prefixed: both rows have a tenant_id, and they may differ.
+    row = ", ".join(owner if column == "person_id" else f":c_{column}" for column in _CONVERSATION_COLUMNS)
+    conversation = _upsert_sql("conversation", "conversation_id", _CONVERSATION_COLUMNS, _CONVERSATION_MERGED,
+                               "postgresql", rows=f"SELECT {row} FROM written")
+    statement = f"WITH written AS ({person}), conversation_written AS ({conversation}) SELECT id FROM written"
+    return text(statement).bindparams(
+        *_TIMES_AND_FLAGS[:2], _TIMES_AND_FLAGS[3], bindparam("c_updated_at", type_=UtcDateTime()),
+        bindparam("c_installed", type_=Boolean()), bindparam("personal", type_=Boolean())).columns(id=Integer)
 
 
 async def _upsert_person_row(session: AsyncSession, visitor: Visitor) -> int:
@@ -296,11 +335,8 @@ async def _upsert_person_row(session: AsyncSession, visitor: Visitor) -> int:
     SQLAlchemy builds and compiles a dialect's INSERT ... ON CONFLICT anew on every execution (it has
     no cache key), ~0.5 ms a statement, more than the database takes to run it."""
     now = utcnow()
-    values = clipped(Person.__table__, {"teams_id": visitor.teams_id, "name": visitor.name or "",
-                                        "aad_object_id": visitor.aad_object_id or None,
-                                        "tenant_id": visitor.tenant_id or None, "locale": visitor.locale or None})
     upsert = _person_upsert(_dialect(session))
-    person_id = await session.scalar(upsert, {**values, "created_at": now, "updated_at": now})
+    person_id = await session.scalar(upsert, {**_person_values(visitor), "created_at": now, "updated_at": now})
     if person_id is None:  # known and unchanged: nothing was written, nothing returned
         person_id = await session.scalar(select(Person.id).where(Person.teams_id == visitor.teams_id))
     return int(person_id)
@@ -308,13 +344,23 @@ async def _upsert_person_row(session: AsyncSession, visitor: Visitor) -> int:
 
 async def _upsert_conversation_row(session: AsyncSession, seen: ConversationSeen, person_id: int | None) -> None:
     """``_upsert_conversation`` in one statement; an unchanged row is not written."""
-    values = clipped(Conversation.__table__, {
+    owner = person_id if seen.kind == "personal" else None
+    await session.execute(_conversation_upsert(_dialect(session)), {
+        **_conversation_values(seen), "person_id": owner, "installed": True, "installs": seen.installs,
+        "updated_at": utcnow()})
+
+
+def _person_values(visitor: Visitor) -> dict[str, object]:
+    return clipped(Person.__table__, {"teams_id": visitor.teams_id, "name": visitor.name or "",
+                                      "aad_object_id": visitor.aad_object_id or None,
+                                      "tenant_id": visitor.tenant_id or None, "locale": visitor.locale or None})
+
+
+def _conversation_values(seen: ConversationSeen) -> dict[str, object]:
+    return clipped(Conversation.__table__, {
         "conversation_id": seen.conversation_id, "kind": seen.kind, "service_url": seen.service_url,
         "reference": seen.reference, "tenant_id": seen.tenant_id, "team_id": seen.team_id,
         "channel_id": seen.channel_id, "aad_group_id": seen.aad_group_id or None})
-    owner = person_id if seen.kind == "personal" else None
-    await session.execute(_conversation_upsert(_dialect(session)), {
-        **values, "person_id": owner, "installed": True, "installs": seen.installs, "updated_at": utcnow()})
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Conversation, Person
@@ -101,3 +102,50 @@ async def test_the_per_sender_caches_stay_bounded(sessions: async_sessionmaker[A
     for n in range(120):
         await people.remember(Visitor(f"29:s{n}", f"S{n}"), personal(f"a:s{n}"), fingerprint=("s", n))
     assert people.cache_sizes() == (50, 50)
+
+
+async def test_person_and_conversation_keep_their_own_tenants(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """PostgreSQL writes both rows in one statement: each row still gets its own values."""
+    people = PeopleRepository(sessions)
+    guest = Visitor("29:guest", "Gäst", "aad-guest", tenant_id="home-tenant")
+    seen = ConversationSeen("a:guest", "personal", "https://smba.example/", "{}", tenant_id="region-tenant")
+    person_id = await people.remember(guest, seen)
+    async with sessions() as session:
+        person = await session.get(Person, person_id)
+        conversation = await session.scalar(select(Conversation).where(Conversation.conversation_id == "a:guest"))
+    assert person is not None and person.tenant_id == "home-tenant"
+    assert conversation is not None and conversation.tenant_id == "region-tenant"
+    assert conversation.person_id == person_id and conversation.installed
+
+
+async def test_a_group_chat_has_no_owner_and_a_known_person_a_new_chat(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    people = PeopleRepository(sessions)
+    group = ConversationSeen("19:group@thread.v2", "groupChat", "https://smba.example/", "{}", tenant_id="t1")
+    person_id = await people.remember(ANNA, group)
+    assert person_id is not None
+    # Another process meets Anna, stored and unchanged, in her personal chat for the first time.
+    assert await PeopleRepository(sessions).remember(ANNA, personal()) == person_id
+    async with sessions() as session:
+        rows = (await session.execute(select(Conversation.conversation_id, Conversation.person_id))).all()
+    owners = {conversation_id: owner for conversation_id, owner in rows}
+    assert owners == {"19:group@thread.v2": None, "a:personal-anna": person_id}
+
+
+async def test_a_first_contact_on_postgresql_is_one_statement_outside_a_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes its two statements in one transaction on the loop's thread")
+    statements: list[tuple[str, object]] = []
+
+    def executed(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append((statement, connection.get_execution_options().get("isolation_level")))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", executed)
+    await PeopleRepository(sessions).remember(ANNA, personal())
+    assert len(statements) == 1
+    statement, isolation = statements[0]
+    assert statement.startswith("WITH written AS (INSERT INTO person") and isolation == "AUTOCOMMIT"
