@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Attendance
+from storage.models import Attendance, Meeting, MeetingSubstitute, Registration, RegistrationMeeting
 
 INTENTS = ("coming", "not_coming")
+COMING = "coming"
+REGISTERED = "registered"
+
+# Built once: a statement built per call costs more to build and to look up in SQLAlchemy's cache
+# than SQLite takes to run it. (Parameters are not named as columns: insert and update reserve those.)
+_PLACE_AT_MEETING = (
+    select(Registration)
+    .join(RegistrationMeeting, RegistrationMeeting.registration_id == Registration.id)
+    .where(RegistrationMeeting.meeting_id == bindparam("at_meeting"), Registration.person_id == bindparam("who"),
+           Registration.status == REGISTERED)
+)
+_CHANGE_ANSWER = (
+    update(Attendance)
+    .where(Attendance.person_id == bindparam("who"), Attendance.meeting_id == bindparam("at_meeting"))
+    .values(intent=bindparam("answer"), answered_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_FIRST_ANSWER = insert(Attendance).values(person_id=bindparam("who"), meeting_id=bindparam("at_meeting"),
+                                          intent=bindparam("answer"), answered_at=bindparam("now"))
+_DROP_UNUSED_OFFER = (
+    delete(MeetingSubstitute)
+    .where(MeetingSubstitute.registration_id == bindparam("place"),
+           MeetingSubstitute.meeting_id == bindparam("at_meeting"), MeetingSubstitute.person_id.is_(None))
+    .execution_options(synchronize_session=False)
+)
+
+
+@dataclass(frozen=True)
+class ReminderAnswer:
+    meeting: Meeting | None
+    """None: no such meeting (nothing was written)."""
+    place: Registration | None
+    """The person's registration when it has them at this meeting; None: not registered for it (nothing
+    was written: the caller looks for a colleague's place they stand in for)."""
 
 
 class AttendanceRepository:
@@ -34,6 +69,32 @@ class AttendanceRepository:
                     row.answered_at = now
                     return row
             except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def answer_own_reminder(self, person_id: int, meeting_id: int, intent: str, now: datetime) -> ReminderAnswer:
+        """*Jag kommer* / *Jag kan inte* from someone registered for the meeting, in one write transaction:
+        the meeting, their place at it, their answer (changed, else recorded), and when they are coming
+        after all, the unused code that would have sent a colleague in their place dropped (a colleague who
+        already took the meeting keeps it; both may come). The most common write after a reminder goes out."""
+        if intent not in INTENTS:
+            raise ValueError(f"unknown intent {intent!r}")
+        ids = {"who": person_id, "at_meeting": meeting_id}
+        for attempt in (1, 2):
+            try:
+                async with self._sessions.begin() as session:
+                    meeting = await session.get(Meeting, meeting_id)
+                    place = await session.scalar(_PLACE_AT_MEETING, ids) if meeting is not None else None
+                    if meeting is None or place is None:
+                        return ReminderAnswer(meeting, None)
+                    answer = {**ids, "answer": intent, "now": now}
+                    if not (await session.execute(_CHANGE_ANSWER, answer)).rowcount:  # type: ignore[attr-defined]
+                        await session.execute(_FIRST_ANSWER, answer)
+                    if intent == COMING:
+                        await session.execute(_DROP_UNUSED_OFFER, {"place": place.id, "at_meeting": meeting_id})
+                    return ReminderAnswer(meeting, place)
+            except IntegrityError:  # PostgreSQL: the same person's other click recorded the first answer meanwhile
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")

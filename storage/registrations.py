@@ -92,13 +92,6 @@ class RegistrationRepository:
                 Registration.project_id == project_id, Registration.person_id == person_id))
             return Status(found) if found is not None else None
 
-    async def find_row(self, project_id: int, person_id: int) -> Registration | None:
-        """``find`` without its organisation and meetings (one query, not three): for its id and columns."""
-        async with self._sessions() as session:
-            return await session.scalar(
-                select(Registration).where(Registration.project_id == project_id, Registration.person_id == person_id)
-            )
-
     async def organisation_name(self, meeting_id: int, person_id: int) -> str | None:
         """The organisation the person registered with for the project of this meeting, as
         ``registration.organisation_other or registration.organisation.name`` (one query); None

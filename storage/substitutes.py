@@ -104,15 +104,6 @@ class SubstituteRepository:
             assert meeting is not None
             return Claimed(meeting, holder)
 
-    async def drop_offer(self, registration_id: int, meeting_id: int) -> int:
-        """The holder can come after all: an unused code stops working (a colleague who already took
-        the meeting keeps it; both may come)."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(delete(MeetingSubstitute).where(
-                MeetingSubstitute.registration_id == registration_id, MeetingSubstitute.meeting_id == meeting_id,
-                MeetingSubstitute.person_id.is_(None)))
-            return result.rowcount or 0  # type: ignore[attr-defined]
-
     async def withdraw(self, meeting_id: int, person_id: int) -> int:
         """The colleague cannot come after all: the meeting is the holder's again."""
         async with self._sessions.begin() as session:

@@ -87,16 +87,13 @@ class AbsenceService:
         """Record a reminder's answer. Raises ValueError for an unknown intent."""
         if intent not in (COMING, NOT_COMING):
             raise ValueError(intent)
-        meeting = await self._projects.meeting(meeting_id)
+        now = self._clock()
+        own = await self._attendance.answer_own_reminder(person_id, meeting_id, intent, now)
+        meeting = own.meeting
         if meeting is None:
             return NotInvolved(None)
-        now = self._clock()
-        if person_id in await self._registrations.people_for_meeting(meeting.id, [person_id]):
-            await self._attendance.answer(person_id, meeting.id, intent, now)
-            registration = await self._registrations.find_row(meeting.project_id, person_id)
-            if intent == COMING and registration is not None:
-                await self._substitutes.drop_offer(registration.id, meeting.id)
-            return Answered(meeting, intent, registration)
+        if own.place is not None:
+            return Answered(meeting, intent, own.place)
         holder = await self._substitutes.holder_of(meeting.id, person_id)
         if holder is None:
             return NotInvolved(meeting)

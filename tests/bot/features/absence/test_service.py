@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.features.absence.service import (
@@ -22,6 +24,7 @@ from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationService, Saved
 from storage.attendance import AttendanceRepository
 from storage.evaluations import EvaluationRepository
+from storage.models import Attendance
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.substitutes import Claimed, SubstituteRepository
@@ -158,3 +161,26 @@ async def test_a_substitutes_evaluation_answer_counts_for_the_holders_municipali
 
     assert isinstance(saved, Saved)
     assert [organisation for _values, organisation in await evaluations.answers(evaluation.id)] == ["Mora kommun"]
+
+
+async def test_an_answer_to_a_reminder_is_one_transaction_and_a_double_click_one_answer(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    seeded = await seed(sessions, "a7", ["falun", "mora"])
+    a = seeded.people[0]
+    first = seeded.meeting_ids[0]
+    absence = service(sessions, Clock())
+    transactions: list[object] = []
+    count = transactions.append
+    event.listen(Engine, "begin", count)  # every engine: the writer is an engine of its own on PostgreSQL
+    try:
+        answers = [await absence.answer(a, first, "coming") for _ in range(2)]
+    finally:
+        event.remove(Engine, "begin", count)
+
+    assert all(isinstance(answer, Answered) and answer.registration is not None for answer in answers)
+    assert len(transactions) == 2  # one per answer
+    async with sessions() as session:
+        rows = (await session.execute(select(Attendance.intent).where(Attendance.person_id == a,
+                                                                      Attendance.meeting_id == first))).all()
+    assert [row.intent for row in rows] == ["coming"]
+    assert await AttendanceRepository(sessions).answers(first) == {a: "coming"}
