@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -32,7 +32,16 @@ from sqlalchemy.orm import selectinload
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.results.rules import AnswerData, breakdown_to_json, organisation_breakdown
 from storage.db import dialect_insert
-from storage.models import Answer, Delivery, Evaluation, EvaluationInvite, Meeting, Project
+from storage.models import (
+    Answer,
+    Delivery,
+    Evaluation,
+    EvaluationInvite,
+    Meeting,
+    Organisation,
+    Project,
+    Registration,
+)
 
 
 class EvaluationClosed(Exception):
@@ -45,6 +54,43 @@ class OpenEvaluation:
     meeting: Meeting
     project: Project
     answered: bool
+
+
+@dataclass(frozen=True)
+class Invitation:
+    evaluation: Evaluation
+    organisation: str | None
+    """The organisation the person registered with for the meeting's project; None without a registration
+    (a colleague standing in for someone, storage/substitutes.py)."""
+
+
+# Built once (a statement built per call costs more to build and look up than SQLite takes to run it);
+# parameters are not named as columns: insert and update reserve those.
+_INVITATION = (
+    select(Evaluation, Registration.organisation_other, Organisation.name)
+    .join(EvaluationInvite, and_(EvaluationInvite.evaluation_id == Evaluation.id,
+                                 EvaluationInvite.person_id == bindparam("who")))
+    .join(Meeting, Meeting.id == Evaluation.meeting_id)
+    .outerjoin(Registration, and_(Registration.project_id == Meeting.project_id,
+                                  Registration.person_id == bindparam("who")))
+    .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
+    .where(Evaluation.id == bindparam("evaluation"))
+)
+_CHANGE_ANSWER = (
+    update(Answer)
+    .where(Answer.evaluation_id == bindparam("evaluation"), Answer.respondent == bindparam("key"))
+    .values(organisation=bindparam("from_organisation"), values=bindparam("answered"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_FIRST_ANSWER = insert(Answer).values(
+    evaluation_id=bindparam("evaluation"), respondent=bindparam("key"), organisation=bindparam("from_organisation"),
+    values=bindparam("answered"), submitted_at=bindparam("now"), updated_at=bindparam("now"))
+_MARK_ANSWERED = (
+    update(EvaluationInvite)
+    .where(EvaluationInvite.evaluation_id == bindparam("evaluation"), EvaluationInvite.person_id == bindparam("who"))
+    .values(answered=True)
+    .execution_options(synchronize_session=False)
+)
 
 
 class EvaluationRepository:
@@ -85,6 +131,15 @@ class EvaluationRepository:
                 evaluation_id=evaluation_id, person_id=person_id, answered=False
             ).on_conflict_do_nothing(index_elements=["evaluation_id", "person_id"]))
 
+    async def invitation(self, evaluation_id: int, person_id: int) -> Invitation | None:
+        """The evaluation, if the person is invited to it, and the organisation they answer for (one query)."""
+        async with self._sessions() as session:
+            row = (await session.execute(_INVITATION, {"evaluation": evaluation_id, "who": person_id})).first()
+        if row is None:
+            return None
+        evaluation, other, name = row
+        return Invitation(evaluation, None if name is None else (other or name))
+
     async def invite_state(self, evaluation_id: int, person_id: int) -> bool | None:
         """None when not invited; otherwise whether the person has answered."""
         async with self._sessions() as session:
@@ -123,19 +178,13 @@ class EvaluationRepository:
             evaluation = await session.get(Evaluation, evaluation_id)
             if evaluation is None or not _is_open(evaluation, now):
                 raise EvaluationClosed(evaluation_id)
-            key = respondent_key(evaluation.secret or "", person_id)
-            answer = await session.scalar(
-                select(Answer).where(Answer.evaluation_id == evaluation_id, Answer.respondent == key))
-            first = answer is None
-            if answer is None:
-                answer = Answer(evaluation_id=evaluation_id, respondent=key, submitted_at=now)
-                session.add(answer)
-            answer.organisation = organisation
-            answer.values = json.dumps(values, ensure_ascii=False, sort_keys=True)
-            answer.updated_at = now
-            await session.execute(update(EvaluationInvite).where(
-                EvaluationInvite.evaluation_id == evaluation_id, EvaluationInvite.person_id == person_id
-            ).values(answered=True))
+            answer = {"evaluation": evaluation_id, "key": respondent_key(evaluation.secret or "", person_id),
+                      "from_organisation": organisation, "now": now,
+                      "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
+            first = not (await session.execute(_CHANGE_ANSWER, answer)).rowcount  # type: ignore[attr-defined]
+            if first:
+                await session.execute(_FIRST_ANSWER, answer)
+            await session.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
             return first
 
     async def own_answer(self, evaluation_id: int, person_id: int) -> dict[str, Any] | None:

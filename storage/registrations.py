@@ -92,19 +92,6 @@ class RegistrationRepository:
                 Registration.project_id == project_id, Registration.person_id == person_id))
             return Status(found) if found is not None else None
 
-    async def organisation_name(self, meeting_id: int, person_id: int) -> str | None:
-        """The organisation the person registered with for the project of this meeting, as
-        ``registration.organisation_other or registration.organisation.name`` (one query); None
-        without a registration."""
-        async with self._sessions() as session:
-            row = (await session.execute(
-                select(Registration.organisation_other, Organisation.name)
-                .join(Organisation, Organisation.id == Registration.organisation_id)
-                .join(Meeting, Meeting.project_id == Registration.project_id)
-                .where(Meeting.id == meeting_id, Registration.person_id == person_id)
-            )).first()
-            return None if row is None else (row[0] or row[1])
-
     async def find(self, project_id: int, person_id: int) -> Registration | None:
         async with self._sessions() as session:
             return await session.scalar(

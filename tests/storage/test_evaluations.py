@@ -135,3 +135,22 @@ async def test_planner_asks_registered_people_when_the_meeting_ends(sessions: as
     nudge_at = OPENS + timedelta(days=2)
     assert {(d.kind, d.due_at) for d in rows} == {("evaluation", OPENS), ("evaluation_nudge", nudge_at)}
     assert all(d.relevant_until == CLOSES for d in rows)
+
+
+async def test_an_invitation_names_the_organisation_registered_with(sessions: async_sessionmaker[AsyncSession],
+                                                                    repo: EvaluationRepository) -> None:
+    project, meeting, (registered, colleague, stranger) = await setup(sessions)
+    async with sessions.begin() as session:
+        await session.execute(Project.__table__.update().values(registration_deadline=None))
+    form = RegistrationForm("P0", "falun", "", "", "", frozenset({1}), "", False)
+    await RegistrationRepository(sessions).register(project, registered, form, END - timedelta(days=30))
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    await repo.invite(evaluation.id, registered)
+    await repo.invite(evaluation.id, colleague)  # stands in for someone: no registration of their own
+
+    invited = await repo.invitation(evaluation.id, registered)
+    assert invited is not None and invited.evaluation.id == evaluation.id and invited.organisation == "Falu kommun"
+    standing_in = await repo.invitation(evaluation.id, colleague)
+    assert standing_in is not None and standing_in.organisation is None
+    assert await repo.invitation(evaluation.id, stranger) is None
+    assert await repo.invitation(evaluation.id + 1, registered) is None

@@ -105,16 +105,19 @@ class EvaluationService:
 
     async def submit(self, evaluation_id: int, person_id: int,
                      values: Mapping[str, Any]) -> Saved | Refused | Closed | NotInvited:
-        evaluation = await self._evaluations.by_id(evaluation_id)
-        if evaluation is None or await self._evaluations.invite_state(evaluation_id, person_id) is None:
+        invitation = await self._evaluations.invitation(evaluation_id, person_id)
+        if invitation is None:
             return NotInvited()
+        evaluation = invitation.evaluation
         try:
             answer = parse_answer(values, questions_from_json(evaluation.questions))
         except AnswerInvalid as invalid:
             return Refused(invalid.problems)
+        organisation = invitation.organisation
+        if organisation is None:
+            organisation = await self._stood_in_for(evaluation, person_id)
         try:
-            first = await self._evaluations.save_answer(
-                evaluation_id, person_id, await self._organisation(evaluation, person_id), answer, self._clock())
+            first = await self._evaluations.save_answer(evaluation_id, person_id, organisation, answer, self._clock())
         except EvaluationClosed:
             return Closed()
         return Saved(first, evaluation)
@@ -130,10 +133,8 @@ class EvaluationService:
         project = await self._projects.by_id(meeting.project_id) if meeting else None
         return (evaluation, meeting, project) if meeting and project else None
 
-    async def _organisation(self, evaluation: Evaluation, person_id: int) -> str:
-        name = await self._registrations.organisation_name(evaluation.meeting_id, person_id)
-        if name is not None:
-            return name
+    async def _stood_in_for(self, evaluation: Evaluation, person_id: int) -> str:
+        """The organisation of the place a colleague stands in for ("" for someone with none)."""
         registration = await self._registrations.stood_in_for(evaluation.meeting_id, person_id)
         if registration is None:
             return ""
