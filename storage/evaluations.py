@@ -80,7 +80,6 @@ _CHANGE_ANSWER = (
     update(Answer)
     .where(Answer.evaluation_id == bindparam("evaluation"), Answer.respondent == bindparam("key"))
     .values(organisation=bindparam("from_organisation"), values=bindparam("answered"), updated_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
 )
 _FIRST_ANSWER = insert(Answer).values(
     evaluation_id=bindparam("evaluation"), respondent=bindparam("key"), organisation=bindparam("from_organisation"),
@@ -89,7 +88,6 @@ _MARK_ANSWERED = (
     update(EvaluationInvite)
     .where(EvaluationInvite.evaluation_id == bindparam("evaluation"), EvaluationInvite.person_id == bindparam("who"))
     .values(answered=True)
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -181,10 +179,11 @@ class EvaluationRepository:
             answer = {"evaluation": evaluation_id, "key": respondent_key(evaluation.secret or "", person_id),
                       "from_organisation": organisation, "now": now,
                       "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
-            first = not (await session.execute(_CHANGE_ANSWER, answer)).rowcount  # type: ignore[attr-defined]
+            connection = await session.connection()  # plain statements: without the ORM's layer around them
+            first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
             if first:
-                await session.execute(_FIRST_ANSWER, answer)
-            await session.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
+                await connection.execute(_FIRST_ANSWER, answer)
+            await connection.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
             return first
 
     async def own_answer(self, evaluation_id: int, person_id: int) -> dict[str, Any] | None:

@@ -59,8 +59,7 @@ class AbsenceActions:
         elif result.intent == COMING:
             await replace_card(context, coming_card(result.meeting))
         else:
-            registration_id = result.registration.id if result.registration else None
-            await replace_card(context, away_card(result.meeting, registration_id))
+            await replace_card(context, away_card(result.meeting, result.registration_id))
 
     @router.verb("substitute_offer")
     async def offer(self, context: TurnContext, turn: Turn) -> None:

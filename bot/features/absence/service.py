@@ -20,7 +20,7 @@ from datetime import datetime
 
 from bot.core.clock import Clock
 from storage.attendance import AttendanceRepository
-from storage.models import Meeting, Registration
+from storage.models import Meeting
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
 from storage.substitutes import AlreadyExpected, Claimed, SubstituteNotFound, SubstituteRepository
@@ -32,7 +32,7 @@ COMING, NOT_COMING = "coming", "not_coming"
 class Answered:
     meeting: Meeting
     intent: str
-    registration: Registration | None
+    registration_id: int | None
     """The person's own place (None for a colleague standing in)."""
 
 

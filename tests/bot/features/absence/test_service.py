@@ -56,7 +56,7 @@ async def test_cannot_come_takes_the_person_off_that_meeting_only(sessions: asyn
 
     result = await absence.answer(a, first, "not_coming")
 
-    assert isinstance(result, Answered) and result.registration is not None
+    assert isinstance(result, Answered) and result.registration_id is not None
     assert await expected(sessions, first) == [b]
     assert await expected(sessions, second) == [a, b]
     assert isinstance(await absence.answer(a, first, "coming"), Answered)  # changed their mind
@@ -177,7 +177,7 @@ async def test_an_answer_to_a_reminder_is_one_transaction_and_a_double_click_one
     finally:
         event.remove(Engine, "begin", count)
 
-    assert all(isinstance(answer, Answered) and answer.registration is not None for answer in answers)
+    assert all(isinstance(answer, Answered) and answer.registration_id is not None for answer in answers)
     assert len(transactions) == 2  # one per answer
     async with sessions() as session:
         rows = (await session.execute(select(Attendance.intent).where(Attendance.person_id == a,
