@@ -115,14 +115,13 @@ class RegistrationRepository:
         self, project_id: int, person_id: int, form: RegistrationForm, now: datetime
     ) -> RegistrationResult:
         """Create the person's registration, or update it (a second attempt edits the first)."""
+        edited = await self._edit_in_place(project_id, person_id, form)
+        if edited is not None:
+            return edited
         async with self._sessions.begin() as session:
             project = await _lock_project(session, project_id)
             organisation = await self._organisation(session, form.organisation_key)
-            existing = (await session.scalars(
-                select(Registration)
-                .where(Registration.project_id == project_id, Registration.person_id == person_id)
-                .options(joinedload(Registration.meetings))
-            )).unique().one_or_none()
+            existing = await _with_meetings(session, project_id, person_id)
             active = existing is not None and existing.status != Status.CANCELLED
             if not active and not registration_open(project.registration_deadline, now):
                 raise RegistrationClosed(project.name)
@@ -154,6 +153,34 @@ class RegistrationRepository:
             position = await _waitlist_position(session, registration, reason)
         # Returned as by_id would load it (its organisation and meetings), without reading it again.
         return RegistrationResult(registration, not active, previous, position, reason)
+
+    async def _edit_in_place(self, project_id: int, person_id: int,
+                             form: RegistrationForm) -> RegistrationResult | None:
+        """An edit that keeps the place (same organisation, still active) changes no one's place, so it
+        takes no project lock: on PostgreSQL, registrations of one project would otherwise queue on it,
+        each holding it for several round trips. None when the place may change: the caller then works
+        under the project's lock. A place cancelled or moved meanwhile (a cancel holds the project's lock,
+        not this row's, until it writes) shows in the guarded UPDATE, which also takes the row's lock
+        for the rest of the edit."""
+        async with self._sessions.begin() as session:
+            existing = await _with_meetings(session, project_id, person_id)
+            if existing is None or existing.status == Status.CANCELLED:
+                return None
+            organisation = await self._organisation(session, form.organisation_key)
+            if existing.organisation_id != organisation.id or not await _unchanged_place(session, existing):
+                return None
+            previous = Status(existing.status)
+            _fill(existing, form, organisation)
+            await _choose_meetings(session, existing, project_id, form.meeting_numbers)
+            existing.organisation = organisation
+            await session.flush()
+            reason, position = None, None
+            if existing.status == Status.WAITLISTED:
+                project = await session.get(Project, project_id)
+                if project is not None:
+                    reason = await _wait_reason(session, project, existing, organisation.kind)
+                    position = await _waitlist_position(session, existing, reason)
+        return RegistrationResult(existing, False, previous, position, reason)
 
     async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
         """Cancel a registration; a freed place goes to the first one who can take it."""
@@ -338,6 +365,23 @@ async def _lock_project(session: AsyncSession, project_id: int) -> Project:
     if project is None:
         raise NotFound(project_id)
     return project
+
+
+async def _with_meetings(session: AsyncSession, project_id: int, person_id: int) -> Registration | None:
+    return (await session.scalars(
+        select(Registration)
+        .where(Registration.project_id == project_id, Registration.person_id == person_id)
+        .options(joinedload(Registration.meetings))
+    )).unique().one_or_none()
+
+
+async def _unchanged_place(session: AsyncSession, registration: Registration) -> bool:
+    """Whether the place is still as read (status and organisation), locking its row if so."""
+    result = await (await session.connection()).execute(
+        update(Registration).where(Registration.id == registration.id, Registration.status == registration.status,
+                                   Registration.organisation_id == registration.organisation_id)
+        .values(status=Registration.status))
+    return bool(result.rowcount)
 
 
 async def _organisation(session: AsyncSession, key: str) -> Organisation:

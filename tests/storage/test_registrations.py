@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import storage.registrations as registrations
 from bot.features.registration.rules import RegistrationForm, Status, WaitReason
-from storage.models import Meeting, Person, Project
+from storage.models import Meeting, Person, Project, Registration
 from storage.registrations import AlreadyRegistered, NotFound, RegistrationClosed, RegistrationRepository
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -230,3 +231,56 @@ async def test_overview_counts_per_organisation(
     assert counts == {"Falu kommun": (3, 1), "Mora kommun": (1, 0)}
     assert overview.registered_total == 4
     assert [r.person_id for r in overview.waitlist] == [people[3]]
+
+
+async def lock_version(sessions: async_sessionmaker[AsyncSession], project: int) -> int:
+    async with sessions() as session:
+        found = await session.get(Project, project)
+        assert found is not None
+        return found.lock_version
+
+
+async def test_an_edit_that_keeps_the_place_takes_no_project_lock(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
+    project = await make_project(sessions)
+    people = await make_people(sessions, 4)
+    for person in people:
+        await repo.register(project, person, form(), NOW)  # the fourth from Falun waits
+    before = await lock_version(sessions, project)
+
+    edited = await repo.register(project, people[0], form(name="Anna L", meetings=frozenset({3})), NOW)
+    waiting = await repo.register(project, people[3], form(name="Väntar"), NOW)
+
+    assert await lock_version(sessions, project) == before
+    assert edited.registration.name == "Anna L" and not edited.created
+    assert [link.meeting_id for link in edited.registration.meetings] == [
+        link.meeting_id for link in (await repo.register(project, people[0], form(meetings=frozenset({3})), NOW))
+        .registration.meetings]
+    assert waiting.registration.status == Status.WAITLISTED and waiting.waitlist_position == 1
+    assert waiting.waitlist_reason == WaitReason.QUOTA
+    moved = await repo.register(project, people[3], form("mora"), NOW)  # another municipality: a new place
+    assert moved.registration.status == Status.REGISTERED
+    assert await lock_version(sessions, project) == before + 1
+
+
+async def test_an_edit_racing_a_cancel_takes_a_new_place_under_the_lock(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns: an edit and a cancel cannot interleave")
+    project = await make_project(sessions)
+    [person] = await make_people(sessions, 1)
+    first = await repo.register(project, person, form(), NOW)
+    unchanged_place = registrations._unchanged_place
+
+    async def cancelled_meanwhile(session: AsyncSession, registration: Registration) -> bool:
+        await RegistrationRepository(sessions).cancel(first.registration.id, person, NOW)  # another connection
+        return await unchanged_place(session, registration)
+
+    monkeypatch.setattr(registrations, "_unchanged_place", cancelled_meanwhile)
+    again = await repo.register(project, person, form(name="Anna igen"), NOW)
+
+    assert again.created and again.previous_status is None  # the cancel won: this is a new place
+    assert again.registration.status == Status.REGISTERED and again.registration.name == "Anna igen"
+    assert await lock_version(sessions, project) == 3  # the first place, the cancel, the new place

@@ -69,9 +69,10 @@ class RegistrationService:
         project = await self._projects.by_id(project_id)
         if project is None:
             return None
-        status = await self._registrations.status(project_id, person_id)
-        if status in (None, Status.CANCELLED) and not _accepting(project, self._clock()):
-            return Closed(project)
+        if not _accepting(project, self._clock()):  # closed to new places: still open to edits of one
+            status = await self._registrations.status(project_id, person_id)
+            if status in (None, Status.CANCELLED):
+                return Closed(project)
         organisations = await self._projects.organisations()
         kinds = {organisation.key: organisation.kind for organisation in organisations}
         try:
