@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Final
 
-from sqlalchemy import Select, and_, exists, not_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
@@ -99,9 +99,7 @@ class ProjectRepository:
     async def by_id(self, project_id: int) -> Project | None:
         """The project with its meetings, in one query (a join), not two: most turns ask for one."""
         async with self._sessions() as session:
-            found = await session.scalars(
-                select(Project).options(joinedload(Project.meetings)).where(Project.id == project_id))
-            return found.unique().one_or_none()
+            return (await session.scalars(_BY_ID, {"project": project_id})).unique().one_or_none()
 
     async def by_slug(self, slug: str) -> Project | None:
         return await self._one(_projects().where(Project.slug == slug))
@@ -192,6 +190,10 @@ class ProjectRepository:
     async def _all(self, query: Select[tuple[Project]]) -> list[Project]:
         async with self._sessions() as session:
             return list(await session.scalars(query))
+
+
+_BY_ID = select(Project).options(joinedload(Project.meetings)).where(Project.id == bindparam("project"))
+"""Built once: most turns ask for a project, and building the statement cost more than running it."""
 
 
 def _projects() -> Select[tuple[Project]]:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -375,12 +375,22 @@ async def _with_meetings(session: AsyncSession, project_id: int, person_id: int)
     )).unique().one_or_none()
 
 
+_SAME_PLACE = (
+    update(Registration)
+    .where(Registration.id == bindparam("place"), Registration.status == bindparam("read_status"),
+           Registration.organisation_id == bindparam("read_organisation"))
+    .values(status=Registration.status)
+)
+_MEETING_NUMBERS = select(Meeting.id, Meeting.number).where(Meeting.project_id == bindparam("project")) \
+    .order_by(Meeting.number)
+"""Statements built once: building one costs more than SQLite takes to run it."""
+
+
 async def _unchanged_place(session: AsyncSession, registration: Registration) -> bool:
     """Whether the place is still as read (status and organisation), locking its row if so."""
-    result = await (await session.connection()).execute(
-        update(Registration).where(Registration.id == registration.id, Registration.status == registration.status,
-                                   Registration.organisation_id == registration.organisation_id)
-        .values(status=Registration.status))
+    result = await (await session.connection()).execute(_SAME_PLACE, {
+        "place": registration.id, "read_status": registration.status,
+        "read_organisation": registration.organisation_id})
     return bool(result.rowcount)
 
 
@@ -419,11 +429,8 @@ async def _choose_meetings(
 ) -> None:
     """``registration.meetings`` (loaded) made the meetings with these numbers: links kept, added and
     removed as the ORM sees them, without reloading the collection first."""
-    ids = (
-        await session.scalars(
-            select(Meeting.id).where(Meeting.project_id == project_id, Meeting.number.in_(sorted(numbers)))
-        )
-    ).all()
+    rows = await (await session.connection()).execute(_MEETING_NUMBERS, {"project": project_id})
+    ids = [meeting_id for meeting_id, number in rows if number in numbers]
     kept = {link.meeting_id: link for link in registration.meetings}
     registration.meetings = [kept.get(i) or RegistrationMeeting(meeting_id=i) for i in ids]
 
