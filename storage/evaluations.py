@@ -22,7 +22,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +76,8 @@ _INVITATION = (
     .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
     .where(Evaluation.id == bindparam("evaluation"))
 )
+_WINDOW = select(Evaluation.secret, Evaluation.opens_at, Evaluation.closes_at, Evaluation.closed_at) \
+    .where(Evaluation.id == bindparam("evaluation"))
 _CHANGE_ANSWER = (
     update(Answer)
     .where(Answer.evaluation_id == bindparam("evaluation"), Answer.respondent == bindparam("key"))
@@ -173,13 +175,13 @@ class EvaluationRepository:
     async def _save(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
                     now: datetime) -> bool:
         async with self._sessions.begin() as session:
-            evaluation = await session.get(Evaluation, evaluation_id)
-            if evaluation is None or not _is_open(evaluation, now):
+            connection = await session.connection()  # plain statements: without the ORM's layer around them
+            window = (await connection.execute(_WINDOW, {"evaluation": evaluation_id})).first()
+            if window is None or not _is_open(window, now):
                 raise EvaluationClosed(evaluation_id)
-            answer = {"evaluation": evaluation_id, "key": respondent_key(evaluation.secret or "", person_id),
+            answer = {"evaluation": evaluation_id, "key": respondent_key(window.secret or "", person_id),
                       "from_organisation": organisation, "now": now,
                       "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
-            connection = await session.connection()  # plain statements: without the ORM's layer around them
             first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
             if first:
                 await connection.execute(_FIRST_ANSWER, answer)
@@ -257,5 +259,11 @@ def respondent_key(secret: str, person_id: int) -> str:
     return hmac.new(secret.encode(), str(person_id).encode(), hashlib.sha256).hexdigest()
 
 
-def _is_open(evaluation: Evaluation, now: datetime) -> bool:
+class _Window(Protocol):
+    opens_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+
+
+def _is_open(evaluation: _Window, now: datetime) -> bool:
     return evaluation.closed_at is None and evaluation.opens_at <= now < evaluation.closes_at
