@@ -110,7 +110,8 @@ class Sessions(async_sessionmaker[AsyncSession]):
     def __init__(self, engine: AsyncEngine) -> None:
         reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" \
             else engine
-        super().__init__(reader, expire_on_commit=False)
+        inline = engine.dialect.driver == "inline"
+        super().__init__(reader, expire_on_commit=False, class_=_InlineSession if inline else AsyncSession)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
@@ -122,6 +123,15 @@ class Sessions(async_sessionmaker[AsyncSession]):
             return
         async with self._write_turns, self(bind=self._writer) as session, session.begin():
             yield session
+
+
+class _InlineSession(AsyncSession):
+    """A session on SQLite run on the loop's thread (storage.sqlite_inline), whose ``close()`` never waits
+    on the loop, so no cancellation can land in the middle of it. AsyncSession shields its closing from
+    cancellation in a task of its own: a task and two trips through the loop for every session."""
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await self.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

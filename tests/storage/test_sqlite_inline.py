@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
 from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, is_busy
 
 
@@ -94,3 +94,23 @@ def test_busy_is_every_form_of_sqlite_busy_but_a_stale_snapshot() -> None:
     assert not is_busy(error(1))
     assert is_busy(sqlite3.OperationalError("database is locked"))  # raised without a code
     assert not is_busy(sqlite3.OperationalError("no such table: item"))
+
+
+async def test_a_session_on_the_loops_thread_closes_without_a_task_of_its_own(engine: AsyncEngine) -> None:
+    """AsyncSession closes in a task it shields from cancellation; on the loop's thread closing cannot be
+    interrupted, so the session closes in place (and its connection is back in the pool at once)."""
+    sessions = session_factory(engine)
+    tasks_before = len(asyncio.all_tasks())
+    created: list[object] = []
+    loop = asyncio.get_running_loop()
+    factory = loop.get_task_factory()
+    loop.set_task_factory(lambda loop, coro, **kw: created.append(coro) or asyncio.Task(coro, loop=loop, **kw))
+    try:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+        async with sessions.begin() as session:
+            await session.execute(text("INSERT INTO item (name) VALUES ('x')"))
+    finally:
+        loop.set_task_factory(factory)
+    assert created == [] and len(asyncio.all_tasks()) == tasks_before
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
