@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock
 from bot.core.i18n import use_now
+from storage.sqlite_inline import taking_turns
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,9 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
-            with use_now(self._clock()):  # texts planned now show a date's year by the bot's clock
+            # Texts planned now show a date's year by the bot's clock; SQLite statements run on the loop's
+            # thread let the turns in every few statements (a pass is hundreds of them).
+            with use_now(self._clock()), taking_turns():
                 result = await job()
             log.debug("job %s done: %s", name, result)
         except Exception as error:  # noqa: BLE001 - the one place job failures are reported

@@ -4,6 +4,7 @@ after the engine's timeout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.db import create_engine, session_factory
-from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, is_busy
+from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, is_busy, taking_turns
 
 
 @pytest.fixture
@@ -114,3 +115,32 @@ async def test_a_session_on_the_loops_thread_closes_without_a_task_of_its_own(en
         loop.set_task_factory(factory)
     assert created == [] and len(asyncio.all_tasks()) == tasks_before
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("background", [True, False])
+async def test_background_work_lets_the_loop_in_every_few_statements(engine: AsyncEngine, background: bool) -> None:
+    """Statements do not give the loop a turn; under taking_turns, every eighth does."""
+    done: list[int] = []
+    seen: list[int] = []
+
+    async def pass_of_statements() -> None:
+        async with engine.connect() as connection:
+            for number in range(40):
+                await connection.execute(text("SELECT :n"), {"n": number})
+                done.append(number)
+
+    async def turn() -> None:
+        while len(done) < 40:
+            seen.append(len(done))
+            await asyncio.sleep(0)
+
+    async def run() -> None:
+        with taking_turns() if background else contextlib.nullcontext():
+            await pass_of_statements()
+
+    await asyncio.gather(run(), turn())
+    between = [count for count in seen if 0 < count < 40]
+    if background:
+        assert len(between) >= 4  # every 8 statements: 8, 16, 24, 32
+    else:
+        assert between == []
