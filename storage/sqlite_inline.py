@@ -149,28 +149,19 @@ class InlineCursor:
 
     def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> None:
         self._await_turn()
-        self._owner.when_free(lambda: self._run(operation, parameters or ()))
+        self._owner.when_free(lambda: self._take(self._owner._sqlite.execute(operation, parameters or ())))
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> None:
+        self._await_turn()
+        self._owner.when_free(lambda: self._take(self._owner._sqlite.executemany(operation, seq_of_parameters)))
 
     def _await_turn(self) -> None:
         stride = _STRIDE.get()
         self._owner.statements += 1
         await_only(asyncio.sleep(0) if stride and self._owner.statements % stride == 0 else _done())
 
-    def executemany(self, operation: str, seq_of_parameters: Sequence[Sequence[Any]]) -> None:
-        def run() -> None:
-            cursor = self._owner._sqlite.executemany(operation, seq_of_parameters)
-            try:
-                self.description = None
-                self.lastrowid = cursor.lastrowid
-                self.rowcount = cursor.rowcount
-            finally:
-                cursor.close()
-
-        self._await_turn()
-        self._owner.when_free(run)
-
-    def _run(self, operation: str, parameters: Sequence[Any]) -> None:
-        cursor = self._owner._sqlite.execute(operation, parameters)
+    def _take(self, cursor: sqlite3.Cursor) -> None:
+        """What the statement returned, its rows fetched whole and the statement reset."""
         try:
             if cursor.description:
                 self.description = cursor.description
