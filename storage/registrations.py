@@ -379,7 +379,7 @@ _SAME_PLACE = (
     update(Registration)
     .where(Registration.id == bindparam("place"), Registration.status == bindparam("read_status"),
            Registration.organisation_id == bindparam("read_organisation"))
-    .values(status=Registration.status)
+    .values(status=Registration.status, updated_at=Registration.updated_at)  # a lock, not a change
 )
 _MEETING_NUMBERS = select(Meeting.id, Meeting.number).where(Meeting.project_id == bindparam("project")) \
     .order_by(Meeting.number)

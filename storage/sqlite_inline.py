@@ -38,7 +38,7 @@ from sqlalchemy import pool
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import AdaptedConnection
 from sqlalchemy.engine.url import URL
-from sqlalchemy.util.concurrency import await_only
+from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 SQLITE_BUSY = 5
 SQLITE_BUSY_SNAPSHOT = 517
@@ -123,7 +123,7 @@ class InlineConnection(AdaptedConnection):
             try:
                 return call()
             except sqlite3.OperationalError as error:
-                if not is_busy(error):
+                if not is_busy(error) or not in_greenlet():  # outside SQLAlchemy's async calls: no loop to wait on
                     raise
                 now = time.monotonic()
                 deadline = deadline if deadline is not None else now + self._busy_seconds
@@ -156,8 +156,10 @@ class InlineCursor:
         self._owner.when_free(lambda: self._take(self._owner._sqlite.executemany(operation, seq_of_parameters)))
 
     def _await_turn(self) -> None:
-        stride = _STRIDE.get()
         self._owner.statements += 1
+        if not in_greenlet():  # called synchronously (a pool event outside SQLAlchemy's async calls)
+            return
+        stride = _STRIDE.get()
         await_only(asyncio.sleep(0) if stride and self._owner.statements % stride == 0 else _done())
 
     def _take(self, cursor: sqlite3.Cursor) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.db import create_engine, session_factory
-from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, is_busy, taking_turns
+from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, InlineDBAPI, is_busy, taking_turns
 
 
 @pytest.fixture
@@ -144,3 +144,14 @@ async def test_background_work_lets_the_loop_in_every_few_statements(engine: Asy
         assert len(between) >= 4  # every 8 statements: 8, 16, 24, 32
     else:
         assert between == []
+
+
+def test_a_busy_database_outside_an_async_call_is_an_error_at_once(database: Path,
+                                                                    other_writer: sqlite3.Connection) -> None:
+    """Nothing to wait on without the loop (the pool closing a connection at exit): SQLite's error, not a hang."""
+    connection = InlineDBAPI().connect(str(database), timeout=5)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            connection.execute("BEGIN IMMEDIATE")
+    finally:
+        connection.close()
