@@ -8,8 +8,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from bot.features.registration.handover_codes import new_code, normalised
@@ -25,7 +25,7 @@ from bot.features.registration.rules import (
     registration_open,
     wait_reason,
 )
-from storage.models import Meeting, Organisation, Project, Registration, RegistrationMeeting
+from storage.models import Meeting, Organisation, Project, Registration, RegistrationMeeting, utcnow
 
 TRANSFER_TTL = timedelta(days=7)
 
@@ -159,28 +159,34 @@ class RegistrationRepository:
         """An edit that keeps the place (same organisation, still active) changes no one's place, so it
         takes no project lock: on PostgreSQL, registrations of one project would otherwise queue on it,
         each holding it for several round trips. None when the place may change: the caller then works
-        under the project's lock. A place cancelled or moved meanwhile (a cancel holds the project's lock,
-        not this row's, until it writes) shows in the guarded UPDATE, which also takes the row's lock
-        for the rest of the edit."""
+        under the project's lock. The UPDATE is guarded by the place as read: a cancel or a move meanwhile
+        (a cancel holds the project's lock, not this row's, until it writes) makes it change nothing, and
+        the edit goes the locked way; otherwise it holds the row's lock for the rest of the edit.
+
+        In plain statements on the session's connection (the most common write of a registration, and
+        the ORM's loading and flushing was most of its cost); the registration returned is built from
+        what was read and written, as ``by_id`` would load it."""
+        organisation = await self._known_organisation(form.organisation_key)
         async with self._sessions.begin() as session:
-            existing = await _with_meetings(session, project_id, person_id)
-            if existing is None or existing.status == Status.CANCELLED:
+            connection = await session.connection()
+            row = (await connection.execute(_PLACE_OF, {"project": project_id, "who": person_id})).mappings().first()
+            if row is None or row["status"] == Status.CANCELLED or row["organisation_id"] != organisation.id:
                 return None
-            organisation = await self._organisation(session, form.organisation_key)
-            if existing.organisation_id != organisation.id or not await _unchanged_place(session, existing):
+            now = utcnow()
+            if not await _edit_place(connection, row, form, now):
                 return None
-            previous = Status(existing.status)
-            _fill(existing, form, organisation)
-            await _choose_meetings(session, existing, project_id, form.meeting_numbers)
-            existing.organisation = organisation
-            await session.flush()
+            meeting_ids = await _set_meetings(connection, row["id"], project_id, form.meeting_numbers)
+            registration = Registration(**{**row, "updated_at": now})
+            _fill(registration, form, organisation)
+            registration.organisation = organisation
+            registration.meetings = [RegistrationMeeting(registration_id=row["id"], meeting_id=i) for i in meeting_ids]
             reason, position = None, None
-            if existing.status == Status.WAITLISTED:
+            if registration.status == Status.WAITLISTED:
                 project = await session.get(Project, project_id)
                 if project is not None:
-                    reason = await _wait_reason(session, project, existing, organisation.kind)
-                    position = await _waitlist_position(session, existing, reason)
-        return RegistrationResult(existing, False, previous, position, reason)
+                    reason = await _wait_reason(session, project, registration, organisation.kind)
+                    position = await _waitlist_position(session, registration, reason)
+        return RegistrationResult(registration, False, Status(row["status"]), position, reason)
 
     async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
         """Cancel a registration; a freed place goes to the first one who can take it."""
@@ -332,13 +338,17 @@ class RegistrationRepository:
 
     async def _organisation(self, session: AsyncSession, key: str) -> Organisation:
         """The organisation with this key, in ``session`` without a query once this process has read it."""
+        return await session.merge(await self._known_organisation(key), load=False)
+
+    async def _known_organisation(self, key: str) -> Organisation:
+        """The organisation with this key as this process read it (organisations change with a deployment)."""
         known = self._organisations.get(key)
         if known is None:
             # Read apart: an object of the write session would be expired should that roll back.
             async with self._sessions() as reader:
                 known = await _organisation(reader, key)
             self._organisations[key] = known
-        return await session.merge(known, load=False)
+        return known
 
     async def _reload(self, registration_id: int) -> Registration:
         registration = await self.by_id(registration_id)
@@ -375,23 +385,46 @@ async def _with_meetings(session: AsyncSession, project_id: int, person_id: int)
     )).unique().one_or_none()
 
 
-_SAME_PLACE = (
+_PLACE_OF = select(Registration.__table__).where(Registration.project_id == bindparam("project"),
+                                                 Registration.person_id == bindparam("who"))
+_EDIT = (
     update(Registration)
     .where(Registration.id == bindparam("place"), Registration.status == bindparam("read_status"),
            Registration.organisation_id == bindparam("read_organisation"))
-    .values(status=Registration.status, updated_at=Registration.updated_at)  # a lock, not a change
+    .values(organisation_other=bindparam("new_other"), name=bindparam("new_name"), role_title=bindparam("new_role"),
+            email=bindparam("new_email"), dietary=bindparam("new_dietary"), consent_list=bindparam("new_consent"),
+            updated_at=bindparam("now"))
 )
+_LINKED = select(RegistrationMeeting.meeting_id).where(RegistrationMeeting.registration_id == bindparam("place"))
+_UNLINK = delete(RegistrationMeeting).where(RegistrationMeeting.registration_id == bindparam("place"),
+                                            RegistrationMeeting.meeting_id == bindparam("meeting"))
+_LINK = insert(RegistrationMeeting).values(registration_id=bindparam("place"), meeting_id=bindparam("meeting"))
 _MEETING_NUMBERS = select(Meeting.id, Meeting.number).where(Meeting.project_id == bindparam("project")) \
     .order_by(Meeting.number)
-"""Statements built once: building one costs more than SQLite takes to run it."""
+"""Statements built once: building one costs more than SQLite takes to run it. (Parameters are not named
+as columns: insert and update reserve those.)"""
 
 
-async def _unchanged_place(session: AsyncSession, registration: Registration) -> bool:
-    """Whether the place is still as read (status and organisation), locking its row if so."""
-    result = await (await session.connection()).execute(_SAME_PLACE, {
-        "place": registration.id, "read_status": registration.status,
-        "read_organisation": registration.organisation_id})
-    return bool(result.rowcount)
+async def _edit_place(connection: AsyncConnection, row: RowMapping, form: RegistrationForm, now: datetime) -> bool:
+    """The form's details written to the place, if it is still as read (status and organisation)."""
+    edited = await connection.execute(_EDIT, {
+        "place": row["id"], "read_status": row["status"], "read_organisation": row["organisation_id"],
+        "new_other": form.organisation_other, "new_name": form.name, "new_role": form.role_title,
+        "new_email": form.email, "new_dietary": form.dietary, "new_consent": form.consent_list, "now": now})
+    return bool(edited.rowcount)
+
+
+async def _set_meetings(connection: AsyncConnection, registration_id: int, project_id: int,
+                        numbers: frozenset[int]) -> list[int]:
+    """The registration's meetings made those with these numbers (links kept, added and removed); their ids."""
+    wanted = [meeting_id for meeting_id, number in await connection.execute(_MEETING_NUMBERS, {"project": project_id})
+              if number in numbers]
+    linked = set((await connection.execute(_LINKED, {"place": registration_id})).scalars())
+    if gone := linked.difference(wanted):
+        await connection.execute(_UNLINK, [{"place": registration_id, "meeting": i} for i in sorted(gone)])
+    if new := [i for i in wanted if i not in linked]:
+        await connection.execute(_LINK, [{"place": registration_id, "meeting": i} for i in new])
+    return wanted
 
 
 async def _organisation(session: AsyncSession, key: str) -> Organisation:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 import storage.registrations as registrations
 from bot.features.registration.rules import RegistrationForm, Status, WaitReason
-from storage.models import Meeting, Person, Project, Registration
+from storage.models import Meeting, Person, Project
 from storage.registrations import AlreadyRegistered, NotFound, RegistrationClosed, RegistrationRepository
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -272,13 +274,13 @@ async def test_an_edit_racing_a_cancel_takes_a_new_place_under_the_lock(
     project = await make_project(sessions)
     [person] = await make_people(sessions, 1)
     first = await repo.register(project, person, form(), NOW)
-    unchanged_place = registrations._unchanged_place
+    edit_place = registrations._edit_place
 
-    async def cancelled_meanwhile(session: AsyncSession, registration: Registration) -> bool:
+    async def cancelled_meanwhile(connection: AsyncConnection, row: RowMapping, *details: Any) -> bool:
         await RegistrationRepository(sessions).cancel(first.registration.id, person, NOW)  # another connection
-        return await unchanged_place(session, registration)
+        return await edit_place(connection, row, *details)
 
-    monkeypatch.setattr(registrations, "_unchanged_place", cancelled_meanwhile)
+    monkeypatch.setattr(registrations, "_edit_place", cancelled_meanwhile)
     again = await repo.register(project, person, form(name="Anna igen"), NOW)
 
     assert again.created and again.previous_status is None  # the cancel won: this is a new place
