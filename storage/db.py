@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_inline import WalCheckpoints
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 registry.register("sqlite.inline", "storage.sqlite_inline", "InlineSQLiteDialect")
 
@@ -35,6 +37,7 @@ def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         inline = make_url(url).set(drivername="sqlite+inline")
         engine = create_async_engine(inline, connect_args={"timeout": 30}, hide_parameters=True)
+        checkpoints = _wal_checkpoints(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -46,6 +49,8 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             # Deleted and overwritten values are zeroed, not left in free space (erasure, issue 13).
             cursor.execute("PRAGMA secure_delete=ON")
+            if checkpoints is not None:  # the log is checkpointed off the event loop (WalCheckpoints)
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -61,6 +66,17 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=10, hide_parameters=True)
     _ping_after_idle(engine, IDLE_PING_SECONDS)
     return engine
+
+
+def _wal_checkpoints(engine: AsyncEngine) -> WalCheckpoints | None:
+    """A file database's log checkpoints, started with the engine and stopped when it is disposed."""
+    path = engine.url.database
+    if not path or path == ":memory:" or "mode=memory" in str(engine.url):
+        return None
+    checkpoints = WalCheckpoints(path)
+    checkpoints.start()
+    event.listen(engine.sync_engine, "engine_disposed", lambda _engine: checkpoints.stop())
+    return checkpoints
 
 
 IDLE_PING_SECONDS = 10.0

@@ -21,12 +21,19 @@ did: a statement left stepping would hold its read snapshot, and the WAL could n
 A statement no longer gives the loop a turn, so neither does a long run of them: a planning pass of a few
 hundred statements held off every turn for ~100 ms. Background work runs under :func:`taking_turns`, which
 lets the loop run what is ready every few statements.
+
+Nor should the loop wait for the disk. SQLite checkpoints its write-ahead log from the connection whose
+commit crosses 1,000 pages: up to 4 MB written into the database file and an fsync, inside some turn's
+COMMIT. :class:`WalCheckpoints` does it from a thread of its own instead (sqlite3 releases the GIL while it
+works), and the engine's connections leave it to that thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +46,8 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import AdaptedConnection
 from sqlalchemy.engine.url import URL
 from sqlalchemy.util.concurrency import await_only, in_greenlet
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY = 5
 SQLITE_BUSY_SNAPSHOT = 517
@@ -206,6 +215,51 @@ async def _done() -> None:
     """Awaited once per statement: SQLAlchemy's ``AsyncConnection`` refuses a driver that never awaits
     (its guard against a blocking driver in async code). Blocking is this driver's point, and the
     await costs two greenlet switches, no trip through the event loop."""
+
+
+class WalCheckpoints:
+    """Checkpoints a SQLite file's write-ahead log every ``every`` seconds from a thread of its own, in
+    PASSIVE mode (it copies what no reader still needs and waits for no one). Connections that leave
+    checkpoints to it run with ``PRAGMA wal_autocheckpoint=0``."""
+
+    def __init__(self, path: str, every: float = 1.0) -> None:
+        self._path = path
+        self._every = every
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-wal-checkpoints", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, after one last checkpoint (the log is left short for the next start)."""
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def checkpoint(self, connection: sqlite3.Connection) -> tuple[int, int, int]:
+        """(busy, frames in the log, frames checkpointed), as SQLite reports them."""
+        busy, frames, done = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(frames), int(done)
+
+    def _run(self) -> None:
+        try:
+            connection = sqlite3.connect(self._path, timeout=0, isolation_level=None)
+        except sqlite3.Error as error:
+            log.warning("no WAL checkpoints for this database: %s", error.__class__.__name__)
+            return
+        try:
+            while not self._stopped.wait(self._every):
+                self._try(connection)
+            self._try(connection)
+        finally:
+            connection.close()
+
+    def _try(self, connection: sqlite3.Connection) -> None:
+        try:
+            self.checkpoint(connection)
+        except sqlite3.Error as error:  # a busy file or a passing fault: the next round tries again
+            log.debug("WAL checkpoint skipped: %s", error)
 
 
 class InlineDBAPI:

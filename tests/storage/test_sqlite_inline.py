@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.db import create_engine, session_factory
-from storage.sqlite_inline import SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, InlineDBAPI, is_busy, taking_turns
+from storage.sqlite_inline import (
+    SQLITE_BUSY,
+    SQLITE_BUSY_SNAPSHOT,
+    InlineDBAPI,
+    WalCheckpoints,
+    is_busy,
+    taking_turns,
+)
 
 
 @pytest.fixture
@@ -155,3 +163,22 @@ def test_a_busy_database_outside_an_async_call_is_an_error_at_once(database: Pat
             connection.execute("BEGIN IMMEDIATE")
     finally:
         connection.close()
+
+
+async def test_the_engine_leaves_checkpoints_to_a_thread_of_their_own(engine: AsyncEngine) -> None:
+    """A checkpoint (pages written into the file, an fsync) would otherwise run inside some turn's COMMIT."""
+    async with engine.connect() as connection:
+        assert (await connection.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 0
+    assert any(thread.name == "sqlite-wal-checkpoints" for thread in threading.enumerate())
+
+
+def test_the_checkpoint_thread_moves_the_log_into_the_file(database: Path) -> None:
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO item (name) VALUES (?)", ("x" * 1_000_000,))
+    in_the_log_only = database.stat().st_size
+    checkpoints = WalCheckpoints(str(database), every=0.01)
+    checkpoints.start()
+    checkpoints.stop()  # after a last checkpoint
+    writer.close()
+    assert in_the_log_only < 100_000 < 1_000_000 < database.stat().st_size
