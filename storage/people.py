@@ -295,20 +295,20 @@ _CONVERSATION_MERGED = {
 _PERSON_COLUMNS = ["teams_id", "name", "aad_object_id", "tenant_id", "locale", "created_at", "updated_at"]
 _CONVERSATION_COLUMNS = ["conversation_id", "kind", "tenant_id", "team_id", "channel_id", "service_url", "reference",
                          "person_id", "installed", "aad_group_id", "updated_at"]
-_TIMES_AND_FLAGS = (bindparam("created_at", type_=UtcDateTime()), bindparam("updated_at", type_=UtcDateTime()),
-                    bindparam("installed", type_=Boolean()), bindparam("installs", type_=Boolean()))
+_CREATED, _UPDATED = bindparam("created_at", type_=UtcDateTime()), bindparam("updated_at", type_=UtcDateTime())
+_INSTALLED, _INSTALLS = bindparam("installed", type_=Boolean()), bindparam("installs", type_=Boolean())
 
 
 @cache
 def _person_upsert(dialect: str) -> TextualSelect:
     return text(_upsert_sql("person", "teams_id", _PERSON_COLUMNS, _PERSON_MERGED, dialect, returning="id")).bindparams(
-        *_TIMES_AND_FLAGS[:2]).columns(id=Integer)
+        _CREATED, _UPDATED).columns(id=Integer)
 
 
 @cache
 def _conversation_upsert(dialect: str) -> TextClause:
     return text(_upsert_sql("conversation", "conversation_id", _CONVERSATION_COLUMNS, _CONVERSATION_MERGED, dialect)
-                ).bindparams(*_TIMES_AND_FLAGS[1:])
+                ).bindparams(_UPDATED, _INSTALLED, _INSTALLS)
 
 
 @cache
@@ -325,7 +325,7 @@ def _first_contact() -> TextualSelect:
                                "postgresql", rows=f"SELECT {row} FROM written")
     statement = f"WITH written AS ({person}), conversation_written AS ({conversation}) SELECT id FROM written"
     return text(statement).bindparams(
-        *_TIMES_AND_FLAGS[:2], _TIMES_AND_FLAGS[3], bindparam("c_updated_at", type_=UtcDateTime()),
+        _CREATED, _UPDATED, _INSTALLS, bindparam("c_updated_at", type_=UtcDateTime()),
         bindparam("c_installed", type_=Boolean()), bindparam("personal", type_=Boolean())).columns(id=Integer)
 
 
