@@ -417,14 +417,19 @@ async def _edit_place(connection: AsyncConnection, row: RowMapping, form: Regist
 async def _set_meetings(connection: AsyncConnection, registration_id: int, project_id: int,
                         numbers: frozenset[int]) -> list[int]:
     """The registration's meetings made those with these numbers (links kept, added and removed); their ids."""
-    wanted = [meeting_id for meeting_id, number in await connection.execute(_MEETING_NUMBERS, {"project": project_id})
-              if number in numbers]
+    wanted = await _meeting_ids(connection, project_id, numbers)
     linked = set((await connection.execute(_LINKED, {"place": registration_id})).scalars())
     if gone := linked.difference(wanted):
         await connection.execute(_UNLINK, [{"place": registration_id, "meeting": i} for i in sorted(gone)])
     if new := [i for i in wanted if i not in linked]:
         await connection.execute(_LINK, [{"place": registration_id, "meeting": i} for i in new])
     return wanted
+
+
+async def _meeting_ids(connection: AsyncConnection, project_id: int, numbers: frozenset[int]) -> list[int]:
+    """The ids of the project's meetings with these numbers, in the order of their numbers."""
+    rows = await connection.execute(_MEETING_NUMBERS, {"project": project_id})
+    return [meeting_id for meeting_id, number in rows if number in numbers]
 
 
 async def _organisation(session: AsyncSession, key: str) -> Organisation:
@@ -462,8 +467,7 @@ async def _choose_meetings(
 ) -> None:
     """``registration.meetings`` (loaded) made the meetings with these numbers: links kept, added and
     removed as the ORM sees them, without reloading the collection first."""
-    rows = await (await session.connection()).execute(_MEETING_NUMBERS, {"project": project_id})
-    ids = [meeting_id for meeting_id, number in rows if number in numbers]
+    ids = await _meeting_ids(await session.connection(), project_id, numbers)
     kept = {link.meeting_id: link for link in registration.meetings}
     registration.meetings = [kept.get(i) or RegistrationMeeting(meeting_id=i) for i in ids]
 
