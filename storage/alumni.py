@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from storage.db import dialect_insert
+from storage.db import dialect_insert, once_more_on_conflict
 from storage.models import AlumniPrompt, AlumniReply, Person, Project, Registration
 
 ALUMNI = "alumni"
@@ -109,21 +108,18 @@ class AlumniRepository:
 
     async def save_reply(self, prompt_id: int, person_id: int, text: str, now: datetime) -> bool:
         """Store or replace the person's reply; True when it is their first to this prompt."""
-        for attempt in (1, 2):
-            try:
-                async with self._sessions.begin() as session:
-                    reply = await session.scalar(select(AlumniReply).where(
-                        AlumniReply.prompt_id == prompt_id, AlumniReply.person_id == person_id))
-                    first = reply is None
-                    if reply is None:
-                        reply = AlumniReply(prompt_id=prompt_id, person_id=person_id, created_at=now)
-                        session.add(reply)
-                    reply.text = text
-                    return first
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        async def save() -> bool:
+            async with self._sessions.begin() as session:
+                reply = await session.scalar(select(AlumniReply).where(
+                    AlumniReply.prompt_id == prompt_id, AlumniReply.person_id == person_id))
+                first = reply is None
+                if reply is None:
+                    reply = AlumniReply(prompt_id=prompt_id, person_id=person_id, created_at=now)
+                    session.add(reply)
+                reply.text = text
+                return first
+
+        return await once_more_on_conflict(save)
 
     async def replies(self, prompt_id: int) -> list[ReplyRow]:
         """Replies with the person's name and municipality (from a project on the same channel)."""

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import once_more_on_conflict
 from storage.models import Attendance, Meeting, MeetingSubstitute, Registration, RegistrationMeeting
 
 INTENTS = ("coming", "not_coming")
@@ -54,22 +54,19 @@ class AttendanceRepository:
         """Record (or change) a person's answer; pressing the same button twice keeps one row."""
         if intent not in INTENTS:
             raise ValueError(f"unknown intent {intent!r}")
-        for attempt in (1, 2):
-            try:
-                async with self._sessions.begin() as session:
-                    row = await session.scalar(
-                        select(Attendance).where(Attendance.person_id == person_id, Attendance.meeting_id == meeting_id)
-                    )
-                    if row is None:
-                        row = Attendance(person_id=person_id, meeting_id=meeting_id)
-                        session.add(row)
-                    row.intent = intent
-                    row.answered_at = now
-                    return row
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        async def answer() -> Attendance:
+            async with self._sessions.begin() as session:
+                row = await session.scalar(
+                    select(Attendance).where(Attendance.person_id == person_id, Attendance.meeting_id == meeting_id)
+                )
+                if row is None:
+                    row = Attendance(person_id=person_id, meeting_id=meeting_id)
+                    session.add(row)
+                row.intent = intent
+                row.answered_at = now
+                return row
+
+        return await once_more_on_conflict(answer)
 
     async def answer_own_reminder(self, person_id: int, meeting_id: int, intent: str, now: datetime) -> ReminderAnswer:
         """*Jag kommer* / *Jag kan inte* from someone registered for the meeting, in one write transaction:
@@ -79,28 +76,27 @@ class AttendanceRepository:
         if intent not in INTENTS:
             raise ValueError(f"unknown intent {intent!r}")
         ids = {"who": person_id, "at_meeting": meeting_id}
-        for attempt in (1, 2):
-            try:
-                async with self._sessions.begin() as session:
-                    meeting = await session.get(Meeting, meeting_id)
-                    if meeting is None:
-                        return ReminderAnswer(None, None)
-                    # The rest on the session's connection: SQLAlchemy's ORM layer around a plain
-                    # statement costs several times what the statement does here.
-                    connection = await session.connection()
-                    place = (await connection.execute(_PLACE_AT_MEETING, ids)).scalar()
-                    if place is None:
-                        return ReminderAnswer(meeting, None)
-                    answer = {**ids, "answer": intent, "now": now}
-                    if not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount:
-                        await connection.execute(_FIRST_ANSWER, answer)
-                    if intent == COMING:
-                        await connection.execute(_DROP_UNUSED_OFFER, {"place": place, "at_meeting": meeting_id})
-                    return ReminderAnswer(meeting, place)
-            except IntegrityError:  # PostgreSQL: the same person's other click recorded the first answer meanwhile
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+
+        async def answer() -> ReminderAnswer:
+            async with self._sessions.begin() as session:
+                meeting = await session.get(Meeting, meeting_id)
+                if meeting is None:
+                    return ReminderAnswer(None, None)
+                # The rest on the session's connection: SQLAlchemy's ORM layer around a plain
+                # statement costs several times what the statement does here.
+                connection = await session.connection()
+                place = (await connection.execute(_PLACE_AT_MEETING, ids)).scalar()
+                if place is None:
+                    return ReminderAnswer(meeting, None)
+                answer = {**ids, "answer": intent, "now": now}
+                if not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount:
+                    await connection.execute(_FIRST_ANSWER, answer)
+                if intent == COMING:
+                    await connection.execute(_DROP_UNUSED_OFFER, {"place": place, "at_meeting": meeting_id})
+                return ReminderAnswer(meeting, place)
+
+        # PostgreSQL: the same person's other click may record the first answer meanwhile.
+        return await once_more_on_conflict(answer)
 
     async def answers(self, meeting_id: int) -> dict[int, str]:
         async with self._sessions() as session:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import once_more_on_conflict
 from storage.models import Attendance, Meeting
 
 
@@ -33,20 +33,16 @@ class CheckInRepository:
 
     async def check_in(self, person_id: int, meeting_id: int, now: datetime) -> CheckIn:
         """Record that the person is at the meeting; idempotent (the first time is kept)."""
-        for attempt in (1, 2):
-            try:
-                async with self._sessions.begin() as session:
-                    row = await _row(session, person_id, meeting_id)
-                    assert row is not None
-                    if row.checked_in_at is not None:
-                        return CheckIn(row.checked_in_at, False)
-                    row.checked_in_at = now
-                    return CheckIn(now, True)
-            except IntegrityError:
-                # Two taps raced to create the row; the second attempt finds it.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        async def check_in() -> CheckIn:
+            async with self._sessions.begin() as session:
+                row = await _row(session, person_id, meeting_id)
+                assert row is not None
+                if row.checked_in_at is not None:
+                    return CheckIn(row.checked_in_at, False)
+                row.checked_in_at = now
+                return CheckIn(now, True)
+
+        return await once_more_on_conflict(check_in)
 
     async def set_presence(self, meeting_id: int, present: Mapping[int, bool], now: datetime) -> PresenceChange:
         """The coordinator's list: True marks present (keeping an earlier check-in time), False clears."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc, make_url
 from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from storage.sqlite_inline import WalCheckpoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 registry.register("sqlite.inline", "storage.sqlite_inline", "InlineSQLiteDialect")
 
 
@@ -148,6 +150,15 @@ class _InlineSession(AsyncSession):
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
+
+
+async def once_more_on_conflict(write: Callable[[], Awaitable[T]]) -> T:
+    """``write()``, and once more should it fail on a unique key: a concurrent write of the same row (a double
+    click, a second process) inserted it first, and the second try finds it and updates it."""
+    try:
+        return await write()
+    except IntegrityError:
+        return await write()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

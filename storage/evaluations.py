@@ -25,13 +25,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.results.rules import AnswerData, breakdown_to_json, organisation_breakdown
-from storage.db import dialect_insert
+from storage.db import dialect_insert, once_more_on_conflict
 from storage.models import (
     Answer,
     Delivery,
@@ -163,14 +162,7 @@ class EvaluationRepository:
                           now: datetime) -> bool:
         """Store or replace the person's answer; True when it is their first. Raises
         EvaluationClosed outside the open window."""
-        for attempt in (1, 2):
-            try:
-                return await self._save(evaluation_id, person_id, organisation, values, now)
-            except IntegrityError:
-                # A double click raced to insert: the second attempt updates the first row.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return await once_more_on_conflict(lambda: self._save(evaluation_id, person_id, organisation, values, now))
 
     async def _save(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
                     now: datetime) -> bool:

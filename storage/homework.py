@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import once_more_on_conflict
 from storage.models import Assignment, Project, Submission
 
 
@@ -55,14 +55,7 @@ class HomeworkRepository:
 
     async def answer(self, assignment_id: int, person_id: int, text: str, links: str, now: datetime) -> bool:
         """Store or replace the person's answer; True when it is their first."""
-        for attempt in (1, 2):
-            try:
-                return await self._answer(assignment_id, person_id, text, links, now)
-            except IntegrityError:
-                # Two answers raced to insert: the second attempt updates the first row.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return await once_more_on_conflict(lambda: self._answer(assignment_id, person_id, text, links, now))
 
     async def _answer(self, assignment_id: int, person_id: int, text: str, links: str, now: datetime) -> bool:
         async with self._sessions.begin() as session:

@@ -12,12 +12,12 @@ from enum import Enum
 from typing import Final
 
 from sqlalchemy import Select, and_, bindparam, exists, not_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
 from bot.features.evaluation.rules import questions_from_json, questions_to_json
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
+from storage.db import once_more_on_conflict
 from storage.models import Meeting, Organisation, Project
 
 ACTIVE_STATES = ("open", "running")
@@ -50,15 +50,11 @@ class ProjectRepository:
 
     async def upsert(self, spec: ProjectSpec) -> Project:
         """Create or update the project with ``spec.slug``; running it twice changes nothing."""
-        for attempt in (1, 2):
-            try:
-                async with self._sessions.begin() as session:
-                    return await _upsert(session, spec)
-            except IntegrityError:
-                # Two processes created the same new project at once; the second attempt updates it.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        async def upsert() -> Project:
+            async with self._sessions.begin() as session:
+                return await _upsert(session, spec)
+
+        return await once_more_on_conflict(upsert)
 
     async def save(self, spec: ProjectSpec, expected_version: int, *, copied_from_id: int | None = None,
                    now: datetime | None = None) -> Project:

@@ -1,15 +1,17 @@
 """PostgreSQL's connection pool keeps what concurrent turns use: a burst opens no connection that the
-next burst would have to open again."""
+next burst would have to open again. And a write that lost a race on a unique key is tried once more."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import POOL_SIZE, create_engine
+from storage.db import POOL_SIZE, create_engine, once_more_on_conflict
 from tests.conftest import postgres_url
 
 CONCURRENT_TURNS = 16
@@ -36,3 +38,24 @@ async def test_bursts_of_concurrent_turns_reuse_their_connections() -> None:
         assert POOL_SIZE >= CONCURRENT_TURNS
     finally:
         await engine.dispose()
+
+
+async def test_a_write_that_lost_a_race_on_a_unique_key_is_tried_once_more() -> None:
+    attempts: list[int] = []
+
+    async def write(failures: int, error: Exception) -> str:
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise error
+        return "stored"
+
+    conflict = IntegrityError("INSERT", {}, Exception("unique"))
+    assert await once_more_on_conflict(lambda: write(1, conflict)) == "stored" and len(attempts) == 2
+    attempts.clear()
+    with pytest.raises(IntegrityError):  # a second loss is not a race any more
+        await once_more_on_conflict(lambda: write(2, conflict))
+    assert len(attempts) == 2
+    attempts.clear()
+    with pytest.raises(ValueError):  # any other failure is not tried again
+        await once_more_on_conflict(lambda: write(1, ValueError("bad")))
+    assert len(attempts) == 1
