@@ -181,6 +181,13 @@ async def test_a_reply_is_sent_exactly_as_the_stock_sdk_sends_it(
     assert "Microsoft-BotFramework/3.1" in fast_call.headers["User-Agent"]
 
 
+def assert_the_same_card_sent(fast_call: Any, stock_call: Any) -> None:
+    assert fast_call.body == stock_call.body
+    assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    for name in ECHOED_HEADERS:
+        assert fast_call.headers.get(name) == stock_call.headers.get(name), name
+
+
 async def test_a_card_sent_to_the_conversation_is_sent_exactly_as_the_stock_sdk_sends_it(
     stub: tuple[StrictConnector, str], adapter: CloudAdapter
 ) -> None:
@@ -199,10 +206,7 @@ async def test_a_card_sent_to_the_conversation_is_sent_exactly_as_the_stock_sdk_
 
     fast_call, stock_call = connector_stub.calls
     assert fast_call.path == stock_call.path == "/v3/conversations/c-1/activities"
-    assert fast_call.body == stock_call.body
-    assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    for name in ECHOED_HEADERS:
-        assert fast_call.headers.get(name) == stock_call.headers.get(name), name
+    assert_the_same_card_sent(fast_call, stock_call)
 
 
 async def test_a_card_updated_in_place_is_sent_exactly_as_the_stock_sdk_sends_it(
@@ -223,10 +227,7 @@ async def test_a_card_updated_in_place_is_sent_exactly_as_the_stock_sdk_sends_it
     fast_call, stock_call = connector_stub.calls
     assert fast_call.method == stock_call.method == "PUT"
     assert fast_call.path == stock_call.path == "/v3/conversations/c-1/activities/card-7"
-    assert fast_call.body == stock_call.body
-    assert fast_call.body["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
-    for name in ECHOED_HEADERS:
-        assert fast_call.headers.get(name) == stock_call.headers.get(name), name
+    assert_the_same_card_sent(fast_call, stock_call)
 
 
 @pytest.mark.parametrize("kind", ["reply", "update"])
