@@ -50,6 +50,16 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
 
 
+@pytest.fixture
+async def sqlite_sessions(tmp_path: object) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a freshly migrated SQLite file, for tests of what sits above storage (run once, not
+    once per database)."""
+    db = create_engine(f"sqlite+aiosqlite:///{tmp_path}/sqlite.db")
+    await migrate(db)
+    yield session_factory(db)
+    await db.dispose()
+
+
 # --- every Adaptive Card the suite builds, checked once at the end (tests/cards_check.py) -------------
 
 

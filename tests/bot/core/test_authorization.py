@@ -4,19 +4,18 @@ chat by a coordinator); never by name. Activities from another tenant are ignore
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import Components, build_bot
 from bot.core.commands import Role
 from bot.core.settings import Settings
 from bot.features.registry import COMMANDS, ROUTERS
 from storage.coordinators import CoordinatorRepository
-from storage.db import create_engine, migrate, session_factory
 from storage.people import PeopleRepository
 from tests.turns import text_of, turn
 
@@ -25,13 +24,10 @@ TENANT = "tenant-1"
 
 
 @pytest.fixture
-async def components(tmp_path: Path) -> AsyncIterator[tuple[Components, Any]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/authz.db")
-    await migrate(engine)
-    sessions = session_factory(engine)
+async def components(sqlite_sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[tuple[Components, Any]]:
+    sessions = sqlite_sessions
     settings = Settings(coordinator_ids=frozenset({BOSS}), app_tenant_id=TENANT)
     yield build_bot(settings, sessions, TestAdapter()), sessions
-    await engine.dispose()
 
 
 def message(text: str | None = None, aad: str = "aad-anna", name: str = "Anna", tenant: str = TENANT,

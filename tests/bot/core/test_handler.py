@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Entity
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
-from storage.db import create_engine, migrate, session_factory
 from tests.turns import replies, text_of
 
 COORDINATOR = "aad-coordinator"
 
 
 @pytest.fixture
-async def bot(tmp_path: Path) -> Any:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/h.db")
-    await migrate(engine)
+def bot(sqlite_sessions: async_sessionmaker[AsyncSession]) -> Any:
     settings = Settings(coordinator_ids=frozenset({COORDINATOR}))
-    yield build_bot(settings, session_factory(engine), TestAdapter()).bot
-    await engine.dispose()
+    return build_bot(settings, sqlite_sessions, TestAdapter()).bot
 
 
 def message(

@@ -5,9 +5,7 @@ group chat it all happens in the personal chat: tests/bot/core/test_personal_cha
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from bot.core.i18n import t, use_language
 from bot.core.settings import Settings
 from bot.features.privacy.cards import retention_period
 from bot.features.registration.rules import RegistrationForm
-from storage.db import create_engine, migrate, session_factory
 from storage.models import Meeting, Person, Project
 from storage.registrations import RegistrationRepository
 from tests.turns import replies
@@ -30,11 +27,8 @@ NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/p.db")
-    await migrate(engine)
-    yield session_factory(engine)
-    await engine.dispose()
+def sessions(sqlite_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return sqlite_sessions
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ most 6 buttons on a card and drops the rest), and the project chosen in the list
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,20 +14,16 @@ from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
 from bot.features.registration.cards import project_choice
-from storage.db import create_engine, migrate, session_factory
 from tests.bot.features.triads.test_actions import COORDINATOR, _elements, turn
 from tests.storage.test_triads import NOW, make_project
 
 
 @pytest.fixture
-async def eight(tmp_path: Path) -> AsyncIterator[tuple[DalaLabBot, list[int]]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/c.db")
-    await migrate(engine)
-    sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+async def eight(sqlite_sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[tuple[DalaLabBot, list[int]]]:
+    sessions = sqlite_sessions
     projects = [(await make_project(sessions, slug=f"p{n}"))[0] for n in range(8)]
     settings = Settings(coordinator_ids=frozenset({COORDINATOR}))
     yield build_bot(settings, sessions, TestAdapter(), lambda: NOW).bot, projects
-    await engine.dispose()
 
 
 def _chooser(card: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

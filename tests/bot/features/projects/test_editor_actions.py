@@ -6,9 +6,7 @@ to YAML that imports back unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +20,6 @@ from bot.core.settings import Settings
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.projects.exports import project_yaml
 from bot.features.projects.spec import parse_project_yaml
-from storage.db import create_engine, migrate, session_factory
 from storage.models import Project
 from storage.projects import ProjectRepository, spec_of
 from tests.turns import turn
@@ -41,11 +38,8 @@ def meeting_values(number: int, day: str, place: str = "Falun") -> dict[str, Any
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/p.db")
-    await migrate(engine)
-    yield session_factory(engine)
-    await engine.dispose()
+def sessions(sqlite_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return sqlite_sessions
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ mistaken for them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from bot.core.i18n import t
 from bot.core.settings import Settings
 from bot.features.registration.handover_codes import shown
 from bot.features.registration.rules import RegistrationForm
-from storage.db import create_engine, migrate, session_factory
 from storage.models import Meeting, Person, Project, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
@@ -41,11 +38,8 @@ class Clock:
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/r.db")
-    await migrate(engine)
-    yield session_factory(engine)
-    await engine.dispose()
+def sessions(sqlite_sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return sqlite_sessions
 
 
 @pytest.fixture

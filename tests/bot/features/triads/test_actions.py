@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import build_bot
 from bot.core.handler import DalaLabBot
 from bot.core.settings import Settings
-from storage.db import create_engine, migrate, session_factory
 from storage.models import Delivery, TriadMember
 from tests.storage.test_triads import NOW, make_people, make_project, register
 from tests.turns import Sent
@@ -34,17 +32,14 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db")
-    await migrate(engine)
-    sessions = session_factory(engine)
+async def setup(sqlite_sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Setup]:
+    sessions = sqlite_sessions
     project, _meetings = await make_project(sessions)
     people = await make_people(sessions, 6)
     for i, (person, organisation) in enumerate(zip(people, ["falun", "mora", "vansbro"] * 2, strict=True)):
         await register(sessions, project, person, f"Deltagare {i}", organisation)
     settings = Settings(coordinator_ids=frozenset({COORDINATOR}))
     yield Setup(build_bot(settings, sessions, TestAdapter(), lambda: NOW).bot, sessions, project)
-    await engine.dispose()
 
 
 async def turn(bot: DalaLabBot, text: str | None = None, value: dict[str, Any] | None = None,
