@@ -5,6 +5,7 @@ links, emphasis or lists in what it sends."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _INLINE = re.compile(r"([\\`*_\[\]<>~|])")
 """Emphasis, code, links and images, HTML-like tags, strikethrough, tables."""
@@ -15,9 +16,11 @@ _LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+(?=[.)]))", re.MULTILINE)
 """Headings, quotes, bullet and numbered lists, setext underlines at the start of a line."""
 
 
+@lru_cache(maxsize=4096)
 def literal(text: str) -> str:
     """``text`` escaped so a Markdown renderer shows it exactly as typed (backslash escapes, which
-    CommonMark and Teams honour for ASCII punctuation)."""
+    CommonMark and Teams honour for ASCII punctuation). Remembered: cards escape the same project names,
+    meeting titles and places turn after turn, four regular expressions each."""
     escaped = _INLINE.sub(r"\\\1", text)
     escaped = _SCHEME.sub(r"\1\\:", escaped).replace("://", ":\\/\\/")
     escaped = _DOMAIN_DOT.sub(r"\\.", escaped)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -102,6 +103,14 @@ _TIME_PATTERNS = {"sv": "HH.mm", "en": "HH:mm"}
 _BABEL_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
+@lru_cache(maxsize=4096)
+def _formatted(moment: datetime, pattern: str, zone: ZoneInfo, babel_locale: str) -> str:
+    """Babel's rendering, remembered: a card lists the same few meeting times turn after turn, and each
+    costs Babel tens of microseconds. The key is all the rendering reads (an aware ``moment`` hashes by
+    its instant, which is all that is shown, in ``zone``)."""
+    return babel_format_datetime(moment, pattern, tzinfo=zone, locale=babel_locale)
+
+
 def _pattern(patterns: dict[str, tuple[str, str]], moment: datetime, zone: ZoneInfo) -> str:
     this_year, other_year = patterns[_locale.get()]
     return this_year if moment.astimezone(zone).year == _this_year(zone) else other_year
@@ -113,22 +122,20 @@ def format_when(moment: datetime, zone: ZoneInfo | None = None) -> str:
     as are all the functions below."""
     zone = zone or _zone.get()
     language = _locale.get()
-    return babel_format_datetime(moment, _pattern(_DATETIME_PATTERNS, moment, zone), tzinfo=zone,
-                                 locale=_BABEL_LOCALES[language])
+    return _formatted(moment, _pattern(_DATETIME_PATTERNS, moment, zone), zone, _BABEL_LOCALES[language])
 
 
 def format_day(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """ "onsdag 14 april" (with the year when it is not this year)."""
     zone = zone or _zone.get()
     language = _locale.get()
-    return babel_format_datetime(moment, _pattern(_DAY_PATTERNS, moment, zone), tzinfo=zone,
-                                 locale=_BABEL_LOCALES[language])
+    return _formatted(moment, _pattern(_DAY_PATTERNS, moment, zone), zone, _BABEL_LOCALES[language])
 
 
 def format_time(moment: datetime, zone: ZoneInfo | None = None) -> str:
     zone = zone or _zone.get()
     language = _locale.get()
-    return babel_format_datetime(moment, _TIME_PATTERNS[language], tzinfo=zone, locale=_BABEL_LOCALES[language])
+    return _formatted(moment, _TIME_PATTERNS[language], zone, _BABEL_LOCALES[language])
 
 
 def format_span(start: datetime, end: datetime, zone: ZoneInfo | None = None) -> str:
