@@ -41,6 +41,8 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
         self.failures = 0
+        self._plan_due = False
+        """A plan_soon pass is scheduled and has not started."""
 
     async def run_job(self, name: str, job: Job) -> None:
         task = asyncio.current_task()
@@ -85,11 +87,22 @@ class Scheduler:
                                 replace_existing=True, misfire_grace_time=300)
 
     def plan_soon(self) -> None:
-        """Re-plan reminders shortly (after a registration changed); repeated calls coalesce."""
-        if not self._scheduler.running:
+        """Re-plan reminders within a second (after a registration changed). Calls coalesce: while a
+        pass is due and not yet started, it will see this change too, so nothing is added (adding a
+        job costs APScheduler more than the rest of a registration's bookkeeping); a pass already
+        running may have read too early, so a call then asks for another."""
+        if not self._scheduler.running or self._plan_due:
             return
+        self._plan_due = True
         run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=1)
-        self._scheduler.add_job(self.plan_now, DateTrigger(run_date=run_at), id="plan-soon", replace_existing=True)
+        # However late a busy loop gets to it (APScheduler skips a job past its grace time): a skipped
+        # pass would leave _plan_due set, and no change would be planned until the periodic pass.
+        self._scheduler.add_job(self._plan_when_due, DateTrigger(run_date=run_at), id="plan-soon",
+                                replace_existing=True, misfire_grace_time=None)
+
+    async def _plan_when_due(self) -> None:
+        self._plan_due = False  # from here on, a change may come after this pass's reads
+        await self.plan_now()
 
     def stop(self) -> None:
         if self._scheduler.running:

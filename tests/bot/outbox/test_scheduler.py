@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from bot.outbox.scheduler import Scheduler
@@ -73,3 +74,34 @@ def test_wake_and_plan_soon_do_nothing_before_start() -> None:
     jobs.plan_soon()
     jobs.stop()
     assert recorder.runs == []
+
+
+async def test_plan_soon_adds_one_pass_for_many_changes_and_another_once_it_has_started() -> None:
+    recorder = Recorder()
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def plan() -> None:
+        recorder.runs.append("plan")
+        started.set()
+        await release.wait()
+
+    jobs = Scheduler(recorder.ok, plan, lambda: NOW, on_error=recorder.on_error)
+    jobs._scheduler.start()
+    try:
+        for _ in range(50):
+            jobs.plan_soon()
+        assert len(jobs._scheduler.get_jobs()) == 1  # the changes share one pending pass
+
+        await asyncio.wait_for(started.wait(), timeout=5)
+        assert jobs._scheduler.get_jobs() == []
+        jobs.plan_soon()  # a change while the pass runs: it may have read before it, so another is due
+        assert len(jobs._scheduler.get_jobs()) == 1
+        release.set()
+        started.clear()
+        await asyncio.wait_for(started.wait(), timeout=5)
+        assert recorder.runs == ["plan", "plan"]
+        assert recorder.errors == []
+    finally:
+        release.set()
+        jobs.stop()
