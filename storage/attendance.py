@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import once_more_on_conflict
+from storage.db import by_key, once_more_on_conflict
 from storage.models import Attendance, Meeting, MeetingSubstitute, Registration, RegistrationMeeting
 
 INTENTS = ("coming", "not_coming")
@@ -79,7 +79,7 @@ class AttendanceRepository:
 
         async def answer() -> ReminderAnswer:
             async with self._sessions.begin() as session:
-                meeting = await session.get(Meeting, meeting_id)
+                meeting = await by_key(session, Meeting, meeting_id)
                 if meeting is None:
                     return ReminderAnswer(None, None)
                 # The rest on the session's connection: SQLAlchemy's ORM layer around a plain

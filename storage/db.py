@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, exc, make_url
+from sqlalchemy import Select, bindparam, event, exc, inspect, make_url, select
 from sqlalchemy.dialects import postgresql, registry, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -159,6 +159,20 @@ async def once_more_on_conflict(write: Callable[[], Awaitable[T]]) -> T:
         return await write()
     except IntegrityError:
         return await write()
+
+
+_BY_KEY: dict[type[Any], Select[Any]] = {}
+
+
+async def by_key(session: AsyncSession, model: type[T], key: int) -> T | None:
+    """The row of ``model`` with primary key ``key``: ``session.get`` for a session that has not loaded it
+    yet, with the statement built once per model. ``session.get`` builds and annotates a new one on every
+    call, which costs a third of a one-row read on SQLite."""
+    statement = _BY_KEY.get(model)
+    if statement is None:
+        [column] = inspect(model).primary_key  # type: ignore[union-attr]
+        statement = _BY_KEY[model] = select(model).where(column == bindparam("key"))
+    return await session.scalar(statement, {"key": key})  # type: ignore[no-any-return]
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

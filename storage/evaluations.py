@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.results.rules import AnswerData, breakdown_to_json, organisation_breakdown
-from storage.db import dialect_insert, once_more_on_conflict
+from storage.db import by_key, dialect_insert, once_more_on_conflict
 from storage.models import (
     Answer,
     Delivery,
@@ -113,7 +113,7 @@ class EvaluationRepository:
 
     async def by_id(self, evaluation_id: int) -> Evaluation | None:
         async with self._sessions() as session:
-            return await session.get(Evaluation, evaluation_id)
+            return await by_key(session, Evaluation, evaluation_id)
 
     async def by_chart_token(self, token: str) -> Evaluation | None:
         async with self._sessions() as session:
@@ -182,7 +182,7 @@ class EvaluationRepository:
 
     async def own_answer(self, evaluation_id: int, person_id: int) -> dict[str, Any] | None:
         async with self._sessions() as session:
-            evaluation = await session.get(Evaluation, evaluation_id)
+            evaluation = await by_key(session, Evaluation, evaluation_id)
             if evaluation is None or not evaluation.secret:
                 return None
             values = await session.scalar(select(Answer.values).where(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.outbox.addresses import person_address, person_of
+from storage.db import by_key
 from storage.models import Conversation, Person, UtcDateTime, clipped, utcnow
 
 MAX_FINGERPRINTS = 20_000
@@ -178,7 +179,7 @@ class PeopleRepository:
 
     async def person_by_id(self, person_id: int) -> Person | None:
         async with self._sessions() as session:
-            return await session.get(Person, person_id)
+            return await by_key(session, Person, person_id)
 
     async def any_conversation_of(self, person_id: int, tenant_id: str | None) -> Conversation | None:
         """A conversation where the bot met the person (for its service URL and bot id)."""

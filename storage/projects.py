@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from bot.features.evaluation.rules import questions_from_json, questions_to_json
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
-from storage.db import once_more_on_conflict
+from storage.db import by_key, once_more_on_conflict
 from storage.models import Meeting, Organisation, Project
 
 ACTIVE_STATES = ("open", "running")
@@ -153,7 +153,7 @@ class ProjectRepository:
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         async with self._sessions() as session:
-            return await session.get(Meeting, meeting_id)
+            return await by_key(session, Meeting, meeting_id)
 
     async def organisations(self) -> list[Organisation]:
         """The municipalities and other organisations, read once: only migrations add or change them

@@ -25,6 +25,7 @@ from bot.features.registration.rules import (
     registration_open,
     wait_reason,
 )
+from storage.db import by_key
 from storage.models import Meeting, Organisation, Project, Registration, RegistrationMeeting, utcnow
 
 TRANSFER_TTL = timedelta(days=7)
@@ -182,7 +183,7 @@ class RegistrationRepository:
             registration.meetings = [RegistrationMeeting(registration_id=row["id"], meeting_id=i) for i in meeting_ids]
             reason, position = None, None
             if registration.status == Status.WAITLISTED:
-                project = await session.get(Project, project_id)
+                project = await by_key(session, Project, project_id)
                 if project is not None:
                     reason = await _wait_reason(session, project, registration, organisation.kind)
                     position = await _waitlist_position(session, registration, reason)
