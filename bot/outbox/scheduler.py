@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -31,7 +32,8 @@ def log_error(name: str, error: BaseException) -> None:
 
 class Scheduler:
     def __init__(self, dispatch: Job, plan: Job, clock: Clock,
-                 on_error: ErrorHandler = log_error, dispatch_every: float = 15, plan_every: float = 600) -> None:
+                 on_error: ErrorHandler = log_error, dispatch_every: float = 15, plan_every: float = 600,
+                 plan_quiet: float = 1.0, plan_max_wait: float = 30.0) -> None:
         self._dispatch = dispatch
         self._plan = plan
         self._clock = clock
@@ -41,8 +43,11 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
         self.failures = 0
-        self._plan_due = False
-        """A plan_soon pass is scheduled and has not started."""
+        self._plan_quiet = plan_quiet
+        self._plan_max_wait = plan_max_wait
+        self._first_change: float | None = None
+        """When the first change not yet planned came (time.monotonic()); None: every change is planned."""
+        self._last_change = 0.0
 
     async def run_job(self, name: str, job: Job) -> None:
         task = asyncio.current_task()
@@ -87,21 +92,35 @@ class Scheduler:
                                 replace_existing=True, misfire_grace_time=300)
 
     def plan_soon(self) -> None:
-        """Re-plan reminders within a second (after a registration changed). Calls coalesce: while a
-        pass is due and not yet started, it will see this change too, so nothing is added (adding a
-        job costs APScheduler more than the rest of a registration's bookkeeping); a pass already
-        running may have read too early, so a call then asks for another."""
-        if not self._scheduler.running or self._plan_due:
+        """Re-plan reminders once registrations have been quiet for a second (after a change), and at
+        the latest ``plan_max_wait`` seconds after the first change: a burst of registrations at the end
+        of a meeting costs one pass, not a pass a second while the burst lasts. Cheap per call (the pass
+        due is not rescheduled; it looks at the time of the last change when it comes due)."""
+        if not self._scheduler.running:
             return
-        self._plan_due = True
-        run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=1)
+        now = time.monotonic()
+        self._last_change = now
+        if self._first_change is None:
+            self._first_change = now
+            self._plan_at(self._plan_quiet)
+
+    def _plan_at(self, delay: float) -> None:
+        run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=delay)
         # However late a busy loop gets to it (APScheduler skips a job past its grace time): a skipped
-        # pass would leave _plan_due set, and no change would be planned until the periodic pass.
-        self._scheduler.add_job(self._plan_when_due, DateTrigger(run_date=run_at), id="plan-soon",
+        # pass would leave the change unplanned until the periodic pass.
+        self._scheduler.add_job(self._plan_when_quiet, DateTrigger(run_date=run_at), id="plan-soon",
                                 replace_existing=True, misfire_grace_time=None)
 
-    async def _plan_when_due(self) -> None:
-        self._plan_due = False  # from here on, a change may come after this pass's reads
+    async def _plan_when_quiet(self) -> None:
+        first = self._first_change
+        if first is None:
+            return
+        now = time.monotonic()
+        quiet_for = now - self._last_change
+        if quiet_for < self._plan_quiet and now - first < self._plan_max_wait:
+            self._plan_at(min(self._plan_quiet - quiet_for, self._plan_max_wait - (now - first)))
+            return
+        self._first_change = None  # from here on, a change may come after this pass's reads: another pass
         await self.plan_now()
 
     def stop(self) -> None:

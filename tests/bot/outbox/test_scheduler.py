@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 from bot.outbox.scheduler import Scheduler
@@ -76,32 +77,65 @@ def test_wake_and_plan_soon_do_nothing_before_start() -> None:
     assert recorder.runs == []
 
 
-async def test_plan_soon_adds_one_pass_for_many_changes_and_another_once_it_has_started() -> None:
-    recorder = Recorder()
-    started = asyncio.Event()
-    release = asyncio.Event()
+class Planner:
+    """A plan job that records when it ran and can be held while it runs."""
 
-    async def plan() -> None:
-        recorder.runs.append("plan")
-        started.set()
-        await release.wait()
+    def __init__(self) -> None:
+        self.runs: list[float] = []
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.release.set()
 
-    jobs = Scheduler(recorder.ok, plan, lambda: NOW, on_error=recorder.on_error)
-    jobs._scheduler.start()
+    async def __call__(self) -> None:
+        self.runs.append(time.monotonic())
+        self.started.set()
+        await self.release.wait()
+
+
+def quick_scheduler(planner: Planner, recorder: Recorder) -> Scheduler:
+    jobs = Scheduler(recorder.ok, planner, lambda: NOW, on_error=recorder.on_error, plan_quiet=0.2,
+                     plan_max_wait=0.8)
+    jobs._scheduler.start()  # without start()'s periodic jobs: only plan_soon's pass runs
+    return jobs
+
+
+async def test_plan_soon_runs_one_pass_once_changes_are_quiet() -> None:
+    planner, recorder = Planner(), Recorder()
+    jobs = quick_scheduler(planner, recorder)
     try:
+        first = time.monotonic()
         for _ in range(50):
             jobs.plan_soon()
         assert len(jobs._scheduler.get_jobs()) == 1  # the changes share one pending pass
-
-        await asyncio.wait_for(started.wait(), timeout=5)
-        assert jobs._scheduler.get_jobs() == []
-        jobs.plan_soon()  # a change while the pass runs: it may have read before it, so another is due
-        assert len(jobs._scheduler.get_jobs()) == 1
-        release.set()
-        started.clear()
-        await asyncio.wait_for(started.wait(), timeout=5)
-        assert recorder.runs == ["plan", "plan"]
-        assert recorder.errors == []
+        await asyncio.sleep(0.1)
+        jobs.plan_soon()  # a later change postpones the pass until it has been quiet
+        await asyncio.wait_for(planner.started.wait(), timeout=5)
+        assert planner.runs[0] - first >= 0.3
+        await asyncio.sleep(0.5)
+        assert len(planner.runs) == 1 and recorder.errors == []
     finally:
-        release.set()
+        jobs.stop()
+
+
+async def test_plan_soon_plans_a_long_burst_at_its_longest_wait_and_again_after_a_change_during_the_pass() -> None:
+    planner, recorder = Planner(), Recorder()
+    jobs = quick_scheduler(planner, recorder)
+    try:
+        first = time.monotonic()
+        while not planner.runs and time.monotonic() - first < 5:  # a change every 50 ms: never quiet
+            jobs.plan_soon()
+            await asyncio.sleep(0.05)
+        assert 0.8 <= planner.runs[0] - first < 2.0
+
+        planner.started.clear()
+        planner.release.clear()
+        jobs.plan_soon()  # during no pass: the next one comes after a quiet spell
+        await asyncio.wait_for(planner.started.wait(), timeout=5)
+        jobs.plan_soon()  # while the pass runs (it may have read before this change): one more is due
+        planner.release.set()
+        planner.started.clear()
+        await asyncio.wait_for(planner.started.wait(), timeout=5)
+        assert len(planner.runs) == 3 and recorder.errors == []
+    finally:
+        planner.release.set()
         jobs.stop()
