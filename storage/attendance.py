@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import by_key, once_more_on_conflict
-from storage.models import Attendance, Meeting, MeetingSubstitute, Registration, RegistrationMeeting
+from storage.db import once_more_on_conflict
+from storage.models import Attendance, MeetingSubstitute, Registration, RegistrationMeeting
 
 INTENTS = ("coming", "not_coming")
 COMING = "coming"
@@ -37,15 +36,6 @@ _DROP_UNUSED_OFFER = (
 )
 
 
-@dataclass(frozen=True)
-class ReminderAnswer:
-    meeting: Meeting | None
-    """None: no such meeting (nothing was written)."""
-    place: int | None
-    """The id of the person's registration when it has them at this meeting; None: not registered for it
-    (nothing was written: the caller looks for a colleague's place they stand in for)."""
-
-
 class AttendanceRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -68,32 +58,32 @@ class AttendanceRepository:
 
         return await once_more_on_conflict(answer)
 
-    async def answer_own_reminder(self, person_id: int, meeting_id: int, intent: str, now: datetime) -> ReminderAnswer:
+    async def answer_own_reminder(self, person_id: int, meeting_id: int, intent: str, now: datetime) -> int | None:
         """*Jag kommer* / *Jag kan inte* from someone registered for the meeting, in one write transaction:
-        the meeting, their place at it, their answer (changed, else recorded), and when they are coming
-        after all, the unused code that would have sent a colleague in their place dropped (a colleague who
-        already took the meeting keeps it; both may come). The most common write after a reminder goes out."""
+        their place at it, their answer (changed, else recorded), and when they are coming after all, the
+        unused code that would have sent a colleague in their place dropped (a colleague who already took
+        the meeting keeps it; both may come). The most common write after a reminder goes out.
+
+        The id of the person's registration when it has them at this meeting; None when it does not (or
+        there is no such meeting): nothing was written, and the caller looks for a colleague's place they
+        stand in for."""
         if intent not in INTENTS:
             raise ValueError(f"unknown intent {intent!r}")
         ids = {"who": person_id, "at_meeting": meeting_id}
 
-        async def answer() -> ReminderAnswer:
+        async def answer() -> int | None:
             async with self._sessions.begin() as session:
-                meeting = await by_key(session, Meeting, meeting_id)
-                if meeting is None:
-                    return ReminderAnswer(None, None)
-                # The rest on the session's connection: SQLAlchemy's ORM layer around a plain
-                # statement costs several times what the statement does here.
+                # In plain statements: SQLAlchemy's ORM layer around one costs several times what it does.
                 connection = await session.connection()
                 place = (await connection.execute(_PLACE_AT_MEETING, ids)).scalar()
                 if place is None:
-                    return ReminderAnswer(meeting, None)
+                    return None
                 answer = {**ids, "answer": intent, "now": now}
                 if not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount:
                     await connection.execute(_FIRST_ANSWER, answer)
                 if intent == COMING:
                     await connection.execute(_DROP_UNUSED_OFFER, {"place": place, "at_meeting": meeting_id})
-                return ReminderAnswer(meeting, place)
+                return int(place)
 
         # PostgreSQL: the same person's other click may record the first answer meanwhile.
         return await once_more_on_conflict(answer)

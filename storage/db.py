@@ -131,6 +131,7 @@ class Sessions(async_sessionmaker[AsyncSession]):
         inline = engine.dialect.driver == "inline"
         super().__init__(reader, expire_on_commit=False, class_=_InlineSession if inline else AsyncSession)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self.engine = engine
         self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager

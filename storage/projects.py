@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Final
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, and_, bindparam, exists, not_, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +21,7 @@ from bot.features.evaluation.rules import questions_from_json, questions_to_json
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
 from storage.db import by_key, once_more_on_conflict
 from storage.models import Meeting, Organisation, Project
+from storage.recent import Recent, watch
 
 ACTIVE_STATES = ("open", "running")
 UID_DOMAIN = "dalalab.regiondalarna.se"
@@ -47,6 +50,9 @@ class ProjectRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._organisations: list[Organisation] | None = None
+        recent = _recent_rows(sessions)
+        self._recent: Recent[int, Project] | None = recent[0]
+        self._recent_meetings: Recent[int, Meeting] | None = recent[1]
 
     async def upsert(self, spec: ProjectSpec) -> Project:
         """Create or update the project with ``spec.slug``; running it twice changes nothing."""
@@ -93,7 +99,14 @@ class ProjectRepository:
         return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
 
     async def by_id(self, project_id: int) -> Project | None:
-        """The project with its meetings, in one query (a join), not two: most turns ask for one."""
+        """The project with its meetings, in one query (a join), not two: most turns ask for one. As read
+        lately (storage.recent: until this process writes a project or meeting, at most two seconds), and
+        then shared with other turns: read-only."""
+        if self._recent is None:
+            return await self._load(project_id)
+        return await self._recent.get(project_id, lambda: self._load(project_id))
+
+    async def _load(self, project_id: int) -> Project | None:
         async with self._sessions() as session:
             return (await session.scalars(_BY_ID, {"project": project_id})).unique().one_or_none()
 
@@ -152,6 +165,12 @@ class ProjectRepository:
                 project.channel_conversation_id = conversation_id
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
+        """The meeting (without its project), as read lately: read-only, as ``by_id``'s."""
+        if self._recent_meetings is None:
+            return await self._load_meeting(meeting_id)
+        return await self._recent_meetings.get(meeting_id, lambda: self._load_meeting(meeting_id))
+
+    async def _load_meeting(self, meeting_id: int) -> Meeting | None:
         async with self._sessions() as session:
             return await by_key(session, Meeting, meeting_id)
 
@@ -186,6 +205,24 @@ class ProjectRepository:
     async def _all(self, query: Select[tuple[Project]]) -> list[Project]:
         async with self._sessions() as session:
             return list(await session.scalars(query))
+
+
+_RECENT: WeakKeyDictionary[Engine, tuple[Recent[int, Project], Recent[int, Meeting]]] = WeakKeyDictionary()
+
+
+def _recent_rows(sessions: async_sessionmaker[AsyncSession]
+                 ) -> tuple[Recent[int, Project], Recent[int, Meeting]] | tuple[None, None]:
+    """The projects and meetings read lately through this database's engine, shared by its repositories
+    (none for a session factory that does not say its engine)."""
+    engine = getattr(sessions, "engine", None)
+    if engine is None:
+        return None, None
+    recent = _RECENT.get(engine.sync_engine)
+    if recent is None:
+        recent = _RECENT[engine.sync_engine] = (Recent(), Recent())
+        for kept in recent:
+            watch(engine.sync_engine, frozenset({"project", "meeting"}), kept)
+    return recent
 
 
 _BY_ID = select(Project).options(joinedload(Project.meetings)).where(Project.id == bindparam("project"))

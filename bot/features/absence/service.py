@@ -88,12 +88,12 @@ class AbsenceService:
         if intent not in (COMING, NOT_COMING):
             raise ValueError(intent)
         now = self._clock()
-        own = await self._attendance.answer_own_reminder(person_id, meeting_id, intent, now)
-        meeting = own.meeting
+        meeting = await self._projects.meeting(meeting_id)
         if meeting is None:
             return NotInvolved(None)
-        if own.place is not None:
-            return Answered(meeting, intent, own.place)
+        place = await self._attendance.answer_own_reminder(person_id, meeting_id, intent, now)
+        if place is not None:
+            return Answered(meeting, intent, place)
         holder = await self._substitutes.holder_of(meeting.id, person_id)
         if holder is None:
             return NotInvolved(meeting)

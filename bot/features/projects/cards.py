@@ -87,8 +87,9 @@ def accepting(project: Project) -> bool:
 
 
 def meeting_form(project: Project, values: Mapping[str, Any], problems: Sequence[Problem],
-                 original: int | None, cancellable: bool) -> Card:
-    """One meeting; ``original`` is the number of the meeting edited (None for a new one)."""
+                 original: int | None, cancellable: bool, version: int | None = None) -> Card:
+    """One meeting; ``original`` is the number of the meeting edited (None for a new one). ``version``:
+    the project's edit version the card saves against (see desk.shown_version), the project's own by default."""
     title = t("pe.meeting_edit_title", number=original) if original else t("pe.meeting_new_title")
     body: list[dict[str, Any]] = [heading(title), paragraph(literal(project.name), isSubtle=True)]
     body += _problems(problems)
@@ -104,7 +105,7 @@ def meeting_form(project: Project, values: Mapping[str, Any], problems: Sequence
         _text("online_link", values, placeholder=t("pe.placeholder.link"), limit=1000, style="Url"),
         _text("programme", values, multiline=True, limit=4000),
     ]
-    ids: dict[str, Any] = {"project_id": project.id, "version": project.edit_version}
+    ids: dict[str, Any] = {"project_id": project.id, "version": _version(project, version)}
     if original:
         ids["original"] = original
     actions = [submit(t("pe.save_meeting"), "project_meeting_save", **ids)]
@@ -115,8 +116,9 @@ def meeting_form(project: Project, values: Mapping[str, Any], problems: Sequence
 
 
 def questions_form(project: Project, questions: Sequence[Question], problems: Sequence[Problem],
-                   values: Mapping[str, Any] | None = None) -> Card:
-    """The project's evaluation questions: the stored ones and empty rows to add more (ten at most)."""
+                   values: Mapping[str, Any] | None = None, version: int | None = None) -> Card:
+    """The project's evaluation questions: the stored ones and empty rows to add more (ten at most).
+    ``version`` as for meeting_form."""
     rows = min(MAX_QUESTIONS, len(questions) + 2)
     body: list[dict[str, Any]] = [heading(t("pe.questions_title")), paragraph(literal(project.name), isSubtle=True),
                                   paragraph(t("pe.questions_intro"), size="Small")]
@@ -141,12 +143,16 @@ def questions_form(project: Project, questions: Sequence[Question], problems: Se
                      "value": "true" if required else "false", "valueOn": "true", "valueOff": "false"}]},
             ]},
         ]})
-    ids = {"project_id": project.id, "version": project.edit_version, "keys": [q.key for q in questions],
+    ids = {"project_id": project.id, "version": _version(project, version), "keys": [q.key for q in questions],
            "rows": rows}
     return card(body, [submit(t("pe.save"), "project_questions_save", **ids),
                        submit(t("pe.questions_default"), "project_questions_default", project_id=project.id,
-                              version=project.edit_version),
+                              version=_version(project, version)),
                        submit(t("pe.back"), "project_show", project_id=project.id)])
+
+
+def _version(project: Project, version: int | None) -> int:
+    return project.edit_version if version is None else version
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,11 @@ def version_of(value: Mapping[str, Any]) -> int:
     return -2
 
 
-def replace_version(project: Project, version: int) -> Project:
-    """A card shown again after a mistake keeps the version it was made from, so its save still sees a
-    change made meanwhile. Only the card reads it: the detached object is never saved."""
-    if version >= 0:
-        project.edit_version = version
-    return project
+def shown_version(project: Project, value: Mapping[str, Any]) -> int:
+    """The version a card shown again after a mistake saves against: the one it was made from, so its
+    save still sees a change made meanwhile (the project's current one if the card's is not valid)."""
+    version = version_of(value)
+    return version if version >= 0 else project.edit_version
 
 
 def with_fields(spec: ProjectSpec, fields: ProjectFields) -> ProjectSpec:

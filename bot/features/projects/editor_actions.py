@@ -22,7 +22,7 @@ from bot.features.projects.cards import (
     registration_preview,
 )
 from bot.features.projects.choice import chosen_project
-from bot.features.projects.desk import ProjectDesk, personal_only, replace_version, version_of, with_fields
+from bot.features.projects.desk import ProjectDesk, personal_only, shown_version, version_of, with_fields
 from bot.features.projects.rules import (
     ProjectFormInvalid,
     deadline_parts,
@@ -166,8 +166,8 @@ class ProjectEditorActions:
         try:
             meeting = parse_meeting(values, self._desk.zone, self._desk.clock(), taken, current)
         except ProjectFormInvalid as invalid:
-            failed = meeting_form(replace_version(project, version_of(turn.value)), values, invalid.problems,
-                                  original, current is not None)
+            failed = meeting_form(project, values, invalid.problems, original, current is not None,
+                                  shown_version(project, turn.value))
             await replace_card(context, failed)
             return
         others = tuple(m for m in spec.meetings if m is not current)

@@ -16,7 +16,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.projects.cards import ListedProject, accepting, copy_form, project_list, questions_form
-from bot.features.projects.desk import ProjectDesk, personal_only, replace_version, version_of
+from bot.features.projects.desk import ProjectDesk, personal_only, shown_version
 from bot.features.projects.rules import ProjectFormInvalid, parse_questions, slug_for
 from bot.features.projects.spec import MAX_LENGTHS, ProjectSpec
 from bot.features.registration.rules import Problem, clean_text
@@ -123,8 +123,7 @@ class ProjectListActions:
             questions = parse_questions(turn.value, keys, min(rows, 10))
         except ProjectFormInvalid as invalid:
             stored = questions_from_json(project.evaluation_questions)
-            failed = questions_form(replace_version(project, version_of(turn.value)), stored, invalid.problems,
-                                    turn.value)
+            failed = questions_form(project, stored, invalid.problems, turn.value, shown_version(project, turn.value))
             await replace_card(context, failed)
             return
         spec = replace(spec_of(project), evaluation_questions=questions)

@@ -178,7 +178,7 @@ async def test_an_answer_to_a_reminder_is_one_transaction_and_a_double_click_one
         event.remove(Engine, "begin", count)
 
     assert all(isinstance(answer, Answered) and answer.registration_id is not None for answer in answers)
-    assert len(transactions) == 2  # one per answer
+    assert len(transactions) == 3  # one per answer, and the meeting's read once (then kept: storage.recent)
     async with sessions() as session:
         rows = (await session.execute(select(Attendance.intent).where(Attendance.person_id == a,
                                                                       Attendance.meeting_id == first))).all()

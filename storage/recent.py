@@ -1,0 +1,100 @@
+"""Rows read lately, kept until this process writes their tables or a short time passes (issue 18).
+
+Most turns read their project with its meetings (the registration form and its confirmation, an RSVP's
+card, an evaluation's), and loading them is a fifth of a write turn's CPU. Projects change seldom, and
+almost always through this process, so they are kept:
+
+- **Writes through this engine** to a watched table (any INSERT, UPDATE or DELETE, the ORM's or a plain
+  statement's) drop everything kept, when the statement runs and again when its transaction ends: a
+  reader that loaded the old row in between does not keep it (see ``generation``).
+- **Writes elsewhere** (another replica on PostgreSQL, a script) are seen within ``ttl`` seconds. Checks
+  that decide something (the registration deadline, the quota) are made again under the project's lock
+  when it matters, so a stale copy can show an old text for that long but not give away a place.
+
+What is kept is shared by the turns that read it: callers treat it as read-only (as they do any detached
+row; none is ever saved back).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_WROTE = "dalalab_recent_wrote"
+
+
+class Recent(Generic[K, V]):
+    def __init__(self, ttl: float = 2.0, limit: int = 256) -> None:
+        self._ttl = ttl
+        self._limit = limit
+        self._kept: dict[K, tuple[float, V]] = {}
+        self.generation = 0
+        """Moves on at every invalidation: a value read before it moved is not kept."""
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        kept = self._kept.get(key)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < self._ttl:
+            return kept[1]
+        generation = self.generation
+        value = await load()
+        if value is not None and generation == self.generation:
+            if len(self._kept) >= self._limit:
+                self._kept.clear()
+            self._kept[key] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        self.generation += 1
+        self._kept.clear()
+
+
+def _writes_to(statement: str, tables: frozenset[str]) -> bool:
+    """Whether an INSERT, UPDATE or DELETE statement's table is one of ``tables``."""
+    verb = statement[:6].upper()
+    if verb not in ("INSERT", "UPDATE", "DELETE"):
+        return False
+    words = statement.split(None, 3)
+    at = 1 if verb == "UPDATE" else 2  # UPDATE t, INSERT INTO t, DELETE FROM t
+    name = words[at] if len(words) > at else ""
+    return name.strip('"`').lower() in tables
+
+
+_WATCHED: WeakKeyDictionary[Engine, list[tuple[frozenset[str], Recent[Any, Any]]]] = WeakKeyDictionary()
+
+
+def watch(engine: Engine, tables: frozenset[str], recent: Recent[Any, Any]) -> None:
+    """Forget what ``recent`` keeps whenever a connection of ``engine`` (or of an engine made from it
+    with other execution options) writes one of ``tables``."""
+    watchers = _WATCHED.get(engine)
+    if watchers is None:
+        watchers = _WATCHED[engine] = []
+        _listen(engine, watchers)
+    watchers.append((tables, recent))
+
+
+def _listen(engine: Engine, watchers: list[tuple[frozenset[str], Recent[Any, Any]]]) -> None:
+    def wrote(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+        for tables, recent in watchers:
+            if _writes_to(statement, tables):
+                recent.forget()
+                connection.info.setdefault(_WROTE, set()).add(id(recent))
+
+    def ended(connection: Connection) -> None:
+        written = connection.info.pop(_WROTE, None)
+        if written:
+            for _tables, recent in watchers:
+                if id(recent) in written:
+                    recent.forget()
+
+    event.listen(engine, "before_cursor_execute", wrote)
+    event.listen(engine, "commit", ended)
+    event.listen(engine, "rollback", ended)
