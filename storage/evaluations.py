@@ -41,6 +41,7 @@ from storage.models import (
     Project,
     Registration,
 )
+from storage.recent import Recent, shared
 
 
 class EvaluationClosed(Exception):
@@ -65,15 +66,15 @@ class Invitation:
 
 # Built once (a statement built per call costs more to build and look up than SQLite takes to run it);
 # parameters are not named as columns: insert and update reserve those.
-_INVITATION = (
-    select(Evaluation, Registration.organisation_other, Organisation.name)
-    .join(EvaluationInvite, and_(EvaluationInvite.evaluation_id == Evaluation.id,
-                                 EvaluationInvite.person_id == bindparam("who")))
+_INVITED = (
+    select(Registration.organisation_other, Organisation.name)
+    .select_from(EvaluationInvite)
+    .join(Evaluation, Evaluation.id == EvaluationInvite.evaluation_id)
     .join(Meeting, Meeting.id == Evaluation.meeting_id)
     .outerjoin(Registration, and_(Registration.project_id == Meeting.project_id,
                                   Registration.person_id == bindparam("who")))
     .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
-    .where(Evaluation.id == bindparam("evaluation"))
+    .where(EvaluationInvite.evaluation_id == bindparam("evaluation"), EvaluationInvite.person_id == bindparam("who"))
 )
 _WINDOW = select(Evaluation.secret, Evaluation.opens_at, Evaluation.closes_at, Evaluation.closed_at) \
     .where(Evaluation.id == bindparam("evaluation"))
@@ -95,6 +96,7 @@ _MARK_ANSWERED = (
 class EvaluationRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._recent: Recent[int, Evaluation] | None = shared(sessions, "evaluations", frozenset({"evaluation"}))
 
     async def ensure(self, meeting_id: int, questions: str, opens_at: datetime, closes_at: datetime) -> Evaluation:
         """The meeting's evaluation, created on first call (idempotent, also across processes)."""
@@ -112,6 +114,13 @@ class EvaluationRepository:
             return created
 
     async def by_id(self, evaluation_id: int) -> Evaluation | None:
+        """As read lately (storage.recent: until this process writes an evaluation, at most two seconds),
+        shared with other turns: read-only. Whether it is open is checked again when an answer is saved."""
+        if self._recent is None:
+            return await self._load(evaluation_id)
+        return await self._recent.get(evaluation_id, lambda: self._load(evaluation_id))
+
+    async def _load(self, evaluation_id: int) -> Evaluation | None:
         async with self._sessions() as session:
             return await by_key(session, Evaluation, evaluation_id)
 
@@ -131,12 +140,17 @@ class EvaluationRepository:
             ).on_conflict_do_nothing(index_elements=["evaluation_id", "person_id"]))
 
     async def invitation(self, evaluation_id: int, person_id: int) -> Invitation | None:
-        """The evaluation, if the person is invited to it, and the organisation they answer for (one query)."""
+        """The evaluation, if the person is invited to it, and the organisation they answer for (one plain
+        query, besides the evaluation when it was not read lately)."""
+        evaluation = await self.by_id(evaluation_id)
+        if evaluation is None:
+            return None
         async with self._sessions() as session:
-            row = (await session.execute(_INVITATION, {"evaluation": evaluation_id, "who": person_id})).first()
+            connection = await session.connection()
+            row = (await connection.execute(_INVITED, {"evaluation": evaluation_id, "who": person_id})).first()
         if row is None:
             return None
-        evaluation, other, name = row
+        other, name = row
         return Invitation(evaluation, None if name is None else (other or name))
 
     async def invite_state(self, evaluation_id: int, person_id: int) -> bool | None:

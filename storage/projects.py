@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Final
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, and_, bindparam, exists, not_, or_, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,7 +19,7 @@ from bot.features.evaluation.rules import questions_from_json, questions_to_json
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
 from storage.db import by_key, once_more_on_conflict
 from storage.models import Meeting, Organisation, Project
-from storage.recent import Recent, watch
+from storage.recent import Recent, shared
 
 ACTIVE_STATES = ("open", "running")
 UID_DOMAIN = "dalalab.regiondalarna.se"
@@ -50,9 +48,8 @@ class ProjectRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._organisations: list[Organisation] | None = None
-        recent = _recent_rows(sessions)
-        self._recent: Recent[int, Project] | None = recent[0]
-        self._recent_meetings: Recent[int, Meeting] | None = recent[1]
+        self._recent: Recent[int, Project] | None = shared(sessions, "projects", _PROJECT_TABLES)
+        self._recent_meetings: Recent[int, Meeting] | None = shared(sessions, "meetings", _PROJECT_TABLES)
 
     async def upsert(self, spec: ProjectSpec) -> Project:
         """Create or update the project with ``spec.slug``; running it twice changes nothing."""
@@ -207,22 +204,7 @@ class ProjectRepository:
             return list(await session.scalars(query))
 
 
-_RECENT: WeakKeyDictionary[Engine, tuple[Recent[int, Project], Recent[int, Meeting]]] = WeakKeyDictionary()
-
-
-def _recent_rows(sessions: async_sessionmaker[AsyncSession]
-                 ) -> tuple[Recent[int, Project], Recent[int, Meeting]] | tuple[None, None]:
-    """The projects and meetings read lately through this database's engine, shared by its repositories
-    (none for a session factory that does not say its engine)."""
-    engine = getattr(sessions, "engine", None)
-    if engine is None:
-        return None, None
-    recent = _RECENT.get(engine.sync_engine)
-    if recent is None:
-        recent = _RECENT[engine.sync_engine] = (Recent(), Recent())
-        for kept in recent:
-            watch(engine.sync_engine, frozenset({"project", "meeting"}), kept)
-    return recent
+_PROJECT_TABLES = frozenset({"project", "meeting"})
 
 
 _BY_ID = select(Project).options(joinedload(Project.meetings)).where(Project.id == bindparam("project"))

@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -98,3 +99,21 @@ def _listen(engine: Engine, watchers: list[tuple[frozenset[str], Recent[Any, Any
     event.listen(engine, "before_cursor_execute", wrote)
     event.listen(engine, "commit", ended)
     event.listen(engine, "rollback", ended)
+
+
+_SHARED: WeakKeyDictionary[Engine, dict[str, Recent[Any, Any]]] = WeakKeyDictionary()
+
+
+def shared(sessions: async_sessionmaker[AsyncSession], name: str, tables: frozenset[str]) -> Recent[Any, Any] | None:
+    """The ``name`` rows read lately through this database's engine, one keeper shared by the repositories
+    made on it, forgotten when ``tables`` are written (None for a session factory that does not say its
+    engine: nothing is kept)."""
+    engine = getattr(sessions, "engine", None)
+    if engine is None:
+        return None
+    kept = _SHARED.setdefault(engine.sync_engine, {})
+    recent = kept.get(name)
+    if recent is None:
+        recent = kept[name] = Recent()
+        watch(engine.sync_engine, tables, recent)
+    return recent
