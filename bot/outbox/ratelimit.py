@@ -24,15 +24,18 @@ class SlidingWindows:
     margin: float = 0.0
 
     def wait_time(self, now: float) -> float:
+        sent = self.sent
         longest = max(window for window, _ in self.limits) + self.margin
-        while self.sent and self.sent[0] <= now - longest:
-            self.sent.popleft()
+        while sent and sent[0] <= now - longest:
+            sent.popleft()
         wait = 0.0
         for window, count in self.limits:
             window += self.margin
-            recent = [t for t in self.sent if t > now - window]
-            if len(recent) >= count:
-                wait = max(wait, recent[-count] + window - now)
+            # The times are in order (recorded from a monotonic clock; restamp keeps them so): the sends
+            # within a window are the last ones, and it is full when the count-th last is within it. One
+            # look per window, not a walk over the hour's sends (up to 1800 a conversation).
+            if len(sent) >= count and sent[-count] > now - window:
+                wait = max(wait, sent[-count] + window - now)
         return wait
 
     def record(self, now: float) -> None:

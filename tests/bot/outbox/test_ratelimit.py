@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
-from bot.outbox.ratelimit import RateLimiter
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.outbox.ratelimit import PER_CONVERSATION, SAFETY_MARGIN, RateLimiter, SlidingWindows
 
 
 class FakeMonotonic:
@@ -124,3 +128,25 @@ def test_a_wave_is_counted_from_when_it_leaves(limiter: RateLimiter, clock: Fake
     clock.now += 0.7
     assert limiter.wait_time("c-99") == pytest.approx(0.3)  # a second after the wave was answered
     assert limiter.wait_time("c-1") == pytest.approx(0.3)
+
+
+def counted_wait(sent: list[float], limits: tuple[tuple[float, int], ...], margin: float, now: float) -> float:
+    """The wait by the windows' definition: count the sends inside each window."""
+    wait = 0.0
+    for window, count in limits:
+        inside = [t for t in sent if t > now - (window + margin)]
+        if len(inside) >= count:
+            wait = max(wait, inside[-count] + window + margin - now)
+    return wait
+
+
+@given(gaps=st.lists(st.floats(min_value=0.0, max_value=5.0), max_size=200),
+       later=st.floats(min_value=0.0, max_value=40.0), margin=st.sampled_from([0.0, SAFETY_MARGIN]))
+def test_the_wait_looks_at_the_last_sends_only_and_agrees_with_counting_every_window(
+        gaps: list[float], later: float, margin: float) -> None:
+    times = list(itertools.accumulate(gaps, initial=1000.0))
+    windows = SlidingWindows(PER_CONVERSATION, margin=margin)
+    for moment in times:
+        windows.record(moment)
+    now = times[-1] + later
+    assert windows.wait_time(now) == pytest.approx(counted_wait(times, PER_CONVERSATION, margin, now))
