@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.features.evaluation.rules import questions_from_json
@@ -56,26 +56,25 @@ class OpenEvaluation:
     answered: bool
 
 
-@dataclass(frozen=True)
-class Invitation:
-    evaluation: Evaluation
-    organisation: str | None
-    """The organisation the person registered with for the meeting's project; None without a registration
-    (a colleague standing in for someone, storage/substitutes.py)."""
+class StandingIn(Exception):
+    """The person is invited but has no registration in the project (a colleague standing in for someone,
+    storage/substitutes.py): the caller names the organisation they answer for."""
 
 
 # Built once (a statement built per call costs more to build and look up than SQLite takes to run it);
 # parameters are not named as columns: insert and update reserve those.
-_INVITED = (
-    select(Registration.organisation_other, Organisation.name)
-    .select_from(EvaluationInvite)
-    .join(Evaluation, Evaluation.id == EvaluationInvite.evaluation_id)
+_ANSWERING = (
+    select(Evaluation.secret, Evaluation.opens_at, Evaluation.closes_at, Evaluation.closed_at,
+           EvaluationInvite.person_id.label("invited"), Registration.organisation_other, Organisation.name)
     .join(Meeting, Meeting.id == Evaluation.meeting_id)
+    .outerjoin(EvaluationInvite, and_(EvaluationInvite.evaluation_id == Evaluation.id,
+                                      EvaluationInvite.person_id == bindparam("who")))
     .outerjoin(Registration, and_(Registration.project_id == Meeting.project_id,
                                   Registration.person_id == bindparam("who")))
     .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
-    .where(EvaluationInvite.evaluation_id == bindparam("evaluation"), EvaluationInvite.person_id == bindparam("who"))
+    .where(Evaluation.id == bindparam("evaluation"))
 )
+"""Whether the evaluation is open and the person invited, its secret, and the organisation registered with."""
 _WINDOW = select(Evaluation.secret, Evaluation.opens_at, Evaluation.closes_at, Evaluation.closed_at) \
     .where(Evaluation.id == bindparam("evaluation"))
 _CHANGE_ANSWER = (
@@ -139,20 +138,6 @@ class EvaluationRepository:
                 evaluation_id=evaluation_id, person_id=person_id, answered=False
             ).on_conflict_do_nothing(index_elements=["evaluation_id", "person_id"]))
 
-    async def invitation(self, evaluation_id: int, person_id: int) -> Invitation | None:
-        """The evaluation, if the person is invited to it, and the organisation they answer for (one plain
-        query, besides the evaluation when it was not read lately)."""
-        evaluation = await self.by_id(evaluation_id)
-        if evaluation is None:
-            return None
-        async with self._sessions() as session:
-            connection = await session.connection()
-            row = (await connection.execute(_INVITED, {"evaluation": evaluation_id, "who": person_id})).first()
-        if row is None:
-            return None
-        other, name = row
-        return Invitation(evaluation, None if name is None else (other or name))
-
     async def invite_state(self, evaluation_id: int, person_id: int) -> bool | None:
         """None when not invited; otherwise whether the person has answered."""
         async with self._sessions() as session:
@@ -174,25 +159,39 @@ class EvaluationRepository:
 
     async def save_answer(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
                           now: datetime) -> bool:
-        """Store or replace the person's answer; True when it is their first. Raises
-        EvaluationClosed outside the open window."""
-        return await once_more_on_conflict(lambda: self._save(evaluation_id, person_id, organisation, values, now))
+        """Store or replace the person's answer for ``organisation``, invited or not; True when it is their
+        first. Raises EvaluationClosed outside the open window."""
+        async def save() -> bool:
+            async with self._sessions.begin() as session:
+                connection = await session.connection()  # plain statements: without the ORM's layer around them
+                window = (await connection.execute(_WINDOW, {"evaluation": evaluation_id})).first()
+                if window is None or not _is_open(window, now):
+                    raise EvaluationClosed(evaluation_id)
+                return await _write(connection, evaluation_id, person_id, window.secret, organisation, values, now)
 
-    async def _save(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
-                    now: datetime) -> bool:
-        async with self._sessions.begin() as session:
-            connection = await session.connection()  # plain statements: without the ORM's layer around them
-            window = (await connection.execute(_WINDOW, {"evaluation": evaluation_id})).first()
-            if window is None or not _is_open(window, now):
-                raise EvaluationClosed(evaluation_id)
-            answer = {"evaluation": evaluation_id, "key": respondent_key(window.secret or "", person_id),
-                      "from_organisation": organisation, "now": now,
-                      "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
-            first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
-            if first:
-                await connection.execute(_FIRST_ANSWER, answer)
-            await connection.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
-            return first
+        return await once_more_on_conflict(save)
+
+    async def answer(self, evaluation_id: int, person_id: int, values: dict[str, Any], now: datetime,
+                     organisation: str | None = None) -> bool | None:
+        """An invited person's answer stored or replaced, in one write transaction: True when it is their
+        first, None when they are not invited (nothing is written). It counts for the organisation they
+        registered with for the meeting's project, or ``organisation`` for someone without a registration
+        there (raises StandingIn when none is given). Raises EvaluationClosed outside the open window."""
+        async def save() -> bool | None:
+            async with self._sessions.begin() as session:
+                connection = await session.connection()
+                who = {"evaluation": evaluation_id, "who": person_id}
+                row = (await connection.execute(_ANSWERING, who)).first()
+                if row is None or row.invited is None:
+                    return None
+                if not _is_open(row, now):
+                    raise EvaluationClosed(evaluation_id)
+                answering_for = (row.organisation_other or row.name) if row.name is not None else organisation
+                if answering_for is None:
+                    raise StandingIn(evaluation_id)
+                return await _write(connection, evaluation_id, person_id, row.secret, answering_for, values, now)
+
+        return await once_more_on_conflict(save)
 
     async def own_answer(self, evaluation_id: int, person_id: int) -> dict[str, Any] | None:
         async with self._sessions() as session:
@@ -269,6 +268,19 @@ class _Window(Protocol):
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
+
+
+async def _write(connection: AsyncConnection, evaluation_id: int, person_id: int, secret: str | None,
+                 organisation: str, values: dict[str, Any], now: datetime) -> bool:
+    """The answer changed, else recorded (True: the first), and the invite marked answered."""
+    answer = {"evaluation": evaluation_id, "key": respondent_key(secret or "", person_id),
+              "from_organisation": organisation, "now": now,
+              "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
+    first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
+    if first:
+        await connection.execute(_FIRST_ANSWER, answer)
+    await connection.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
+    return first
 
 
 def _is_open(evaluation: _Window, now: datetime) -> bool:

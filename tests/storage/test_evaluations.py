@@ -14,7 +14,7 @@ from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationPlanner
 from bot.features.registration.rules import RegistrationForm
 from bot.outbox.addresses import person_address
-from storage.evaluations import EvaluationClosed, EvaluationRepository
+from storage.evaluations import EvaluationClosed, EvaluationRepository, StandingIn
 from storage.models import Answer, Delivery, Evaluation, Meeting, Person, Project
 from storage.outbox import Outbox
 from storage.projects import ProjectRepository
@@ -137,8 +137,8 @@ async def test_planner_asks_registered_people_when_the_meeting_ends(sessions: as
     assert all(d.relevant_until == CLOSES for d in rows)
 
 
-async def test_an_invitation_names_the_organisation_registered_with(sessions: async_sessionmaker[AsyncSession],
-                                                                    repo: EvaluationRepository) -> None:
+async def test_an_answer_counts_for_the_organisation_registered_with_and_only_from_the_invited(
+        sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
     project, meeting, (registered, colleague, stranger) = await setup(sessions)
     async with sessions.begin() as session:
         await session.execute(Project.__table__.update().values(registration_deadline=None))
@@ -148,9 +148,16 @@ async def test_an_invitation_names_the_organisation_registered_with(sessions: as
     await repo.invite(evaluation.id, registered)
     await repo.invite(evaluation.id, colleague)  # stands in for someone: no registration of their own
 
-    invited = await repo.invitation(evaluation.id, registered)
-    assert invited is not None and invited.evaluation.id == evaluation.id and invited.organisation == "Falu kommun"
-    standing_in = await repo.invitation(evaluation.id, colleague)
-    assert standing_in is not None and standing_in.organisation is None
-    assert await repo.invitation(evaluation.id, stranger) is None
-    assert await repo.invitation(evaluation.id + 1, registered) is None
+    assert await repo.answer(evaluation.id, registered, {"knowledge": 4}, OPENS) is True
+    assert await repo.answer(evaluation.id, registered, {"knowledge": 5}, OPENS, "Mora kommun") is False
+    with pytest.raises(StandingIn):
+        await repo.answer(evaluation.id, colleague, {"knowledge": 3}, OPENS)
+    assert await repo.answer(evaluation.id, colleague, {"knowledge": 3}, OPENS, "Mora kommun") is True
+    assert await repo.answer(evaluation.id, stranger, {"knowledge": 1}, OPENS) is None
+    assert await repo.answer(evaluation.id + 1, registered, {"knowledge": 1}, OPENS) is None
+    with pytest.raises(EvaluationClosed):
+        await repo.answer(evaluation.id, registered, {"knowledge": 1}, CLOSES)
+
+    assert sorted(await repo.answers(evaluation.id), key=str) == [
+        ({"knowledge": 3}, "Mora kommun"), ({"knowledge": 5}, "Falu kommun")]
+    assert await repo.invite_state(evaluation.id, stranger) is None

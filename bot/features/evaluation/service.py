@@ -19,7 +19,7 @@ from bot.features.evaluation.rules import (
     questions_to_json,
 )
 from bot.outbox.addresses import person_address
-from storage.evaluations import EvaluationClosed, EvaluationRepository
+from storage.evaluations import EvaluationClosed, EvaluationRepository, StandingIn
 from storage.models import Evaluation, Meeting, Project
 from storage.outbox import Outbox, PlannedDelivery
 from storage.projects import ProjectRepository
@@ -105,21 +105,29 @@ class EvaluationService:
 
     async def submit(self, evaluation_id: int, person_id: int,
                      values: Mapping[str, Any]) -> Saved | Refused | Closed | NotInvited:
-        invitation = await self._evaluations.invitation(evaluation_id, person_id)
-        if invitation is None:
+        """The answer checked and saved, in one write (who is invited, and for which organisation, is read in
+        it); a colleague standing in for someone needs a second, to find whose place it is."""
+        evaluation = await self._evaluations.by_id(evaluation_id)
+        if evaluation is None:
             return NotInvited()
-        evaluation = invitation.evaluation
         try:
             answer = parse_answer(values, questions_from_json(evaluation.questions))
         except AnswerInvalid as invalid:
+            # Someone not invited is told that, not what is wrong with an answer they cannot give.
+            if await self._evaluations.invite_state(evaluation_id, person_id) is None:
+                return NotInvited()
             return Refused(invalid.problems)
-        organisation = invitation.organisation
-        if organisation is None:
-            organisation = await self._stood_in_for(evaluation, person_id)
+        now = self._clock()
         try:
-            first = await self._evaluations.save_answer(evaluation_id, person_id, organisation, answer, self._clock())
+            try:
+                first = await self._evaluations.answer(evaluation_id, person_id, answer, now)
+            except StandingIn:
+                organisation = await self._stood_in_for(evaluation, person_id)
+                first = await self._evaluations.answer(evaluation_id, person_id, answer, now, organisation)
         except EvaluationClosed:
             return Closed()
+        if first is None:
+            return NotInvited()
         return Saved(first, evaluation)
 
     async def open_for(self, person_id: int) -> list[Any]:
