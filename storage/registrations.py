@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -160,25 +160,26 @@ class RegistrationRepository:
         """An edit that keeps the place (same organisation, still active) changes no one's place, so it
         takes no project lock: on PostgreSQL, registrations of one project would otherwise queue on it,
         each holding it for several round trips. None when the place may change: the caller then works
-        under the project's lock. The UPDATE is guarded by the place as read: a cancel or a move meanwhile
-        (a cancel holds the project's lock, not this row's, until it writes) makes it change nothing, and
-        the edit goes the locked way; otherwise it holds the row's lock for the rest of the edit.
+        under the project's lock. One UPDATE finds the place and writes the details, only while it is
+        active and of the form's organisation: a cancel or a move (a cancel holds the project's lock, not
+        this row's, until it writes) makes it change nothing, and the edit goes the locked way; otherwise
+        it holds the row's lock for the rest of the edit.
 
         In plain statements on the session's connection (the most common write of a registration, and
         the ORM's loading and flushing was most of its cost); the registration returned is built from
-        what was read and written, as ``by_id`` would load it."""
+        what was written, as ``by_id`` would load it."""
         organisation = await self._known_organisation(form.organisation_key)
         async with self._sessions.begin() as session:
             connection = await session.connection()
-            row = (await connection.execute(_PLACE_OF, {"project": project_id, "who": person_id})).mappings().first()
-            if row is None or row["status"] == Status.CANCELLED or row["organisation_id"] != organisation.id:
-                return None
-            now = utcnow()
-            if not await _edit_place(connection, row, form, now):
+            row = (await connection.execute(_EDIT_IN_PLACE, {
+                "project": project_id, "who": person_id, "kept_organisation": organisation.id,
+                "new_other": form.organisation_other, "new_name": form.name, "new_role": form.role_title,
+                "new_email": form.email, "new_dietary": form.dietary, "new_consent": form.consent_list,
+                "now": utcnow()})).mappings().first()
+            if row is None:
                 return None
             meeting_ids = await _set_meetings(connection, row["id"], project_id, form.meeting_numbers)
-            registration = Registration(**{**row, "updated_at": now})
-            _fill(registration, form, organisation)
+            registration = Registration(**row)
             registration.organisation = organisation
             registration.meetings = [RegistrationMeeting(registration_id=row["id"], meeting_id=i) for i in meeting_ids]
             reason, position = None, None
@@ -386,17 +387,22 @@ async def _with_meetings(session: AsyncSession, project_id: int, person_id: int)
     )).unique().one_or_none()
 
 
-_PLACE_OF = select(Registration.__table__).where(Registration.project_id == bindparam("project"),
-                                                 Registration.person_id == bindparam("who"))
-_EDIT = (
+_EDIT_IN_PLACE = (
     update(Registration)
-    .where(Registration.id == bindparam("place"), Registration.status == bindparam("read_status"),
-           Registration.organisation_id == bindparam("read_organisation"))
+    .where(Registration.project_id == bindparam("project"), Registration.person_id == bindparam("who"),
+           Registration.status != Status.CANCELLED, Registration.organisation_id == bindparam("kept_organisation"))
     .values(organisation_other=bindparam("new_other"), name=bindparam("new_name"), role_title=bindparam("new_role"),
             email=bindparam("new_email"), dietary=bindparam("new_dietary"), consent_list=bindparam("new_consent"),
             updated_at=bindparam("now"))
+    .returning(*Registration.__table__.columns)
 )
-_LINKED = select(RegistrationMeeting.meeting_id).where(RegistrationMeeting.registration_id == bindparam("place"))
+_MEETINGS_LINKED = (
+    select(Meeting.id, Meeting.number, RegistrationMeeting.meeting_id)
+    .outerjoin(RegistrationMeeting, and_(RegistrationMeeting.meeting_id == Meeting.id,
+                                         RegistrationMeeting.registration_id == bindparam("place")))
+    .where(Meeting.project_id == bindparam("project"))
+    .order_by(Meeting.number)
+)
 _UNLINK = delete(RegistrationMeeting).where(RegistrationMeeting.registration_id == bindparam("place"),
                                             RegistrationMeeting.meeting_id == bindparam("meeting"))
 _LINK = insert(RegistrationMeeting).values(registration_id=bindparam("place"), meeting_id=bindparam("meeting"))
@@ -406,20 +412,13 @@ _MEETING_NUMBERS = select(Meeting.id, Meeting.number).where(Meeting.project_id =
 as columns: insert and update reserve those.)"""
 
 
-async def _edit_place(connection: AsyncConnection, row: RowMapping, form: RegistrationForm, now: datetime) -> bool:
-    """The form's details written to the place, if it is still as read (status and organisation)."""
-    edited = await connection.execute(_EDIT, {
-        "place": row["id"], "read_status": row["status"], "read_organisation": row["organisation_id"],
-        "new_other": form.organisation_other, "new_name": form.name, "new_role": form.role_title,
-        "new_email": form.email, "new_dietary": form.dietary, "new_consent": form.consent_list, "now": now})
-    return bool(edited.rowcount)
-
-
 async def _set_meetings(connection: AsyncConnection, registration_id: int, project_id: int,
                         numbers: frozenset[int]) -> list[int]:
-    """The registration's meetings made those with these numbers (links kept, added and removed); their ids."""
-    wanted = await _meeting_ids(connection, project_id, numbers)
-    linked = set((await connection.execute(_LINKED, {"place": registration_id})).scalars())
+    """The registration's meetings made those with these numbers (links kept, added and removed); their ids.
+    The project's meetings and which of them the registration has, in one statement."""
+    rows = (await connection.execute(_MEETINGS_LINKED, {"project": project_id, "place": registration_id})).all()
+    wanted = [meeting_id for meeting_id, number, _linked in rows if number in numbers]
+    linked = {meeting_id for meeting_id, _number, link in rows if link is not None}
     if gone := linked.difference(wanted):
         await connection.execute(_UNLINK, [{"place": registration_id, "meeting": i} for i in sorted(gone)])
     if new := [i for i in wanted if i not in linked]:

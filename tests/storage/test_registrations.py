@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import storage.registrations as registrations
 from bot.features.registration.rules import RegistrationForm, Status, WaitReason
 from storage.models import Meeting, Person, Project
 from storage.registrations import AlreadyRegistered, NotFound, RegistrationClosed, RegistrationRepository
@@ -274,13 +272,17 @@ async def test_an_edit_racing_a_cancel_takes_a_new_place_under_the_lock(
     project = await make_project(sessions)
     [person] = await make_people(sessions, 1)
     first = await repo.register(project, person, form(), NOW)
-    edit_place = registrations._edit_place
+    known_organisation = RegistrationRepository._known_organisation
 
-    async def cancelled_meanwhile(connection: AsyncConnection, row: RowMapping, *details: Any) -> bool:
-        await RegistrationRepository(sessions).cancel(first.registration.id, person, NOW)  # another connection
-        return await edit_place(connection, row, *details)
+    cancels = [first.registration.id]
 
-    monkeypatch.setattr(registrations, "_edit_place", cancelled_meanwhile)
+    async def cancelled_meanwhile(self: RegistrationRepository, key: str) -> Any:
+        # The place was read as active when the form was shown; the cancel lands just before the edit writes.
+        while cancels:
+            await RegistrationRepository(sessions).cancel(cancels.pop(), person, NOW)  # another connection
+        return await known_organisation(self, key)
+
+    monkeypatch.setattr(RegistrationRepository, "_known_organisation", cancelled_meanwhile)
     again = await repo.register(project, person, form(name="Anna igen"), NOW)
 
     assert again.created and again.previous_status is None  # the cancel won: this is a new place
