@@ -1,15 +1,16 @@
 """Rows read lately, kept until this process writes their tables or a short time passes (issue 18).
 
-Most turns read their project with its meetings (the registration form and its confirmation, an RSVP's
-card, an evaluation's), and loading them is a fifth of a write turn's CPU. Projects change seldom, and
-almost always through this process, so they are kept:
+Most turns read a project with its meetings (the registration form and its confirmation), a meeting (an
+RSVP's card) or an evaluation (an answer's questions), and loading them through the ORM was a fifth of a
+write turn's CPU. They change seldom, and almost always through this process, so they are kept:
 
 - **Writes through this engine** to a watched table (any INSERT, UPDATE or DELETE, the ORM's or a plain
   statement's) drop everything kept, when the statement runs and again when its transaction ends: a
   reader that loaded the old row in between does not keep it (see ``generation``).
 - **Writes elsewhere** (another replica on PostgreSQL, a script) are seen within ``ttl`` seconds. Checks
-  that decide something (the registration deadline, the quota) are made again under the project's lock
-  when it matters, so a stale copy can show an old text for that long but not give away a place.
+  that decide something (a registration deadline, a quota, whether an evaluation is open) are made again
+  in the write that depends on them, so a stale copy can show an old text for that long but not give away
+  a place or store a late answer.
 
 What is kept is shared by the turns that read it: callers treat it as read-only (as they do any detached
 row; none is ever saved back).
@@ -66,7 +67,7 @@ def _writes_to(statement: str, tables: frozenset[str]) -> bool:
     words = statement.split(None, 3)
     at = 1 if verb == "UPDATE" else 2  # UPDATE t, INSERT INTO t, DELETE FROM t
     name = words[at] if len(words) > at else ""
-    return name.strip('"`').lower() in tables
+    return name.rsplit(".", 1)[-1].strip('"`').lower() in tables  # schema.table: the table
 
 
 _WATCHED: WeakKeyDictionary[Engine, list[tuple[frozenset[str], Recent[Any, Any]]]] = WeakKeyDictionary()
