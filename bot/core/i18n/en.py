@@ -217,6 +217,8 @@ MESSAGES: dict[str, str] = {
     "count.meetings.one": "{count} meeting",
     "count.alumni": "{count} alumni",
     "count.alumni.one": "{count} alumnus",
+    "count.registrations": "{count} registrations",
+    "count.registrations.one": "{count} registration",
     "overview.title": "Registrations",
     "overview.summary": (
         "{registered} and {waitlisted} on the waitlist from {organisations}. "
@@ -230,7 +232,7 @@ MESSAGES: dict[str, str] = {
     "overview.waitlist": "The waitlist (in order)",
     "overview.export_xlsx": "Export to Excel",
     "overview.export_csv": "Export CSV",
-    "download.ready": "The export is ready: {count} registrations in {filename}. The link works for 15 minutes.",
+    "download.ready": "The export is ready: {registrations} in {filename}. The link works for 15 minutes.",
     "download.open": "Download",
     "settings.open": "Change quota and deadline",
     "settings.title": "Registration settings",

@@ -229,6 +229,8 @@ MESSAGES: dict[str, str] = {
     "count.meetings.one": "{count} träff",
     "count.alumni": "{count} alumner",
     "count.alumni.one": "{count} alumn",
+    "count.registrations": "{count} anmälningar",
+    "count.registrations.one": "{count} anmälan",
     "overview.title": "Anmälningar",
     "overview.summary": (
         "{registered} och {waitlisted} på reservlistan från {organisations}. "
@@ -243,7 +245,7 @@ MESSAGES: dict[str, str] = {
     "overview.waiting_line": "{position}. {name}, {organisation} (sedan {since})",
     "overview.export_xlsx": "Exportera till Excel",
     "overview.export_csv": "Exportera CSV",
-    "download.ready": "Exporten är klar: {count} anmälningar i {filename}. Länken gäller i 15 minuter.",
+    "download.ready": "Exporten är klar: {registrations} i {filename}. Länken gäller i 15 minuter.",
     "download.open": "Ladda ner",
     "settings.open": "Ändra kvot och sista dag",
     "settings.title": "Inställningar för anmälan",

@@ -12,7 +12,7 @@ from botbuilder.core import TurnContext
 from bot.core.actions import send_card
 from bot.core.clock import Clock
 from bot.core.commands import Role
-from bot.core.i18n import t
+from bot.core.i18n import count_phrase, t
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.features.projects.choice import chosen_project
@@ -79,7 +79,8 @@ class CoordinatorActions:
         token = await self._downloads.add(filename, CONTENT_TYPES[file_format], data, self._clock(),
                                           owner=turn.person_id)
         url = f"{self._public_url}/downloads/{token}"
-        await send_card(context, download_card(t("download.ready", count=len(rows), filename=filename), url))
+        ready = t("download.ready", registrations=count_phrase("count.registrations", len(rows)), filename=filename)
+        await send_card(context, download_card(ready, url))
 
     @router.verb("project_settings_open", role=Role.COORDINATOR)
     async def open_settings(self, context: TurnContext, turn: Turn) -> None:

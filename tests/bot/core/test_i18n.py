@@ -105,6 +105,10 @@ def test_one_and_many_take_their_own_forms() -> None:
     assert [count_phrase("count.registered", n) for n in (0, 1, 3)] == ["0 anmälda", "1 anmäld", "3 anmälda"]
     assert count_phrase("count.people", 1) == "1 person" and count_phrase("count.meetings", 1) == "1 träff"
     assert count_phrase("count.organisations", 2) == "2 kommuner/organisationer"
+    assert [count_phrase("count.registrations", n) for n in (1, 2)] == ["1 anmälan", "2 anmälningar"]
+    assert t("download.ready", registrations=count_phrase("count.registrations", 1), filename="a.xlsx") == (
+        "Exporten är klar: 1 anmälan i a.xlsx. Länken gäller i 15 minuter.")
     with use_language("en"):
         assert count_phrase("count.registered", 1) == "1 registered"  # English has no singular form here
         assert count_phrase("count.people", 1) == "1 person" and count_phrase("count.people", 4) == "4 people"
+        assert count_phrase("count.registrations", 1) == "1 registration"
