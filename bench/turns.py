@@ -376,6 +376,9 @@ class RunOptions:
     workdir: Path
     stored: int = 0
     """People and answers stored before the bot starts (bench/growth.py); 0: none."""
+    rounds: int = 1
+    """Growth runs: each size this many times, in turn forwards and backwards (100, 100000, 100000, 100):
+    the machine's drift between the sizes' runs cancels out of their pooled figures."""
 
 
 def make_targets(selected: set[str], adapters: list[str]) -> list[Target]:
@@ -442,17 +445,19 @@ def run(arguments: argparse.Namespace) -> None:
         options = RunOptions(arguments.seconds, arguments.warmup,
                              tuple(int(part) for part in arguments.concurrency.split(",")),
                              tuple(load for name, load in LOADS.items() if name in arguments.loads.split(",")),
-                             Path(workdir))
+                             Path(workdir), rounds=max(1, arguments.rounds))
         targets = make_targets(set(arguments.targets.split(",")), arguments.adapters.split(","))
         stub_port = free_port()
         cells: list[Cell] = []
         command = [sys.executable, "-m", "bench.stub_connector", "--apology", CATALOGS["sv"]["error.technical"]]
         with running(command, stub_port, "/_stats", Path(workdir) / "stub.log", dict(os.environ)) as stub:
             if arguments.stored:
-                for stored in (int(part) for part in arguments.stored.split(",")):
-                    for target in (t for t in targets if t.database):
-                        cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid,
-                                            replace(options, stored=stored))
+                sizes = [int(part) for part in arguments.stored.split(",")]
+                for round_number in range(options.rounds):
+                    for stored in sizes if round_number % 2 == 0 else reversed(sizes):
+                        for target in (t for t in targets if t.database):
+                            cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid,
+                                                replace(options, stored=stored))
             else:
                 for target in targets:
                     cells += run_target(target, f"http://127.0.0.1:{stub_port}/", stub.pid, options)
@@ -471,6 +476,7 @@ def main() -> None:
     parser.add_argument("--adapters", default="fast")
     parser.add_argument("--loads", default=",".join(LOADS))
     parser.add_argument("--stored", help="e.g. 100,100000: people and answers stored first; prints cost growth")
+    parser.add_argument("--rounds", type=int, default=1, help="with --stored: runs of each size, alternating order")
     commands = parser.add_subparsers(dest="command")
     serve_parser = commands.add_parser("serve", help="run one target (the benchmark starts these)")
     serve_parser.add_argument("kind", choices=["bare", "dalalab"])

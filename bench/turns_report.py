@@ -63,23 +63,30 @@ GROWTH_LIMIT = 1.25
 def print_growth(cells: list[Cell], options: RunOptions) -> None:
     sizes = sorted({cell.stored for cell in cells})
     smallest, largest = sizes[0], sizes[-1]
+    rounds = f", {options.rounds} rounds (sizes in turn forwards and backwards, pooled)" if options.rounds > 1 else ""
     print(f"\nCPU per turn with {smallest:,} and {largest:,} people (registrations, 1:1 chats) and answers stored;"
-          f" {','.join(map(str, options.concurrency))} conversations, {options.seconds:g} s per cell.\n")
+          f" {','.join(map(str, options.concurrency))} conversations, {options.seconds:g} s per cell{rounds}.\n")
     print(f"{'load':16} {'target':30} {'ms @' + format(smallest, ','):>12} {'ms @' + format(largest, ','):>12} "
           f"{'ratio':>6}  verdict (<= {GROWTH_LIMIT:g}x)")
-    by_key = {(c.load.name, c.target.name, c.stored): c for c in cells}
+    runs: dict[tuple[str, str, int], list[Cell]] = {}
+    for cell in cells:
+        runs.setdefault((cell.load.name, cell.target.name, cell.stored), []).append(cell)
     for load in options.loads:
         for target in dict.fromkeys(c.target.name for c in cells):
-            low, high = by_key.get((load.name, target, smallest)), by_key.get((load.name, target, largest))
+            low, high = runs.get((load.name, target, smallest)), runs.get((load.name, target, largest))
             if low is None or high is None:
                 continue
             low_ms, high_ms = _cpu_ms(low), _cpu_ms(high)
             ratio = high_ms / low_ms if low_ms and high_ms else float("inf")
-            flat = ratio <= GROWTH_LIMIT and not low.unanswered and not high.unanswered
+            answered = not any(cell.unanswered for cell in (*low, *high))
+            flat = ratio <= GROWTH_LIMIT and answered
             print(f"{load.name:16} {target[:30]:30} {low_ms:>12.2f} {high_ms:>12.2f} {ratio:>6.2f}  "
                   f"{'flat' if flat else 'NOT flat'}")
 
 
-def _cpu_ms(cell: Cell) -> float:
-    turns = len(cell.latencies)
-    return cell.cpu_seconds / turns * 1000 if cell.cpu_seconds is not None and turns else 0.0
+def _cpu_ms(cells: list[Cell]) -> float:
+    """CPU per answered turn over the runs of one size, pooled; 0 when one run's CPU was not read."""
+    if any(cell.cpu_seconds is None for cell in cells):
+        return 0.0
+    turns = sum(len(cell.latencies) for cell in cells)
+    return sum(cell.cpu_seconds or 0.0 for cell in cells) / turns * 1000 if turns else 0.0
