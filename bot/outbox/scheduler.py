@@ -48,6 +48,7 @@ class Scheduler:
         self._first_change: float | None = None
         """When the first change not yet planned came (time.monotonic()); None: every change is planned."""
         self._last_change = 0.0
+        self._planning = False
 
     async def run_job(self, name: str, job: Job) -> None:
         task = asyncio.current_task()
@@ -108,8 +109,10 @@ class Scheduler:
         run_at = datetime.now(self._scheduler.timezone) + timedelta(seconds=delay)
         # However late a busy loop gets to it (APScheduler skips a job past its grace time): a skipped
         # pass would leave the change unplanned until the periodic pass.
+        # Two instances: one that comes due while the last pass still runs must run (and wait, below), not be
+        # skipped by APScheduler as a second instance of the job.
         self._scheduler.add_job(self._plan_when_quiet, DateTrigger(run_date=run_at), id="plan-soon",
-                                replace_existing=True, misfire_grace_time=None)
+                                replace_existing=True, misfire_grace_time=None, max_instances=2)
 
     async def _plan_when_quiet(self) -> None:
         first = self._first_change
@@ -117,11 +120,18 @@ class Scheduler:
             return
         now = time.monotonic()
         quiet_for = now - self._last_change
+        if self._planning:  # the last pass is still under way: after it, not beside it
+            self._plan_at(self._plan_quiet)
+            return
         if quiet_for < self._plan_quiet and now - first < self._plan_max_wait:
             self._plan_at(min(self._plan_quiet - quiet_for, self._plan_max_wait - (now - first)))
             return
         self._first_change = None  # from here on, a change may come after this pass's reads: another pass
-        await self.plan_now()
+        self._planning = True
+        try:
+            await self.plan_now()
+        finally:
+            self._planning = False
 
     def stop(self) -> None:
         if self._scheduler.running:
