@@ -61,6 +61,7 @@ class Recent(Generic[K, V]):
 
 def _writes_to(statement: str, tables: frozenset[str]) -> bool:
     """Whether an INSERT, UPDATE or DELETE statement's table is one of ``tables``."""
+    statement = statement.lstrip()  # a plain statement may start on a new line
     verb = statement[:6].upper()
     if verb not in ("INSERT", "UPDATE", "DELETE"):
         return False

@@ -116,6 +116,7 @@ async def test_what_is_kept_expires() -> None:
     ('UPDATE "meeting" SET title=%(title)s', True),
     ("INSERT INTO meeting (project_id, number) VALUES (?, ?)", True),
     ("delete from project where id = 1", True),
+    ("\n    UPDATE meeting\n    SET title = 'x'", True),
     ('UPDATE "t_1a2b".meeting SET title=$1', True),
     ("INSERT INTO registration_meeting (registration_id, meeting_id) VALUES (?, ?)", False),
     ("UPDATE meeting_substitute SET person_id=?", False),
