@@ -33,7 +33,8 @@ def log_error(name: str, error: BaseException) -> None:
 class Scheduler:
     def __init__(self, dispatch: Job, plan: Job, clock: Clock,
                  on_error: ErrorHandler = log_error, dispatch_every: float = 15, plan_every: float = 600,
-                 plan_quiet: float = 1.0, plan_max_wait: float = 30.0) -> None:
+                 plan_quiet: float = 1.0, plan_max_wait: float = 30.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._dispatch = dispatch
         self._plan = plan
         self._clock = clock
@@ -43,10 +44,11 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: set[asyncio.Task[object]] = set()
         self.failures = 0
+        self._monotonic = monotonic
         self._plan_quiet = plan_quiet
         self._plan_max_wait = plan_max_wait
         self._first_change: float | None = None
-        """When the first change not yet planned came (time.monotonic()); None: every change is planned."""
+        """When the first change not yet planned came (``monotonic()``); None: every change is planned."""
         self._last_change = 0.0
         self._planning = False
 
@@ -99,7 +101,7 @@ class Scheduler:
         due is not rescheduled; it looks at the time of the last change when it comes due)."""
         if not self._scheduler.running:
             return
-        now = time.monotonic()
+        now = self._monotonic()
         self._last_change = now
         if self._first_change is None:
             self._first_change = now
@@ -118,7 +120,7 @@ class Scheduler:
         first = self._first_change
         if first is None:
             return
-        now = time.monotonic()
+        now = self._monotonic()
         quiet_for = now - self._last_change
         if self._planning:  # the last pass is still under way: after it, not beside it
             self._plan_at(self._plan_quiet)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.outbox.scheduler import Scheduler
 
@@ -78,66 +79,97 @@ def test_wake_and_plan_soon_do_nothing_before_start() -> None:
 
 
 class Planner:
-    """A plan job that records when it ran and can be held while it runs."""
+    """A plan job that records its runs and can be held while it runs."""
 
     def __init__(self) -> None:
-        self.runs: list[float] = []
+        self.runs = 0
         self.started = asyncio.Event()
         self.release = asyncio.Event()
         self.release.set()
 
     async def __call__(self) -> None:
-        self.runs.append(time.monotonic())
+        self.runs += 1
         self.started.set()
         await self.release.wait()
 
 
-def quick_scheduler(planner: Planner, recorder: Recorder) -> Scheduler:
-    jobs = Scheduler(recorder.ok, planner, lambda: NOW, on_error=recorder.on_error, plan_quiet=0.2,
-                     plan_max_wait=0.8)
-    jobs._scheduler.start()  # without start()'s periodic jobs: only plan_soon's pass runs
+class Ticks:
+    """The scheduler's monotonic clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def paused_scheduler(planner: Planner, recorder: Recorder, ticks: Ticks) -> Scheduler:
+    """plan_soon's jobs are added but never fire by themselves: the test runs the pass that comes due."""
+    jobs = Scheduler(recorder.ok, planner, lambda: NOW, on_error=recorder.on_error, monotonic=ticks)
+    jobs._scheduler.start(paused=True)
     return jobs
 
 
-async def test_plan_soon_runs_one_pass_once_changes_are_quiet() -> None:
-    planner, recorder = Planner(), Recorder()
-    jobs = quick_scheduler(planner, recorder)
+def due_in(jobs: Scheduler) -> float:
+    [job] = jobs._scheduler.get_jobs()
+    return float((job.next_run_time - datetime.now(UTC)).total_seconds())
+
+
+async def test_plan_soon_plans_once_the_changes_have_been_quiet_for_a_second() -> None:
+    planner, recorder, ticks = Planner(), Recorder(), Ticks()
+    jobs = paused_scheduler(planner, recorder, ticks)
     try:
-        first = time.monotonic()
         for _ in range(50):
             jobs.plan_soon()
-        assert len(jobs._scheduler.get_jobs()) == 1  # the changes share one pending pass
-        await asyncio.sleep(0.1)
-        jobs.plan_soon()  # a later change postpones the pass until it has been quiet
-        await asyncio.wait_for(planner.started.wait(), timeout=5)
-        assert planner.runs[0] - first >= 0.3
-        await asyncio.sleep(0.5)
-        assert len(planner.runs) == 1 and recorder.errors == []
+        assert due_in(jobs) == pytest.approx(1.0, abs=0.2)  # one pass for the fifty changes
+        ticks.now += 0.6
+        jobs.plan_soon()
+        ticks.now += 0.4  # the pass comes due: the last change was 0.4 s ago
+        await jobs._plan_when_quiet()
+        assert planner.runs == 0 and due_in(jobs) == pytest.approx(0.6, abs=0.2)
+        ticks.now += 0.6
+        await jobs._plan_when_quiet()
+        assert planner.runs == 1 and recorder.errors == []
+        await jobs._plan_when_quiet()  # nothing changed since: no second pass
+        assert planner.runs == 1
     finally:
         jobs.stop()
 
 
-async def test_plan_soon_plans_a_long_burst_at_its_longest_wait_and_again_after_a_change_during_the_pass() -> None:
-    planner, recorder = Planner(), Recorder()
-    jobs = quick_scheduler(planner, recorder)
+async def test_a_burst_that_never_goes_quiet_is_planned_thirty_seconds_after_its_first_change() -> None:
+    planner, recorder, ticks = Planner(), Recorder(), Ticks()
+    jobs = paused_scheduler(planner, recorder, ticks)
     try:
-        first = time.monotonic()
-        while not planner.runs and time.monotonic() - first < 5:  # a change every 50 ms: never quiet
-            jobs.plan_soon()
-            await asyncio.sleep(0.05)
-        assert 0.8 <= planner.runs[0] - first < 2.0
+        jobs.plan_soon()
+        ticks.now += 29.5
+        jobs.plan_soon()
+        await jobs._plan_when_quiet()
+        assert planner.runs == 0 and due_in(jobs) == pytest.approx(0.5, abs=0.2)  # the longest wait, not a second
+        ticks.now += 0.5
+        jobs.plan_soon()
+        await jobs._plan_when_quiet()
+        assert planner.runs == 1
+    finally:
+        jobs.stop()
 
-        planner.started.clear()
+
+async def test_a_change_during_a_pass_gets_another_pass_after_it() -> None:
+    planner, recorder, ticks = Planner(), Recorder(), Ticks()
+    jobs = paused_scheduler(planner, recorder, ticks)
+    try:
+        jobs.plan_soon()
+        ticks.now += 1.0
         planner.release.clear()
-        jobs.plan_soon()  # during no pass: the next one comes after a quiet spell
+        first_pass = asyncio.create_task(jobs._plan_when_quiet())
         await asyncio.wait_for(planner.started.wait(), timeout=5)
-        jobs.plan_soon()  # while the pass runs (it may have read before this change): one more is due
-        planner.started.clear()
-        await asyncio.sleep(0.5)  # it comes due while the pass still runs: it waits for it
-        assert len(planner.runs) == 2
+        jobs.plan_soon()  # the running pass may have read before this change
+        ticks.now += 1.0
+        await jobs._plan_when_quiet()  # due while the first still runs: it waits, not beside it
+        assert planner.runs == 1 and due_in(jobs) == pytest.approx(1.0, abs=0.2)
         planner.release.set()
-        await asyncio.wait_for(planner.started.wait(), timeout=5)
-        assert len(planner.runs) == 3 and recorder.errors == []
+        await first_pass
+        await jobs._plan_when_quiet()
+        assert planner.runs == 2 and recorder.errors == []
     finally:
         planner.release.set()
         jobs.stop()
