@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.recent import KeptRows
 from storage.sqlite_inline import WalCheckpoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -131,7 +132,8 @@ class Sessions(async_sessionmaker[AsyncSession]):
         inline = engine.dialect.driver == "inline"
         super().__init__(reader, expire_on_commit=False, class_=_InlineSession if inline else AsyncSession)
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
-        self.engine = engine
+        self.kept = KeptRows(engine.sync_engine)
+        """Rows read lately (projects, meetings, evaluations), shared by the repositories made on these sessions."""
         self._write_turns = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager

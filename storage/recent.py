@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -71,51 +70,44 @@ def _writes_to(statement: str, tables: frozenset[str]) -> bool:
     return name.rsplit(".", 1)[-1].strip('"`').lower() in tables  # schema.table: the table
 
 
-_WATCHED: WeakKeyDictionary[Engine, list[tuple[frozenset[str], Recent[Any, Any]]]] = WeakKeyDictionary()
+class KeptRows:
+    """The rows one database's repositories keep (``storage.db.Sessions`` has one): a ``Recent`` per kind
+    of row, each forgotten when one of its tables is written through the engine (or an engine made from
+    it with other execution options)."""
 
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._kinds: dict[str, tuple[frozenset[str], Recent[Any, Any]]] = {}
 
-def watch(engine: Engine, tables: frozenset[str], recent: Recent[Any, Any]) -> None:
-    """Forget what ``recent`` keeps whenever a connection of ``engine`` (or of an engine made from it
-    with other execution options) writes one of ``tables``."""
-    watchers = _WATCHED.get(engine)
-    if watchers is None:
-        watchers = _WATCHED[engine] = []
-        _listen(engine, watchers)
-    watchers.append((tables, recent))
+    def of(self, kind: str, tables: frozenset[str]) -> Recent[Any, Any]:
+        found = self._kinds.get(kind)
+        if found is None:
+            if not self._kinds:
+                self._listen()
+            found = self._kinds[kind] = (tables, Recent())
+        return found[1]
 
-
-def _listen(engine: Engine, watchers: list[tuple[frozenset[str], Recent[Any, Any]]]) -> None:
-    def wrote(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
-        for tables, recent in watchers:
-            if _writes_to(statement, tables):
-                recent.forget()
-                connection.info.setdefault(_WROTE, set()).add(id(recent))
-
-    def ended(connection: Connection) -> None:
-        written = connection.info.pop(_WROTE, None)
-        if written:
-            for _tables, recent in watchers:
-                if id(recent) in written:
+    def _listen(self) -> None:
+        def wrote(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+            for tables, recent in self._kinds.values():
+                if _writes_to(statement, tables):
                     recent.forget()
+                    connection.info.setdefault(_WROTE, set()).add(id(recent))
 
-    event.listen(engine, "before_cursor_execute", wrote)
-    event.listen(engine, "commit", ended)
-    event.listen(engine, "rollback", ended)
+        def ended(connection: Connection) -> None:
+            written = connection.info.pop(_WROTE, None)
+            if written:
+                for _tables, recent in self._kinds.values():
+                    if id(recent) in written:
+                        recent.forget()
+
+        event.listen(self._engine, "before_cursor_execute", wrote)
+        event.listen(self._engine, "commit", ended)
+        event.listen(self._engine, "rollback", ended)
 
 
-_SHARED: WeakKeyDictionary[Engine, dict[str, Recent[Any, Any]]] = WeakKeyDictionary()
-
-
-def shared(sessions: async_sessionmaker[AsyncSession], name: str, tables: frozenset[str]) -> Recent[Any, Any] | None:
-    """The ``name`` rows read lately through this database's engine, one keeper shared by the repositories
-    made on it, forgotten when ``tables`` are written (None for a session factory that does not say its
-    engine: nothing is kept)."""
-    engine = getattr(sessions, "engine", None)
-    if engine is None:
-        return None
-    kept = _SHARED.setdefault(engine.sync_engine, {})
-    recent = kept.get(name)
-    if recent is None:
-        recent = kept[name] = Recent()
-        watch(engine.sync_engine, tables, recent)
-    return recent
+def shared(sessions: async_sessionmaker[AsyncSession], kind: str, tables: frozenset[str]) -> Recent[Any, Any] | None:
+    """The ``kind`` rows read lately through these sessions' database, one keeper shared by the repositories
+    made on them, forgotten when ``tables`` are written (None for a session factory that keeps none)."""
+    kept = getattr(sessions, "kept", None)
+    return kept.of(kind, tables) if isinstance(kept, KeptRows) else None

@@ -1,4 +1,5 @@
-"""Every scheduled job runs through one wrapper that reports failures and never lets them escape."""
+"""Every scheduled job runs through one wrapper that reports failures and never lets them escape; the
+re-planning after registrations change comes once they are quiet."""
 
 from __future__ import annotations
 
