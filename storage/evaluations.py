@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.features.evaluation.rules import questions_from_json
@@ -75,8 +75,6 @@ _ANSWERING = (
     .where(Evaluation.id == bindparam("evaluation"))
 )
 """Whether the evaluation is open and the person invited, its secret, and the organisation registered with."""
-_WINDOW = select(Evaluation.secret, Evaluation.opens_at, Evaluation.closes_at, Evaluation.closed_at) \
-    .where(Evaluation.id == bindparam("evaluation"))
 _CHANGE_ANSWER = (
     update(Answer)
     .where(Answer.evaluation_id == bindparam("evaluation"), Answer.respondent == bindparam("key"))
@@ -157,39 +155,33 @@ class EvaluationRepository:
             )
             return [OpenEvaluation(e, m, m.project, bool(a)) for e, m, a in rows.tuples()]
 
-    async def save_answer(self, evaluation_id: int, person_id: int, organisation: str, values: dict[str, Any],
-                          now: datetime) -> bool:
-        """Store or replace the person's answer for ``organisation``, invited or not; True when it is their
-        first. Raises EvaluationClosed outside the open window."""
-        async def save() -> bool:
-            async with self._sessions.begin() as session:
-                connection = await session.connection()  # plain statements: without the ORM's layer around them
-                window = (await connection.execute(_WINDOW, {"evaluation": evaluation_id})).first()
-                if window is None or not _is_open(window, now):
-                    raise EvaluationClosed(evaluation_id)
-                return await _write(connection, evaluation_id, person_id, window.secret, organisation, values, now)
-
-        return await once_more_on_conflict(save)
-
     async def answer(self, evaluation_id: int, person_id: int, values: dict[str, Any], now: datetime,
                      organisation: str | None = None) -> bool | None:
         """An invited person's answer stored or replaced, in one write transaction: True when it is their
         first, None when they are not invited (nothing is written). It counts for the organisation they
         registered with for the meeting's project, or ``organisation`` for someone without a registration
-        there (raises StandingIn when none is given). Raises EvaluationClosed outside the open window."""
+        there (raises StandingIn when none is given). Raises EvaluationClosed outside the open window, before
+        asking whether the person is invited."""
         async def save() -> bool | None:
             async with self._sessions.begin() as session:
                 connection = await session.connection()
                 who = {"evaluation": evaluation_id, "who": person_id}
                 row = (await connection.execute(_ANSWERING, who)).first()
+                if row is not None and not _is_open(row, now):  # closing erases the invites: closed comes first
+                    raise EvaluationClosed(evaluation_id)
                 if row is None or row.invited is None:
                     return None
-                if not _is_open(row, now):
-                    raise EvaluationClosed(evaluation_id)
                 answering_for = (row.organisation_other or row.name) if row.name is not None else organisation
                 if answering_for is None:
                     raise StandingIn(evaluation_id)
-                return await _write(connection, evaluation_id, person_id, row.secret, answering_for, values, now)
+                answer = {"evaluation": evaluation_id, "key": respondent_key(row.secret or "", person_id),
+                          "from_organisation": answering_for, "now": now,
+                          "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
+                first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
+                if first:
+                    await connection.execute(_FIRST_ANSWER, answer)
+                await connection.execute(_MARK_ANSWERED, who)
+                return first
 
         return await once_more_on_conflict(save)
 
@@ -268,19 +260,6 @@ class _Window(Protocol):
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
-
-
-async def _write(connection: AsyncConnection, evaluation_id: int, person_id: int, secret: str | None,
-                 organisation: str, values: dict[str, Any], now: datetime) -> bool:
-    """The answer changed, else recorded (True: the first), and the invite marked answered."""
-    answer = {"evaluation": evaluation_id, "key": respondent_key(secret or "", person_id),
-              "from_organisation": organisation, "now": now,
-              "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
-    first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
-    if first:
-        await connection.execute(_FIRST_ANSWER, answer)
-    await connection.execute(_MARK_ANSWERED, {"evaluation": evaluation_id, "who": person_id})
-    return first
 
 
 def _is_open(evaluation: _Window, now: datetime) -> bool:

@@ -116,7 +116,7 @@ async def _evaluation(sessions: async_sessionmaker[AsyncSession], meeting_id: in
         values: dict[str, object] = dict(ANSWER)
         if person_id == ids[0]:
             values["valuable"] = "Åsas hemliga svar"
-        await repo.save_answer(evaluation.id, person_id, organisation, values, opens + timedelta(minutes=5))
+        await repo.answer(evaluation.id, person_id, values, opens + timedelta(minutes=5), organisation)
     if close:
         await repo.close_due(opens + timedelta(days=7), 3)
     return evaluation.id

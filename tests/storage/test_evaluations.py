@@ -46,8 +46,8 @@ async def test_one_answer_per_person_and_changes_replace_it(sessions: async_sess
     _, meeting, people = await setup(sessions)
     evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     await repo.invite(evaluation.id, people[0])
-    assert await repo.save_answer(evaluation.id, people[0], "Falu kommun", {"knowledge": 3}, OPENS)
-    assert not await repo.save_answer(evaluation.id, people[0], "Falu kommun", {"knowledge": 5}, OPENS)
+    assert await repo.answer(evaluation.id, people[0], {"knowledge": 3}, OPENS, "Falu kommun")
+    assert not await repo.answer(evaluation.id, people[0], {"knowledge": 5}, OPENS, "Falu kommun")
     assert await repo.answers(evaluation.id) == [({"knowledge": 5}, "Falu kommun")]
     assert await repo.own_answer(evaluation.id, people[0]) == {"knowledge": 5}
     assert await repo.invite_state(evaluation.id, people[0]) is True
@@ -57,7 +57,8 @@ async def test_double_click_at_the_same_moment_stores_one(sessions: async_sessio
                                                           repo: EvaluationRepository) -> None:
     _, meeting, people = await setup(sessions)
     evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
-    await asyncio.gather(*(repo.save_answer(evaluation.id, people[1], "", {"knowledge": 4}, OPENS) for _ in range(4)))
+    await repo.invite(evaluation.id, people[1])
+    await asyncio.gather(*(repo.answer(evaluation.id, people[1], {"knowledge": 4}, OPENS, "") for _ in range(4)))
     assert len(await repo.answers(evaluation.id)) == 1
 
 
@@ -65,10 +66,11 @@ async def test_outside_the_window_nothing_is_stored(sessions: async_sessionmaker
                                                     repo: EvaluationRepository) -> None:
     _, meeting, people = await setup(sessions)
     evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    await repo.invite(evaluation.id, people[0])
     with pytest.raises(EvaluationClosed):
-        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 4}, OPENS - timedelta(minutes=1))
+        await repo.answer(evaluation.id, people[0], {"knowledge": 4}, OPENS - timedelta(minutes=1), "")
     with pytest.raises(EvaluationClosed):
-        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 4}, CLOSES)
+        await repo.answer(evaluation.id, people[0], {"knowledge": 4}, CLOSES, "")
     assert await repo.answers(evaluation.id) == []
 
 
@@ -77,7 +79,8 @@ async def test_closing_unlinks_answers_from_people_for_good(sessions: async_sess
     _, meeting, people = await setup(sessions)
     evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     for person in people:
-        await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": 4}, OPENS)
+        await repo.invite(evaluation.id, person)
+        await repo.answer(evaluation.id, person, {"knowledge": 4}, OPENS, "Mora kommun")
     assert await repo.close_due(CLOSES - timedelta(seconds=1), 3) == 0
     assert await repo.close_due(CLOSES, 3) == 1
     async with sessions() as session:
@@ -86,7 +89,7 @@ async def test_closing_unlinks_answers_from_people_for_good(sessions: async_sess
         assert closed is not None and closed.secret is None and closed.closed_at == CLOSES
     assert await repo.own_answer(evaluation.id, people[0]) is None
     with pytest.raises(EvaluationClosed):
-        await repo.save_answer(evaluation.id, people[0], "", {"knowledge": 1}, CLOSES)
+        await repo.answer(evaluation.id, people[0], {"knowledge": 1}, CLOSES, "")
     assert len(await repo.answers(evaluation.id)) == 3  # the statistics stay
 
 
@@ -98,7 +101,7 @@ async def test_closing_freezes_the_figures_and_drops_what_links_answers(
         await repo.invite(evaluation.id, person)
     # Answered in the reverse order of their values: the ids afterwards must not keep that order.
     for step, person in zip((5, 4, 3), people, strict=False):
-        await repo.save_answer(evaluation.id, person, "Mora kommun", {"knowledge": step}, OPENS)
+        await repo.answer(evaluation.id, person, {"knowledge": step}, OPENS, "Mora kommun")
     async with sessions.begin() as session:
         session.add(Delivery(kind="evaluation_nudge", source=f"evaluation:{evaluation.id}", recipient=person_address(1),
                              due_at=OPENS, state="skipped"))

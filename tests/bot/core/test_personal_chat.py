@@ -126,7 +126,7 @@ async def test_a_card_pressed_by_someone_else_acts_for_the_presser(
                                           NOW + timedelta(days=7))
     for teams_id, text in (("29:anna", "Annas hemliga svar"), ("29:bo", "Bos eget svar")):
         await evaluations.invite(evaluation.id, ids[teams_id])
-        await evaluations.save_answer(evaluation.id, ids[teams_id], "", {"knowledge": 4, "valuable": text}, NOW)
+        await evaluations.answer(evaluation.id, ids[teams_id], {"knowledge": 4, "valuable": text}, NOW, "")
     press = shared(value={"verb": "evaluation_open", "evaluation_id": evaluation.id}, user="bo")
     press.reply_to_id = "annas-thank-you-card"
 
