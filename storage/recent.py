@@ -58,16 +58,16 @@ class Recent(Generic[K, V]):
         self._kept.clear()
 
 
-def _writes_to(statement: str, tables: frozenset[str]) -> bool:
-    """Whether an INSERT, UPDATE or DELETE statement's table is one of ``tables``."""
+def _written_table(statement: str) -> str | None:
+    """The table an INSERT, UPDATE or DELETE statement writes; None for any other statement."""
     statement = statement.lstrip()  # a plain statement may start on a new line
     verb = statement[:6].upper()
     if verb not in ("INSERT", "UPDATE", "DELETE"):
-        return False
+        return None
     words = statement.split(None, 3)
     at = 1 if verb == "UPDATE" else 2  # UPDATE t, INSERT INTO t, DELETE FROM t
     name = words[at] if len(words) > at else ""
-    return name.rsplit(".", 1)[-1].strip('"`').lower() in tables  # schema.table: the table
+    return name.rsplit(".", 1)[-1].strip('"`').lower()  # schema.table: the table
 
 
 class KeptRows:
@@ -89,8 +89,11 @@ class KeptRows:
 
     def _listen(self) -> None:
         def wrote(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+            table = _written_table(statement)  # once per statement, whatever the kinds kept
+            if table is None:
+                return
             for tables, recent in self._kinds.values():
-                if _writes_to(statement, tables):
+                if table in tables:
                     recent.forget()
                     connection.info.setdefault(_WROTE, set()).add(id(recent))
 
