@@ -1,6 +1,7 @@
 """The evaluation after a meeting through the Agents Playground: the meeting's end sends the
 questionnaire 1:1 to registered participants, answers are stored once (a double click too), a
-tampered value is refused, and the nudge goes only to those who have not answered."""
+tampered value is refused, the nudge goes only to those who have not answered, and an answer after
+closing is told the evaluation is closed."""
 
 from __future__ import annotations
 
@@ -170,6 +171,20 @@ async def test_results_after_closing_are_anonymous_with_chart_and_excel(
         secrets_left = db.execute("SELECT count(*) FROM evaluation WHERE secret IS NOT NULL AND closed_at IS NOT NULL"
                                   ).fetchone()[0]
     assert links == 0 and secrets_left == 0  # closing unlinked every answer from its person
+
+    # The evaluation is no longer listed, and an answer from a questionnaire card still in the chat (this
+    # client's own messages start with this test: a card's data is pressed on the list) is told it is closed.
+    listed = await playground.reply_to(me, "utvärdera")
+    assert "inga öppna utvärderingar" in listed.all_text
+    with sqlite3.connect(stack.workdir / "dalalab.db") as db:
+        evaluation_id = int(db.execute("SELECT e.id FROM evaluation e JOIN meeting m ON m.id = e.meeting_id "
+                                       "WHERE m.title = 'Elförsörjning och effektbrist'").fetchone()[0])
+    before = len(playground.messages(me))
+    await playground.submit(me, listed.message_id, {"verb": "evaluation_answer", "evaluation_id": evaluation_id,
+                                                    **ANSWER, "knowledge": "1"})
+    await playground.expect(me, lambda m: "Utvärderingen är stängd" in m.all_text, after=before)
+    assert answers_stored(stack) == 3
+
 
     choice = await playground.reply_to(me, "resultat")
     before = len(playground.messages(me))
