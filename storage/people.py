@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Sequence
-from dataclasses import dataclass
 from functools import cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, ColumnElement, Integer, TextClause, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,8 +19,12 @@ MAX_FINGERPRINTS = 20_000
 """Activity fingerprints kept per process (a few hundred bytes each)."""
 
 
-@dataclass(frozen=True)
-class Visitor:
+# Visitor and ConversationSeen are named tuples so that the known-people cache can keep them as plain
+# tuples of strings, which the collector stops tracking: the cache holds thousands, and every object the
+# collector tracks lengthens each full collection, which stops every turn under way.
+
+
+class Visitor(NamedTuple):
     """Who wrote, as Teams says it."""
 
     teams_id: str
@@ -30,8 +34,7 @@ class Visitor:
     locale: str | None = None
 
 
-@dataclass(frozen=True)
-class ConversationSeen:
+class ConversationSeen(NamedTuple):
     """Where it was written, with the serialised ConversationReference."""
 
     conversation_id: str
@@ -54,7 +57,7 @@ class PeopleRepository:
         bind = sessions.kw.get("bind")
         self._postgres = getattr(getattr(bind, "dialect", None), "name", None) == "postgresql"
         # Both caches are bounded (least recently used dropped): every distinct sender adds an entry.
-        self._last_seen: OrderedDict[tuple[str, str], tuple[Visitor, ConversationSeen, int]] = OrderedDict()
+        self._last_seen: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], tuple[Any, ...], int]] = OrderedDict()
         self._fingerprints: OrderedDict[Hashable, tuple[int, str]] = OrderedDict()
 
     def cache_sizes(self) -> tuple[int, int]:
@@ -88,7 +91,8 @@ class PeopleRepository:
                 person_id = await _upsert_person_row(session, visitor) if visitor else None
                 await _upsert_conversation_row(session, conversation, person_id)
         if visitor is not None and person_id is not None:
-            self._last_seen[cache_key] = (visitor, conversation, person_id)
+            # Plain tuples: the collector keeps tracking a named one (only exact tuples are let go).
+            self._last_seen[cache_key] = (tuple(visitor), tuple(conversation), person_id)
             self._last_seen.move_to_end(cache_key)
             while len(self._last_seen) > MAX_FINGERPRINTS:
                 self._last_seen.popitem(last=False)

@@ -333,7 +333,7 @@ class DalaLabBot(TeamsActivityHandler):
             return known
         seen = conversation_seen(activity)
         if not _installs(activity):
-            seen = replace(seen, installs=False)
+            seen = seen._replace(installs=False)
         visitor = visitor_of(activity, seen.tenant_id) if activity.type in PEOPLE_ACTIVITIES else None
         return await self._people.remember(visitor, seen, key)
 

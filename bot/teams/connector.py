@@ -22,6 +22,7 @@ import os
 import ssl
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -184,6 +185,21 @@ class LeanTurnContext(TurnContext):
 
     async def send_activities(self, activities: list[Activity]) -> list[ResourceResponse]:
         return await super().send_activities([_SentActivity.copy_of(activity) for activity in activities])
+
+    async def _emit(self, plugins: list[Callable[..., Awaitable[Any]]], arg: Any, logic: Awaitable[Any]) -> Any:
+        """The SDK's handler chain, as it runs it: each handler gets a ``next`` that runs the following
+        ones, and ``logic`` runs after the chain. The SDK chains through a closure that refers to itself;
+        that cycle keeps every turn's context, activities and claims for the collector to find, which
+        then does it in full collections that stop every turn under way. This chain frees them when the
+        turn ends."""
+        await _run_handlers(tuple(plugins), 0, self, arg)
+        return await logic
+
+
+async def _run_handlers(handlers: tuple[Callable[..., Awaitable[Any]], ...], index: int, context: TurnContext,
+                        arg: Any) -> None:
+    if index < len(handlers):
+        await handlers[index](context, arg, partial(_run_handlers, handlers, index + 1, context, arg))
 
 
 class _SentActivity(Activity):
@@ -569,11 +585,17 @@ class ConnectorResponse(AsyncClientResponse):
     def __init__(
         self, request: ClientRequest, status: int, reason: str | None, headers: Mapping[str, str], body: bytes
     ) -> None:
-        super().__init__(request, self)
+        # Not the base's __init__, which keeps the internal response as an attribute: this one being its
+        # own, every response would be a reference cycle, freed only by a full collection.
+        self.request = request
         self.status_code: int = status
         self.reason = reason
         self.headers: CIMultiDict[str] = CIMultiDict(headers)
         self._body = body
+
+    @property
+    def internal_response(self) -> ConnectorResponse:
+        return self
 
     @property
     def content(self) -> bytes:

@@ -58,8 +58,10 @@ def fingerprint(activity: Activity) -> Hashable:
 def _model_key(model: object) -> Hashable:
     if model is None:
         return None
-    return type(model), tuple((name, value if isinstance(value, _PLAIN) else repr(value))
-                              for name, value in vars(model).items())
+    # The class's name, not the class: a tuple holding only strings and numbers is one the collector stops
+    # tracking, and the fingerprint cache holds thousands.
+    return type(model).__qualname__, tuple((name, value if isinstance(value, _PLAIN) else repr(value))
+                                           for name, value in vars(model).items())
 
 
 def _id_in(channel_data: dict[str, Any], name: str, key: str = "id") -> Hashable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -102,6 +103,26 @@ async def test_the_per_sender_caches_stay_bounded(sessions: async_sessionmaker[A
     for n in range(120):
         await people.remember(Visitor(f"29:s{n}", f"S{n}"), personal(f"a:s{n}"), fingerprint=("s", n))
     assert people.cache_sizes() == (50, 50)
+
+
+async def test_the_per_sender_caches_hold_nothing_the_collector_tracks(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Each tracked object lengthens every full collection, which stops every turn under way: the caches
+    hold thousands of senders, as tuples of strings and numbers the collector stops tracking."""
+    people = PeopleRepository(sessions)
+
+    async def remember(first: int, count: int) -> int:
+        for n in range(first, first + count):
+            fingerprint = ("message", "https://smba.example/", ("ChannelAccount", (("id", f"29:s{n}"),)))
+            await people.remember(Visitor(f"29:s{n}", f"S{n}", locale="sv-SE"), personal(f"a:s{n}"), fingerprint)
+        for _ in range(4):  # a nested tuple is let go one level per collection
+            gc.collect()
+        return len(gc.get_objects())
+
+    before = await remember(0, 50)  # statements compiled, pools filled
+    after = await remember(50, 500)
+    assert people.cache_sizes() == (550, 550)
+    assert after - before < 50
 
 
 async def test_person_and_conversation_keep_their_own_tenants(sessions: async_sessionmaker[AsyncSession]) -> None:

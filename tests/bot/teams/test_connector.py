@@ -3,8 +3,10 @@ connections, with which credentials, and how errors surface."""
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +29,7 @@ from botbuilder.schema import (
 from botframework.connector.auth import AppCredentials, ClaimsIdentity, ServiceClientCredentialsFactory
 from msrest import Serializer
 from msrest.exceptions import ClientRequestError
+from msrest.universal_http import ClientRequest
 
 import bot.teams.connector as connector
 from bot.core.commands import Role
@@ -596,3 +599,40 @@ async def test_an_activity_sent_twice_is_not_changed_by_sending_it(
     assert card.conversation is None and card.recipient is None and card.reply_to_id is None
     assert card.attachments[0].content is content
     assert connector_stub.calls[0].body["attachments"] == connector_stub.calls[1].body["attachments"]
+
+
+async def test_a_turn_is_freed_when_it_ends_not_left_for_the_collector(
+    stub: tuple[StrictConnector, str], adapter: CloudAdapter
+) -> None:
+    """A turn's context, activities and responses in a reference cycle wait for a full collection, which
+    stops every turn under way (app.GC_THRESHOLDS)."""
+    connector_stub, url = stub
+    left: list[weakref.ref[Any]] = []
+
+    async def logic(context: TurnContext) -> None:
+        await context.send_activity("hej")
+        left.extend([weakref.ref(context), weakref.ref(context.activity)])
+
+    await adapter.process_activity("", incoming(url), logic)  # clients built, pool filled
+    gc.collect()
+    gc.disable()
+    try:
+        await adapter.process_activity("", incoming(url, activity_id="act-2"), logic)
+        assert len(connector_stub.calls) == 2
+        assert [ref() for ref in left[2:]] == [None, None]
+    finally:
+        gc.enable()
+
+
+def test_a_connector_response_is_its_own_internal_response_without_a_cycle() -> None:
+    response = connector.ConnectorResponse(ClientRequest("POST", "https://smba.example/"), 429, "Too Many Requests",
+                                           {"Retry-After": "2"}, b"{}")
+    assert response.internal_response is response
+    assert response.internal_response.headers["retry-after"] == "2"
+    gone = weakref.ref(response)
+    gc.disable()
+    try:
+        del response
+        assert gone() is None
+    finally:
+        gc.enable()

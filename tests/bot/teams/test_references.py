@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -58,3 +59,15 @@ def test_the_teams_group_id_is_kept_for_channel_deep_links() -> None:
             "channelData": {"team": {"id": "19:t@thread.tacv2", "aadGroupId": "0c0a0000-aa"},
                             "channel": {"id": "19:c@thread.tacv2"}, "tenant": {"id": "t1"}}}
     assert conversation_seen(wire.activity_from_json(body)).aad_group_id == "0c0a0000-aa"
+
+
+def test_a_fingerprint_is_one_the_collector_stops_tracking() -> None:
+    """The fingerprint cache holds thousands of them; a tracked one would lengthen every full collection."""
+    body = {"type": "message", "serviceUrl": "https://smba.example/", "channelId": "msteams", "locale": "sv-SE",
+            "from": {"id": "29:a", "name": "Anna", "aadObjectId": "A"}, "recipient": {"id": "28:bot"},
+            "conversation": {"id": "a:1", "conversationType": "personal", "tenantId": "t1"},
+            "channelData": {"tenant": {"id": "t1"}}}
+    kept = fingerprint(wire.activity_from_json(body))
+    for _ in range(4):  # a nested tuple is let go one level per collection
+        gc.collect()
+    assert not gc.is_tracked(kept)
