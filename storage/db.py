@@ -122,9 +122,11 @@ class Sessions(async_sessionmaker[AsyncSession]):
     seconds. So this process's SQLite writers queue on an asyncio lock instead, first come first served,
     and the file lock (with its busy timeout) only arbitrates between processes.
 
-    On PostgreSQL a plain session (``sessions()``, never used to write) runs its statements without a
-    transaction: at READ COMMITTED each statement sees its own snapshot either way, and BEGIN and
-    ROLLBACK are two round trips per read session that buy nothing. ``begin()`` sessions keep theirs."""
+    On PostgreSQL a plain session (``sessions()``) runs its statements without a transaction: at READ
+    COMMITTED each statement sees its own snapshot either way, and BEGIN and ROLLBACK are two round trips
+    per read session that buy nothing. ``begin()`` sessions keep theirs. A write that is one statement
+    (data-modifying ``WITH`` parts, which PostgreSQL runs atomically) may use a plain session: one round
+    trip where a transaction takes three or more (:func:`on_postgresql` tells when it may)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         reader = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" \
@@ -180,6 +182,11 @@ async def by_key(session: AsyncSession, model: type[T], key: int) -> T | None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return Sessions(engine)
+
+
+def on_postgresql(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether these sessions' database is PostgreSQL (a plain session then runs without a transaction)."""
+    return getattr(getattr(sessions.kw.get("bind"), "dialect", None), "name", None) == "postgresql"
 
 
 def alembic_config() -> Config:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.selectable import TextualSelect
 
 from bot.outbox.addresses import person_address, person_of
-from storage.db import by_key
+from storage.db import by_key, on_postgresql
 from storage.models import Conversation, Person, UtcDateTime, clipped, utcnow
 
 MAX_FINGERPRINTS = 20_000
@@ -54,8 +54,7 @@ class ConversationSeen(NamedTuple):
 class PeopleRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        bind = sessions.kw.get("bind")
-        self._postgres = getattr(getattr(bind, "dialect", None), "name", None) == "postgresql"
+        self._postgres = on_postgresql(sessions)
         # Both caches are bounded (least recently used dropped): every distinct sender adds an entry.
         self._last_seen: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], tuple[Any, ...], int]] = OrderedDict()
         self._fingerprints: OrderedDict[Hashable, tuple[int, str]] = OrderedDict()

@@ -72,6 +72,7 @@ async def test_a_colleague_with_the_code_goes_to_that_meeting_only(sessions: asy
 
     offered = await absence.offer_substitute(a, first)
     assert isinstance(offered, Offered) and len(offered.code) == 16  # 80 bits, as a place's hand-over code
+    assert isinstance(await absence.answer(a, first, "not_coming"), Answered)  # the code stays good
     claimed = await absence.claim(offered.code.lower(), colleague)
 
     assert isinstance(claimed, Claimed) and claimed.meeting.id == first and claimed.holder.person_id == a
@@ -170,15 +171,28 @@ async def test_an_answer_to_a_reminder_is_one_transaction_and_a_double_click_one
     first = seeded.meeting_ids[0]
     absence = service(sessions, Clock())
     transactions: list[object] = []
+    statements: list[str] = []
     count = transactions.append
+
+    def record(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
     event.listen(Engine, "begin", count)  # every engine: the writer is an engine of its own on PostgreSQL
+    event.listen(Engine, "before_cursor_execute", record)
     try:
-        answers = [await absence.answer(a, first, "coming") for _ in range(2)]
+        answers = [await absence.answer(a, first, "coming")]
+        statements.clear()
+        answers.append(await absence.answer(a, first, "coming"))
     finally:
         event.remove(Engine, "begin", count)
+        event.remove(Engine, "before_cursor_execute", record)
 
     assert all(isinstance(answer, Answered) and answer.registration_id is not None for answer in answers)
     assert len(transactions) == 3  # one per answer, and the meeting's read once (then kept: storage.recent)
+    if sessions.kw["bind"].dialect.name == "postgresql":  # one statement, autocommitted: no BEGIN is sent
+        assert len(statements) == 1 and statements[0].lstrip().startswith("WITH place AS")
+    else:  # the place, the answer changed, the unused offer dropped
+        assert statements[0] == "BEGIN IMMEDIATE" and len(statements) == 4
     async with sessions() as session:
         rows = (await session.execute(select(Attendance.intent).where(Attendance.person_id == a,
                                                                       Attendance.meeting_id == first))).all()
