@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Boolean, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.features.evaluation.rules import questions_from_json
 from bot.features.results.rules import AnswerData, breakdown_to_json, organisation_breakdown
-from storage.db import by_key, dialect_insert, once_more_on_conflict
+from storage.db import by_key, dialect_insert, on_postgresql, once_more_on_conflict
 from storage.models import (
     Answer,
     Delivery,
@@ -40,6 +40,7 @@ from storage.models import (
     Organisation,
     Project,
     Registration,
+    UtcDateTime,
 )
 from storage.recent import Recent, shared
 
@@ -90,9 +91,35 @@ _MARK_ANSWERED = (
 )
 
 
+_ANSWER_AT_ONCE = text("""
+WITH still_open AS (
+    SELECT id FROM evaluation
+    WHERE id = :evaluation AND secret = :secret AND closed_at IS NULL AND opens_at <= :now AND closes_at > :now
+    FOR SHARE
+), invited AS (
+    UPDATE evaluation_invite SET answered = TRUE
+    WHERE evaluation_id IN (SELECT id FROM still_open) AND person_id = :who
+    RETURNING evaluation_id
+), stored AS (
+    INSERT INTO answer (evaluation_id, respondent, organisation, "values", submitted_at, updated_at)
+    SELECT evaluation_id, :key, :from_organisation, :answered, :now, :now FROM invited
+    ON CONFLICT (evaluation_id, respondent) DO UPDATE
+        SET organisation = excluded.organisation, "values" = excluded."values", updated_at = excluded.updated_at
+    RETURNING xmax = 0 AS first
+)
+SELECT first FROM stored
+""").bindparams(bindparam("now", type_=UtcDateTime())).columns(first=Boolean)
+"""PostgreSQL: an answer the read found open and invited, written in one statement without a transaction.
+It writes only if the evaluation is still open under the same secret (the key was made with it) and the
+person still invited: the row lock waits for a closing under way and then sees it closed, and closing
+deletes the invites. Returns whether the answer is the person's first (a row inserted, not updated by the
+conflict clause, has no ``xmax``); no row when it wrote nothing."""
+
+
 class EvaluationRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._postgres = on_postgresql(sessions)
         self._recent: Recent[int, Evaluation] | None = shared(sessions, "evaluations", frozenset({"evaluation"}))
 
     async def ensure(self, meeting_id: int, questions: str, opens_at: datetime, closes_at: datetime) -> Evaluation:
@@ -161,22 +188,35 @@ class EvaluationRepository:
         first, None when they are not invited (nothing is written). It counts for the organisation they
         registered with for the meeting's project, or ``organisation`` for someone without a registration
         there (raises StandingIn when none is given). Raises EvaluationClosed outside the open window, before
-        asking whether the person is invited."""
+        asking whether the person is invited.
+
+        On PostgreSQL an answer that can be stored takes two round trips without a transaction: the read, and
+        one statement that writes it if nothing changed meanwhile (``_ANSWER_AT_ONCE``); anything else (not
+        open, not invited, standing in, or a closing in between) takes the transaction, which tells which."""
+        who = {"evaluation": evaluation_id, "who": person_id}
+        if self._postgres:
+            async with self._sessions() as session:  # no transaction (storage.db.Sessions)
+                connection = await session.connection()
+                row = (await connection.execute(_ANSWERING, who)).first()
+                ready = row is not None and _is_open(row, now) and row.invited is not None and row.secret
+                answer = _answer_values(row, evaluation_id, person_id, values, now, organisation) if ready else None
+                if row is not None and answer is not None:
+                    first = (await connection.execute(_ANSWER_AT_ONCE, {**answer, "who": person_id,
+                                                                         "secret": row.secret})).scalar()
+                    if first is not None:
+                        return bool(first)
+
         async def save() -> bool | None:
             async with self._sessions.begin() as session:
                 connection = await session.connection()
-                who = {"evaluation": evaluation_id, "who": person_id}
                 row = (await connection.execute(_ANSWERING, who)).first()
                 if row is not None and not _is_open(row, now):  # closing erases the invites: closed comes first
                     raise EvaluationClosed(evaluation_id)
                 if row is None or row.invited is None:
                     return None
-                answering_for = (row.organisation_other or row.name) if row.name is not None else organisation
-                if answering_for is None:
+                answer = _answer_values(row, evaluation_id, person_id, values, now, organisation)
+                if answer is None:
                     raise StandingIn(evaluation_id)
-                answer = {"evaluation": evaluation_id, "key": respondent_key(row.secret or "", person_id),
-                          "from_organisation": answering_for, "now": now,
-                          "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
                 first = not (await connection.execute(_CHANGE_ANSWER, answer)).rowcount
                 if first:
                     await connection.execute(_FIRST_ANSWER, answer)
@@ -250,6 +290,18 @@ async def _freeze(session: AsyncSession, evaluation: Evaluation, now: datetime, 
         ])
     await session.execute(delete(EvaluationInvite).where(EvaluationInvite.evaluation_id == evaluation.id))
     await session.execute(delete(Delivery).where(Delivery.source == f"evaluation:{evaluation.id}"))
+
+
+def _answer_values(row: Any, evaluation_id: int, person_id: int, values: dict[str, Any], now: datetime,
+                   organisation: str | None) -> dict[str, Any] | None:
+    """The answer's parameters (``row``, ``_ANSWERING``'s, open and inviting the person); None when neither
+    their registration nor ``organisation`` tells whom they answer for."""
+    answering_for = (row.organisation_other or row.name) if row.name is not None else organisation
+    if answering_for is None:
+        return None
+    return {"evaluation": evaluation_id, "key": respondent_key(row.secret or "", person_id),
+            "from_organisation": answering_for, "now": now,
+            "answered": json.dumps(values, ensure_ascii=False, sort_keys=True)}
 
 
 def respondent_key(secret: str, person_id: int) -> str:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, event, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationPlanner
 from bot.features.registration.rules import RegistrationForm
 from bot.outbox.addresses import person_address
 from storage.evaluations import EvaluationClosed, EvaluationRepository, StandingIn
-from storage.models import Answer, Delivery, Evaluation, Meeting, Person, Project
+from storage.models import Answer, Delivery, Evaluation, EvaluationInvite, Meeting, Person, Project
 from storage.outbox import Outbox
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
@@ -164,3 +165,61 @@ async def test_an_answer_counts_for_the_organisation_registered_with_and_only_fr
     assert sorted(await repo.answers(evaluation.id), key=str) == [
         ({"knowledge": 3}, "Mora kommun"), ({"knowledge": 5}, "Falu kommun")]
     assert await repo.invite_state(evaluation.id, stranger) is None
+
+
+def on_postgresql_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores an answer in one write transaction, writers one at a time")
+    return engine
+
+
+async def test_an_answer_on_postgresql_is_a_read_and_one_statement_outside_a_transaction(
+        sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
+    engine = on_postgresql_only(sessions)
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    await repo.invite(evaluation.id, people[0])
+    statements: list[tuple[str, object]] = []
+
+    def executed(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append((statement.lstrip()[:20], connection.get_execution_options().get("isolation_level")))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        firsts = [await repo.answer(evaluation.id, people[0], {"knowledge": k}, OPENS, "Falu kommun") for k in (3, 5)]
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", executed)
+
+    assert firsts == [True, False]
+    assert [statement for statement, _ in statements] == ["SELECT evaluation.se", "WITH still_open AS ("] * 2
+    assert {isolation for _, isolation in statements} == {"AUTOCOMMIT"}
+    assert await repo.answers(evaluation.id) == [({"knowledge": 5}, "Falu kommun")]
+    assert await repo.invite_state(evaluation.id, people[0]) is True
+
+
+async def test_an_answer_written_while_the_evaluation_closes_waits_and_is_told_it_closed(
+        engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
+    """The read found it open; the closing commits before the write: nothing is stored under a person's key."""
+    on_postgresql_only(sessions)
+    _, meeting, people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    await repo.invite(evaluation.id, people[0])
+    # The watcher without a transaction: within one, pg_stat_activity stays as it first read it.
+    async with engine.connect() as closing, engine.execution_options(isolation_level="AUTOCOMMIT").connect() as watcher:
+        transaction = await closing.begin()
+        await closing.execute(update(Evaluation).where(Evaluation.id == evaluation.id)
+                              .values(closed_at=OPENS, secret=None))
+        await closing.execute(delete(EvaluationInvite).where(EvaluationInvite.evaluation_id == evaluation.id))
+        answering = asyncio.create_task(repo.answer(evaluation.id, people[0], {"knowledge": 4}, OPENS, "Falu kommun"))
+        async with asyncio.timeout(10):  # until the write waits on the closing's row lock
+            while not (await watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND strpos(query, 'WITH still_open') > 0"))).scalar():
+                assert not answering.done()
+                await asyncio.sleep(0.01)
+        await transaction.commit()
+        with pytest.raises(EvaluationClosed):
+            await answering
+    async with sessions() as session:
+        assert (await session.execute(select(Answer.respondent))).all() == []
