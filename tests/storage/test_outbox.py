@@ -46,6 +46,14 @@ async def test_planning_twice_inserts_once(outbox: Outbox, sessions: async_sessi
     assert await count_rows(sessions) == 3
 
 
+async def test_a_plan_larger_than_a_page_counts_only_the_new_rows(
+        outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Thousands of rows go in pages of multi-row VALUES (SQLite takes 999 parameters a statement)."""
+    assert await outbox.plan([reminder(person_address(n)) for n in range(0, 3000, 3)]) == 1000
+    assert await outbox.plan([reminder(person_address(n)) for n in range(3000)]) == 2000
+    assert await count_rows(sessions) == 3000
+
+
 async def test_the_same_recipient_gets_each_source_once(outbox: Outbox) -> None:
     assert await outbox.plan([reminder(person_address(1), source="meeting:1:7d"), reminder(person_address(1))]) == 2
 
