@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from bot.features.alumni.deliveries import AlumniDeliveries
@@ -21,8 +20,8 @@ async def test_the_alumni_channel_link_carries_the_teams_group_id(tmp_path: Path
     await people.remember(None, seen)
     assert await deliveries._channel_link(channel) is None  # without the group id Teams' link would not work
     # Teams sent the group id with another activity of the team (the install, in General).
-    general = replace(seen, conversation_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2",
-                      aad_group_id="0c0a0000-0000-4000-8000-0000000000aa")
+    general = seen._replace(conversation_id="19:team@thread.tacv2", channel_id="19:team@thread.tacv2",
+                            aad_group_id="0c0a0000-0000-4000-8000-0000000000aa")
     await people.remember(None, general)
     link = await deliveries._channel_link(channel)
     assert link is not None and link.startswith("https://teams.microsoft.com/l/channel/19%3Aalumni%40thread.tacv2/")
