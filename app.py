@@ -192,13 +192,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
 
 GC_THRESHOLDS = (2000, 10, 100)
-"""The cyclic collector's thresholds (Python's are 700, 10, 10). A turn frees what it made by reference
-counting (tests/test_garbage.py), so the collector finds next to nothing; what it costs is pauses, and a
-full collection walks every long-lived object and stops every turn under way (10-40 ms at 16 concurrent
-turns with a few thousand people known). Under load, Python's thresholds ran one a second: in-flight turns'
-objects survive the young collections and count towards the next full one. 100 young-generation passes
-between full collections make that one every ten seconds or more, and 2,000 new objects between young
-collections (a turn makes a few thousand) promote fewer of a turn's objects at all."""
+"""The cyclic collector's thresholds (Python's are 700, 10, 10), measured on CPython 3.11. A turn frees what it
+made by reference counting (tests/test_garbage.py), so the collector finds next to nothing; what it costs is
+pauses, and a full collection walks every long-lived object and stops every turn under way (10-50 ms at 16
+concurrent turns with a few thousand people known). Under load, Python's thresholds ran one a second: in-flight
+turns' objects survive the younger collections and count towards the next full one. A full collection now waits
+for 100 middle-generation passes (about 1,000 young ones): every ten seconds or more under load. 2,000 new
+objects between young collections (a turn makes a few thousand) promote fewer of a turn's objects at all."""
+
 
 SHUTDOWN_GRACE = 30.0
 """Seconds the scheduler's running jobs (a dispatch under way) get to finish when it stops."""

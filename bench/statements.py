@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.loads import LOADS, Load, activity_bytes, answered, prepare  # noqa: E402
 from bench.stub_connector import StubConnector  # noqa: E402
+from storage.recent import written_tables  # noqa: E402
 
 
 @dataclass
@@ -48,7 +49,7 @@ class TurnSql:
 
     @property
     def writes(self) -> int:
-        return sum(1 for s in self.statements if s.split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE"))
+        return sum(1 for s in self.statements if written_tables(s))
 
     @property
     def queries(self) -> int:

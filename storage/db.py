@@ -185,8 +185,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def on_postgresql(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    """Whether these sessions' database is PostgreSQL (a plain session then runs without a transaction)."""
-    return getattr(getattr(sessions.kw.get("bind"), "dialect", None), "name", None) == "postgresql"
+    """Whether these are :class:`Sessions` on PostgreSQL, whose plain sessions run without a transaction: a write
+    that is one statement may then use one (with another session factory it would be rolled back)."""
+    return isinstance(sessions, Sessions) and sessions.kw["bind"].dialect.name == "postgresql"
 
 
 def alembic_config() -> Config:

@@ -12,7 +12,11 @@ Closing freezes what the results need and drops everything that could link an an
 threshold) are stored on the evaluation; the answers lose their organisation and timestamps and are
 rewritten in the order of their values (new ids say nothing about who answered first); the invites
 (who answered) and the evaluation's outbox rows (the nudge went only to those who had not answered)
-are deleted. tests/storage/test_anonymity_attack.py plays the attacker with every table."""
+are deleted. tests/storage/test_anonymity_attack.py plays the attacker with every table.
+
+The database server's own logs are outside this: on PostgreSQL one statement carries the person's id (the
+invite it checks) beside the answer, and a server that logs statements with their parameters would record who
+answered what. The README tells operators to keep parameters out of PostgreSQL's logs."""
 
 from __future__ import annotations
 
@@ -76,6 +80,10 @@ _ANSWERING = (
     .where(Evaluation.id == bindparam("evaluation"))
 )
 """Whether the evaluation is open and the person invited, its secret, and the organisation registered with."""
+_ANSWERING_LOCKED = _ANSWERING.with_for_update(read=True, of=Evaluation)
+"""The same, in a write transaction on PostgreSQL: a closing under way (which locks the evaluation first) is
+waited for and then seen, so no answer lands between the closing's read of the answers and its rewrite of them.
+(SQLite has one writer at a time.)"""
 _CHANGE_ANSWER = (
     update(Answer)
     .where(Answer.evaluation_id == bindparam("evaluation"), Answer.respondent == bindparam("key"))
@@ -184,11 +192,11 @@ class EvaluationRepository:
 
     async def answer(self, evaluation_id: int, person_id: int, values: dict[str, Any], now: datetime,
                      organisation: str | None = None) -> bool | None:
-        """An invited person's answer stored or replaced, in one write transaction: True when it is their
-        first, None when they are not invited (nothing is written). It counts for the organisation they
-        registered with for the meeting's project, or ``organisation`` for someone without a registration
-        there (raises StandingIn when none is given). Raises EvaluationClosed outside the open window, before
-        asking whether the person is invited.
+        """An invited person's answer stored or replaced, at once (one write transaction, or on PostgreSQL one
+        guarded statement; see below): True when it is their first, None when they are not invited (nothing is
+        written). It counts for the organisation they registered with for the meeting's project, or
+        ``organisation`` for someone without a registration there (raises StandingIn when none is given).
+        Raises EvaluationClosed outside the open window, before asking whether the person is invited.
 
         On PostgreSQL an answer that can be stored takes two round trips without a transaction: the read, and
         one statement that writes it if nothing changed meanwhile (``_ANSWER_AT_ONCE``); anything else (not
@@ -209,7 +217,7 @@ class EvaluationRepository:
         async def save() -> bool | None:
             async with self._sessions.begin() as session:
                 connection = await session.connection()
-                row = (await connection.execute(_ANSWERING, who)).first()
+                row = (await connection.execute(_ANSWERING_LOCKED, who)).first()
                 if row is not None and not _is_open(row, now):  # closing erases the invites: closed comes first
                     raise EvaluationClosed(evaluation_id)
                 if row is None or row.invited is None:
@@ -239,9 +247,11 @@ class EvaluationRepository:
         """Close evaluations past their closing time and erase what linked answers to people. Also
         freezes evaluations closed before freezing existed (closed, but no frozen invited count)."""
         async with self._sessions.begin() as session:
+            # Locked before the answers are read: an answer being written is waited for, and one not yet
+            # written waits for the closing (and is then told it is closed), so none is lost in between.
             due = list((await session.scalars(select(Evaluation).where(
                 (Evaluation.closes_at <= now) & Evaluation.closed_at.is_(None)
-                | Evaluation.closed_at.is_not(None) & Evaluation.invited_count.is_(None)))).all())
+                | Evaluation.closed_at.is_not(None) & Evaluation.invited_count.is_(None)).with_for_update())).all())
             for evaluation in due:
                 await _freeze(session, evaluation, now, threshold)
             return len(due)

@@ -18,6 +18,7 @@ row; none is ever saved back).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
@@ -58,15 +59,25 @@ class Recent(Generic[K, V]):
         self._kept.clear()
 
 
-def _written_table(statement: str) -> str | None:
-    """The table an INSERT, UPDATE or DELETE statement writes; None for any other statement."""
+def written_tables(statement: str) -> tuple[str, ...]:
+    """The tables an INSERT, UPDATE or DELETE statement writes, also inside a ``WITH`` (PostgreSQL's one-statement
+    writes); () for any other statement."""
     statement = statement.lstrip()  # a plain statement may start on a new line
     verb = statement[:6].upper()
-    if verb not in ("INSERT", "UPDATE", "DELETE"):
-        return None
-    words = statement.split(None, 3)
-    at = 1 if verb == "UPDATE" else 2  # UPDATE t, INSERT INTO t, DELETE FROM t
-    name = words[at] if len(words) > at else ""
+    if verb in ("INSERT", "UPDATE", "DELETE"):
+        words = statement.split(None, 3)
+        at = 1 if verb == "UPDATE" else 2  # UPDATE t, INSERT INTO t, DELETE FROM t
+        return (_table_name(words[at]),) if len(words) > at else ()
+    if verb[:4] == "WITH":
+        return tuple(_table_name(name) for name in _WRITES_WITHIN.findall(statement))
+    return ()
+
+
+_WRITES_WITHIN = re.compile(r"\b(?:INSERT\s+INTO|DELETE\s+FROM|UPDATE)\s+(?!SET\b)(\S+)", re.IGNORECASE)
+"""A write within a statement (not ``ON CONFLICT ... DO UPDATE SET``), and the table it names."""
+
+
+def _table_name(name: str) -> str:
     return name.rsplit(".", 1)[-1].strip('"`').lower()  # schema.table: the table
 
 
@@ -89,11 +100,11 @@ class KeptRows:
 
     def _listen(self) -> None:
         def wrote(connection: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
-            table = _written_table(statement)  # once per statement, whatever the kinds kept
-            if table is None:
+            written = written_tables(statement)  # once per statement, whatever the kinds kept
+            if not written:
                 return
             for tables, recent in self._kinds.values():
-                if table in tables:
+                if not tables.isdisjoint(written):
                     recent.forget()
                     connection.info.setdefault(_WROTE, set()).add(id(recent))
 

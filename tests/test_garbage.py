@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bench.loads import LOADS, activity_bytes, prepare
 from bench.turns import unlimited
 from bot.core.settings import Settings
 from tests.connector_stub import running_stub
+from tests.pg_database import as_setting, fresh_database
 
 TURNS = 12
 
@@ -40,9 +41,26 @@ def cycles_left() -> Iterator[Counter[str]]:
         gc.enable()
 
 
-async def test_no_kind_of_turn_leaves_a_reference_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@asynccontextmanager
+async def database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/garbage.db"
+        return
+    async with fresh_database() as url:
+        yield as_setting(url)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def test_no_kind_of_turn_leaves_a_reference_cycle(kind: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("app.default_limiter", unlimited)  # a few dozen replies a conversation, at once
-    database_url = f"sqlite+aiosqlite:///{tmp_path}/garbage.db"
+    async with database(kind, tmp_path) as database_url:
+        left = await cycles_of_each_load(database_url)
+    assert {name: dict(found) for name, found in left.items() if not set(found) <= SELECTIN} == {}
+    assert {name: dict(found) for name, found in left.items() if max(found.values(), default=0) > 2 * TURNS} == {}
+
+
+async def cycles_of_each_load(database_url: str) -> dict[str, Counter[str]]:
     settings = Settings(database_url=database_url, host="127.0.0.1", language="sv", demo_project=True,
                         test_hooks=True, quiet_hours="off").validate()
     async with running_stub() as (stub, stub_url), TestClient(TestServer(create_app(settings))) as client:
@@ -63,10 +81,8 @@ async def test_no_kind_of_turn_leaves_a_reference_cycle(tmp_path: Path, monkeypa
                     assert await post(activity_bytes(load, ids, stub_url, 0, turn)) in (200, 201)
             assert sum(map(len, stub.received.values())) - answers >= TURNS, load.name
             left[load.name] = found
-
         assert stub.unexpected == []
-        assert {name: dict(found) for name, found in left.items() if not set(found) <= SELECTIN} == {}
-        assert max(found["BindParameter"] for found in left.values()) <= 2 * TURNS
+        return left
 
 
 SELECTIN = {"BindParameter", "set", "frozenset", "dict"}

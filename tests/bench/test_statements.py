@@ -30,6 +30,13 @@ LIMITS = {
     "rsvp": (3, 2, 1),  # 9 in 5 before: one write transaction (the meeting, read lately, is kept)
     "evaluate": (3, 2, 1),  # 12 in 6 before: one write transaction, which reads the invite and organisation
 }
+POSTGRESQL_LIMITS = {
+    # Writes that are one statement on PostgreSQL, outside a transaction (a "transaction" here is SQLAlchemy's
+    # begin, which under autocommit sends no BEGIN).
+    "first-contact": (1, 1, 1),  # one WITH: the person and the conversation
+    "rsvp": (1, 1, 1),  # one WITH: the place, the answer, the unused offer dropped
+    "evaluate": (2, 1, 1),  # the read, then one guarded WITH
+}
 STATE_READ = {"sqlite": (0, 0, 0), "postgresql": (1, 0, 1)}
 
 
@@ -53,12 +60,14 @@ async def bench(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 async def test_each_turn_sends_at_most_its_statements(bench: Bench) -> None:
-    state_read = STATE_READ[make_url(bench.database_url).get_backend_name()]
+    backend = make_url(bench.database_url).get_backend_name()
+    state_read = STATE_READ[backend]
+    limits = {**LIMITS, **(POSTGRESQL_LIMITS if backend == "postgresql" else {})}
     found = {}
     for name, load in LOADS.items():  # in order: later loads build on what earlier ones stored
         turns = await turns_sql(bench, load, 3)
         found[name] = (max(t.queries for t in turns), max(t.writes for t in turns),
                        max(t.transactions for t in turns))
-    over = {name: (found[name], limit) for name, limit in LIMITS.items()
+    over = {name: (found[name], limit) for name, limit in limits.items()
             if any(got > most + extra for got, most, extra in zip(found[name], limit, state_read, strict=True))}
     assert not over, f"(statements, writes, transactions) over their limits: {over}; all: {found}"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, select, text, update
+from sqlalchemy import delete, event, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
@@ -223,3 +223,29 @@ async def test_an_answer_written_while_the_evaluation_closes_waits_and_is_told_i
             await answering
     async with sessions() as session:
         assert (await session.execute(select(Answer.respondent))).all() == []
+
+
+async def test_a_closing_waits_for_an_answer_being_written_and_then_anonymises_it(
+        engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
+    """An answer under way (its transaction holds the evaluation, as the answer's statements do) is waited for:
+    a closing that read the answers before it committed would leave it behind with its respondent's key."""
+    on_postgresql_only(sessions)
+    _, meeting, _people = await setup(sessions)
+    evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
+    async with engine.connect() as answering, \
+            engine.execution_options(isolation_level="AUTOCOMMIT").connect() as watcher:
+        transaction = await answering.begin()
+        await answering.execute(select(Evaluation.id).where(Evaluation.id == evaluation.id).with_for_update(read=True))
+        await answering.execute(insert(Answer).values(evaluation_id=evaluation.id, respondent="k" * 64,
+                                                      organisation="Falu kommun", values='{"knowledge": 4}'))
+        closing = asyncio.create_task(repo.close_due(CLOSES, threshold=1))
+        async with asyncio.timeout(10):  # until the closing waits on the answer's lock
+            while not (await watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND strpos(query, 'FOR UPDATE') > 0"))).scalar():
+                assert not closing.done()
+                await asyncio.sleep(0.01)
+        await transaction.commit()
+        assert await closing == 1
+    async with sessions() as session:
+        assert (await session.execute(select(Answer.respondent, Answer.organisation))).all() == [(None, "")]

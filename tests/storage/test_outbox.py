@@ -48,7 +48,7 @@ async def test_planning_twice_inserts_once(outbox: Outbox, sessions: async_sessi
 
 async def test_a_plan_larger_than_a_page_counts_only_the_new_rows(
         outbox: Outbox, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Thousands of rows go in pages of multi-row VALUES (SQLite takes 999 parameters a statement)."""
+    """Thousands of rows go in pages of multi-row VALUES, as many as a statement's parameters allow."""
     assert await outbox.plan([reminder(person_address(n)) for n in range(0, 3000, 3)]) == 1000
     assert await outbox.plan([reminder(person_address(n)) for n in range(3000)]) == 2000
     assert await count_rows(sessions) == 3000

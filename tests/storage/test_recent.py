@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.features.projects.spec import MeetingSpec, ProjectSpec
 from storage.models import Meeting, Project
 from storage.projects import ProjectRepository
-from storage.recent import Recent, _written_table
+from storage.recent import Recent, written_tables
 
 SPEC = ProjectSpec(slug="kept", name="Etableringar", meetings=(
     MeetingSpec(1, "Start", datetime(2027, 5, 3, 8, tzinfo=UTC), datetime(2027, 5, 3, 13, tzinfo=UTC)),))
@@ -122,6 +122,10 @@ async def test_what_is_kept_expires() -> None:
     ("UPDATE meeting_substitute SET person_id=?", False),
     ("SELECT project.id FROM project", False),
     ("UPDATE", False),
+    ("\nWITH place AS (SELECT id FROM registration), gone AS (\n    DELETE FROM meeting WHERE id = 1) SELECT 1", True),
+    ("WITH a AS (INSERT INTO answer (x) VALUES (1) ON CONFLICT (x) DO UPDATE SET x = 2) SELECT 1", False),
+    ('WITH a AS (UPDATE "project" SET x = 1 RETURNING id) SELECT id FROM a', True),
+    ("WITH a AS (SELECT id FROM project) SELECT id FROM a", False),
 ])
 def test_which_statements_write_a_watched_table(statement: str, writes: bool) -> None:
-    assert (_written_table(statement) in {"project", "meeting"}) is writes
+    assert bool({"project", "meeting"} & set(written_tables(statement))) is writes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -82,8 +83,16 @@ def test_main_refuses_to_start_with_an_http_public_url(monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     for name, value in {**CREDENTIALS, "PUBLIC_URL": "http://dalalab.example.se"}.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(SystemExit) as stopped:
-        app.main()
+    # main() sets up the process's logging on this test's captured stderr, which closes with the test: later
+    # tests' log records (a server thread's access log) would go to a closed stream.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            app.main()
+    finally:
+        root.handlers = handlers
+        root.setLevel(level)
     assert stopped.value.code == 2 and "PUBLIC_URL" in capsys.readouterr().err
 
 

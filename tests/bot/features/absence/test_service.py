@@ -4,6 +4,7 @@ used, expired, a colleague already going, the place cancelled) is refused."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, select
@@ -197,4 +198,17 @@ async def test_an_answer_to_a_reminder_is_one_transaction_and_a_double_click_one
         rows = (await session.execute(select(Attendance.intent).where(Attendance.person_id == a,
                                                                       Attendance.meeting_id == first))).all()
     assert [row.intent for row in rows] == ["coming"]
+    assert await AttendanceRepository(sessions).answers(first) == {a: "coming"}
+
+
+async def test_clicks_at_the_same_moment_store_one_answer(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    seeded = await seed(sessions, "a8", ["falun", "mora"])
+    a = seeded.people[0]
+    first = seeded.meeting_ids[0]
+    absence = service(sessions, Clock())
+
+    answers = await asyncio.gather(*(absence.answer(a, first, "coming") for _ in range(4)))
+
+    assert all(isinstance(answer, Answered) for answer in answers)
     assert await AttendanceRepository(sessions).answers(first) == {a: "coming"}
