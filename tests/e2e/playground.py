@@ -265,6 +265,10 @@ class Playground:
         """Every message the bot sent in 1:1 chats it opened (from the playground's log)."""
         return [m for m in self._delivered if m.conversation_id in self._opened_chats]
 
+    def delivered_since(self, mark: int) -> list[BotMessage]:
+        """What the bot delivered (seen in the log) from position ``mark`` (``delivered_mark``) on."""
+        return self._delivered[mark:]
+
     def delivered_mark(self) -> int:
         """A position in what the bot delivered, for ``delivered_to(..., after=)``."""
         return len(self._delivered)

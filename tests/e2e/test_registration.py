@@ -168,6 +168,11 @@ async def test_quota_waitlist_promotion_and_export(playground: Playground, stack
     question = await playground.delivered_to("user-id-1", has_card("Vill du avboka"), after=mark)
     await playground.press(question, _find_action(question.cards[0], "cancel_confirmed")["data"], "user-id-1")
     await playground.delivered_to("user-id-1", lambda m: "är avbokad" in m.all_text, after=mark)
+    # "Ja, avboka" pressed again (a double click): the question says it is cancelled, and nothing more.
+    again = playground.delivered_mark()
+    await playground.press(question, _find_action(question.cards[0], "cancel_confirmed")["data"], "user-id-1")
+    await playground.delivered_to("user-id-1", lambda m: "är avbokad" in m.all_text, after=again)
+    assert not [m for m in playground.delivered_since(again) if "Jag hittar ingen" in m.all_text]
     # Johan never chatted 1:1 with the bot: it opens a personal chat with him and tells him there.
     promoted = await playground.delivered_to("user-id-4", lambda m: "Goda nyheter" in m.all_text)
     assert "Lägg alla träffar i kalendern" in promoted.all_text

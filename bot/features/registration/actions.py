@@ -116,6 +116,12 @@ class RegistrationActions:
 
     @router.verb("cancel_confirmed")
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
+        registration_id = int_value(turn.value, "registration_id")
+        if registration_id is not None and turn.person_id is not None:
+            cancelled = await self._service.cancelled_project(registration_id, turn.person_id)
+            if cancelled is not None:  # pressed again (a double click): the question says it is done, once
+                await replace_card(context, notice(t("cancel.done", project=literal(cancelled.name))))
+                return
         found = await self._own_registration(context, turn)
         if found is None or turn.person_id is None:
             return

@@ -105,6 +105,13 @@ class RegistrationService:
         project = await self._projects.by_id(registration.project_id)
         return (registration, project) if project else None
 
+    async def cancelled_project(self, registration_id: int, person_id: int) -> Project | None:
+        """The project of this person's own registration when it is cancelled; None otherwise."""
+        registration = await self._registrations.by_id(registration_id)
+        if registration is None or registration.person_id != person_id or registration.status != Status.CANCELLED:
+            return None
+        return await self._projects.by_id(registration.project_id)
+
     async def cancel(self, registration_id: int, person_id: int) -> CancelResult:
         return await self._registrations.cancel(registration_id, person_id, self._clock())
 

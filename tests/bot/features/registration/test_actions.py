@@ -21,7 +21,7 @@ from bot.features.registration.rules import RegistrationForm
 from storage.models import Meeting, Person, Project, Registration
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-from tests.turns import replies, text_of
+from tests.turns import replies, text_of, turn
 
 DEADLINE = datetime(2027, 4, 14, 22, 0, tzinfo=UTC)
 BEFORE = DEADLINE - timedelta(seconds=1)
@@ -188,3 +188,38 @@ async def test_another_value_error_in_a_take_over_is_not_mistaken_for_already_re
     # Not answered as "already registered": the turn fails, and the adapter apologises and logs the cause.
     with pytest.raises(ValueError, match="invalid literal"):
         await replies(components.bot, said("bo", f"ta över {code}"))
+
+
+async def test_yes_cancel_pressed_twice_says_it_is_cancelled_once_and_nothing_else(
+    components: Components, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    project_id = await make_project(sessions)
+    await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
+    async with sessions() as session:
+        registration_id = await session.scalar(select(Registration.id))
+    press = said("anna", value={"verb": "cancel_confirmed", "registration_id": registration_id})
+    press.reply_to_id = "question-card"  # the card the button is on, which the answer replaces
+
+    first, second = await turn(components.bot, press), await turn(components.bot, press)
+
+    for pressed in (first, second):
+        assert pressed.replies == []
+        [updated] = pressed.updated
+        assert "Din anmälan till Energi är avbokad" in text_of(updated)
+    async with sessions() as session:
+        assert await session.scalar(select(Registration.status)) == "cancelled"
+
+
+async def test_yes_cancel_for_someone_elses_registration_finds_nothing(
+    components: Components, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    project_id = await make_project(sessions)
+    await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
+    async with sessions() as session:
+        registration_id = await session.scalar(select(Registration.id))
+    await turn(components.bot, said("anna", value={"verb": "cancel_confirmed", "registration_id": registration_id}))
+
+    [reply] = await replies(components.bot, said("erik", value={"verb": "cancel_confirmed",
+                                                                 "registration_id": registration_id}))
+
+    assert text_of(reply) == t("mine.not_found")
