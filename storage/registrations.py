@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -53,6 +53,9 @@ class RegistrationResult:
     """For a waitlisted person: the limit that applies (their position counts in that queue)."""
     project: Project | None = None
     """The project with its meetings, when the caller had it at hand (the confirmation needs it)."""
+    changed: bool = True
+    """False when a registration that was there already got the very form it had (a double click, or a form
+    sent again without changes): nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -169,16 +172,18 @@ class RegistrationRepository:
         the ORM's loading and flushing was most of its cost); the registration returned is built from
         what was written, as ``by_id`` would load it."""
         organisation = await self._known_organisation(form.organisation_key)
+        now = utcnow()
         async with self._sessions.begin() as session:
             connection = await session.connection()
             row = (await connection.execute(_EDIT_IN_PLACE, {
                 "project": project_id, "who": person_id, "kept_organisation": organisation.id,
                 "new_other": form.organisation_other, "new_name": form.name, "new_role": form.role_title,
                 "new_email": form.email, "new_dietary": form.dietary, "new_consent": form.consent_list,
-                "now": utcnow()})).mappings().first()
+                "now": now})).mappings().first()
             if row is None:
                 return None
-            meeting_ids = await _set_meetings(connection, row["id"], project_id, form.meeting_numbers)
+            meeting_ids, meetings_changed = await _set_meetings(connection, row["id"], project_id,
+                                                                form.meeting_numbers)
             registration = Registration(**row)
             registration.organisation = organisation
             registration.meetings = [RegistrationMeeting(registration_id=row["id"], meeting_id=i) for i in meeting_ids]
@@ -188,7 +193,8 @@ class RegistrationRepository:
                 if project is not None:
                     reason = await _wait_reason(session, project, registration, organisation.kind)
                     position = await _waitlist_position(session, registration, reason)
-        return RegistrationResult(registration, False, Status(row["status"]), position, reason)
+        return RegistrationResult(registration, False, Status(row["status"]), position, reason,
+                                  changed=meetings_changed or row["updated_at"] == now)
 
     async def cancel(self, registration_id: int, person_id: int, now: datetime) -> CancelResult:
         """Cancel a registration; a freed place goes to the first one who can take it."""
@@ -387,13 +393,18 @@ async def _with_meetings(session: AsyncSession, project_id: int, person_id: int)
     )).unique().one_or_none()
 
 
+_DETAILS = {"organisation_other": "new_other", "name": "new_name", "role_title": "new_role", "email": "new_email",
+            "dietary": "new_dietary", "consent_list": "new_consent"}
+"""The details a form edits: column, and the parameter that has the form's value."""
 _EDIT_IN_PLACE = (
     update(Registration)
     .where(Registration.project_id == bindparam("project"), Registration.person_id == bindparam("who"),
            Registration.status != Status.CANCELLED, Registration.organisation_id == bindparam("kept_organisation"))
-    .values(organisation_other=bindparam("new_other"), name=bindparam("new_name"), role_title=bindparam("new_role"),
-            email=bindparam("new_email"), dietary=bindparam("new_dietary"), consent_list=bindparam("new_consent"),
-            updated_at=bindparam("now"))
+    .values(**{column: bindparam(parameter) for column, parameter in _DETAILS.items()},
+            # Moved only when a detail changes, so what it returns tells an edit from the same form sent again.
+            updated_at=case((or_(*(Registration.__table__.c[column].is_distinct_from(bindparam(parameter))
+                                   for column, parameter in _DETAILS.items())), bindparam("now")),
+                            else_=Registration.updated_at))
     .returning(*Registration.__table__.columns)
 )
 _MEETINGS_LINKED = (
@@ -413,9 +424,9 @@ as columns: insert and update reserve those.)"""
 
 
 async def _set_meetings(connection: AsyncConnection, registration_id: int, project_id: int,
-                        numbers: frozenset[int]) -> list[int]:
-    """The registration's meetings made those with these numbers (links kept, added and removed); their ids.
-    The project's meetings and which of them the registration has, in one statement."""
+                        numbers: frozenset[int]) -> tuple[list[int], bool]:
+    """The registration's meetings made those with these numbers (links kept, added and removed): their ids, and
+    whether any link changed. The project's meetings and which of them the registration has, in one statement."""
     rows = (await connection.execute(_MEETINGS_LINKED, {"project": project_id, "place": registration_id})).all()
     wanted = [meeting_id for meeting_id, number, _linked in rows if number in numbers]
     linked = {meeting_id for meeting_id, _number, link in rows if link is not None}
@@ -423,7 +434,7 @@ async def _set_meetings(connection: AsyncConnection, registration_id: int, proje
         await connection.execute(_UNLINK, [{"place": registration_id, "meeting": i} for i in sorted(gone)])
     if new := [i for i in wanted if i not in linked]:
         await connection.execute(_LINK, [{"place": registration_id, "meeting": i} for i in new])
-    return wanted
+    return wanted, bool(gone or new)
 
 
 async def _meeting_ids(connection: AsyncConnection, project_id: int, numbers: frozenset[int]) -> list[int]:

@@ -279,15 +279,24 @@ class Playground:
     ) -> BotMessage:
         """Wait for a message the bot sent in ``user``'s 1:1 chat (seen in the log): one it opened with
         them, or the current user's own personal chat (from position ``after`` on)."""
+        return (await self.delivered_many(user, 1, predicate, timeout, after))[0]
+
+    async def delivered_many(
+        self, user: str, count: int, predicate: Callable[[BotMessage], bool] = lambda _m: True,
+        timeout: float = 15.0, after: int = 0,
+    ) -> list[BotMessage]:
+        """Wait for ``count`` messages that match, as ``delivered_to`` waits for one; returns the first ``count``."""
         deadline = time.monotonic() + timeout
         async with self._arrived:
             while True:
-                for message in self._delivered[after:]:
-                    if self._chat_user(message.conversation_id) == user and predicate(message):
-                        return message
+                found = [message for message in self._delivered[after:]
+                         if self._chat_user(message.conversation_id) == user and predicate(message)]
+                if len(found) >= count:
+                    return found[:count]
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"no matching message delivered to {user} within {timeout}s")
+                    raise AssertionError(f"{len(found)} of {count} matching messages delivered to {user} "
+                                         f"within {timeout}s")
                 try:
                     await asyncio.wait_for(self._arrived.wait(), remaining)
                 except TimeoutError:

@@ -215,6 +215,10 @@ async def test_double_click_stores_one_registration(playground: Playground, stac
     mark = playground.delivered_mark()
     await asyncio.gather(*(playground.press(form, values, "user-id-5") for _ in range(2)))
     await playground.delivered_to("user-id-5", lambda m: "anmäld" in m.all_text, after=mark)
+    # Both clicks are answered in place of the form, and both say she is registered: the second found her
+    # registration with the very same details, which is no edit ("Dina ändringar är sparade").
+    answers = await playground.delivered_many("user-id-5", 2, lambda m: DEMO in m.all_text, after=mark)
+    assert all("Tack! Du är anmäld" in answer.all_text for answer in answers), [a.all_text for a in answers]
     await playground.quiet(playground.group_chat, 1.0)
     with sqlite3.connect(stack.workdir / "dalalab.db") as db:
         rows = db.execute("SELECT status FROM registration WHERE name = 'Karin Dahl'").fetchall()

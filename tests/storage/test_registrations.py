@@ -60,6 +60,23 @@ def repo(sessions: async_sessionmaker[AsyncSession]) -> RegistrationRepository:
     return RegistrationRepository(sessions)
 
 
+async def test_the_same_form_sent_again_changes_nothing_and_says_so(
+    sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
+) -> None:
+    project = await make_project(sessions)
+    [person] = await make_people(sessions, 1)
+    first = await repo.register(project, person, form(), NOW)
+    again = await repo.register(project, person, form(), NOW)
+    renamed = await repo.register(project, person, form(name="Anna L"), NOW)
+    moved = await repo.register(project, person, form(name="Anna L", meetings=frozenset({1})), NOW)
+    assert (first.created, first.changed) == (True, True)
+    assert (again.created, again.changed) == (False, False)
+    assert (renamed.created, renamed.changed) == (False, True)
+    assert (moved.created, moved.changed) == (False, True)
+    assert again.registration.updated_at == first.registration.updated_at
+    assert renamed.registration.updated_at > first.registration.updated_at
+
+
 async def test_fourth_from_a_municipality_is_waitlisted(
     sessions: async_sessionmaker[AsyncSession], repo: RegistrationRepository
 ) -> None:

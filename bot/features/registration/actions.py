@@ -223,7 +223,8 @@ class RegistrationActions:
             project.name,
             Status(registration.status),
             result.waitlist_position,
-            result.created,
+            # The same form sent again (a double click on the first submit) is no edit: it says what is true.
+            result.created or not result.changed,
             meeting_lines(chosen_meetings(registration, project.meetings)),
             self._notices.calendar_url(project, registration),
             waitlist_note(result.waitlist_reason, registration, project),
