@@ -43,6 +43,10 @@ class NotFound(LookupError):
     """No such registration for this person (or it belongs to someone else)."""
 
 
+class OwnCode(NotFound):
+    """A live hand-over code given by the person who holds the place: it is for a colleague."""
+
+
 @dataclass(frozen=True)
 class RegistrationResult:
     registration: Registration
@@ -238,7 +242,7 @@ class RegistrationRepository:
             if holder is None or holder.transfer_expires_at is None or holder.transfer_expires_at <= now:
                 raise NotFound(code)
             if holder.person_id == person_id:
-                raise NotFound(code)
+                raise OwnCode(code)
             await _lock_project(session, holder.project_id)
             mine = await session.scalar(
                 select(Registration).where(

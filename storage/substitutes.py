@@ -23,6 +23,10 @@ class SubstituteNotFound(LookupError):
     """No live code like that (unknown, expired, already used, or the holder's own)."""
 
 
+class OwnSubstituteCode(SubstituteNotFound):
+    """A live meeting code given by the person who holds the place: it is for a colleague."""
+
+
 class AlreadyExpected(ValueError):
     """The colleague is already going to that meeting (registered for it, or someone's substitute)."""
 
@@ -95,8 +99,10 @@ class SubstituteRepository:
                 select(Registration).options(selectinload(Registration.organisation))
                 .where(Registration.id == row.registration_id)) if row is not None else None
             if (row is None or holder is None or row.code_expires_at is None or row.code_expires_at <= now
-                    or holder.status != Status.REGISTERED or holder.person_id == person_id):
+                    or holder.status != Status.REGISTERED):
                 raise SubstituteNotFound(code)
+            if holder.person_id == person_id:
+                raise OwnSubstituteCode(code)
             if person_id in {p for p in await session.scalars(expected_people(row.meeting_id)) if p is not None}:
                 raise AlreadyExpected(row.meeting_id)
             row.person_id, row.claimed_at, row.code = person_id, now, None

@@ -77,6 +77,12 @@ async def test_my_registrations_and_handing_the_place_to_a_colleague(playground:
     code = re.search(r"\*\*ta över ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\*\*", offer.all_text)
     assert code, offer.all_text
 
+    # Sara types her own code: she is told whom it is for (not that it is wrong, nor is a wrong try counted).
+    mark = playground.delivered_mark()
+    await playground.reply_to(chat, f"ta över {code.group(1)}", user="user-id-3", mention=True)
+    await playground.delivered_to("user-id-3", lambda m: "Det är din egen kod" in m.all_text, after=mark)
+    assert registered(stack, "user-id-3", demo) == "registered"
+
     # A colleague who is not registered takes the place over with the code.
     colleague = "user-id-1" if registered(stack, "user-id-1", demo) != "registered" else "user-id-5"
     mark = playground.delivered_mark()

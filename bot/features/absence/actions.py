@@ -20,6 +20,7 @@ from bot.features.absence.service import (
     AlreadyGoing,
     NotInvolved,
     Offered,
+    OwnMeetingCode,
     SubstituteLeft,
     Taken,
 )
@@ -88,6 +89,9 @@ class AbsenceActions:
             return False
         if isinstance(result, AlreadyGoing):
             await context.send_activity(t("substitute.already_going"))
+            return True
+        if isinstance(result, OwnMeetingCode):  # not a wrong guess: no attempt is counted
+            await context.send_activity(t("substitute.own_code"))
             return True
         meeting, holder = result.meeting, result.holder
         project = await self._projects.by_id(meeting.project_id)

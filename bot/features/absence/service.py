@@ -23,7 +23,13 @@ from storage.attendance import AttendanceRepository
 from storage.models import Meeting
 from storage.projects import ProjectRepository
 from storage.registrations import RegistrationRepository
-from storage.substitutes import AlreadyExpected, Claimed, SubstituteNotFound, SubstituteRepository
+from storage.substitutes import (
+    AlreadyExpected,
+    Claimed,
+    OwnSubstituteCode,
+    SubstituteNotFound,
+    SubstituteRepository,
+)
 
 COMING, NOT_COMING = "coming", "not_coming"
 
@@ -74,6 +80,11 @@ class AlreadyGoing:
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class OwnMeetingCode:
+    """The holder typed their own meeting code: it is for the colleague going in their place."""
+
+
 class AbsenceService:
     def __init__(self, projects: ProjectRepository, registrations: RegistrationRepository,
                  attendance: AttendanceRepository, substitutes: SubstituteRepository, clock: Clock) -> None:
@@ -122,11 +133,13 @@ class AbsenceService:
         await self._attendance.answer(person_id, meeting.id, NOT_COMING, now)
         return Offered(meeting, code, meeting.ends_at)
 
-    async def claim(self, code: str, person_id: int) -> Claimed | AlreadyGoing | None:
+    async def claim(self, code: str, person_id: int) -> Claimed | AlreadyGoing | OwnMeetingCode | None:
         """The colleague's `ta över <kod>`; None when the code is not a meeting's (it may be a
         whole place's transfer code)."""
         try:
             return await self._substitutes.claim(code, person_id, self._clock())
+        except OwnSubstituteCode:
+            return OwnMeetingCode()
         except SubstituteNotFound:
             return None
         except AlreadyExpected as already:

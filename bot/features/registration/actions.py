@@ -33,7 +33,7 @@ from bot.features.registration.notices import RegistrationNotices, meeting_lines
 from bot.features.registration.rules import Status
 from bot.features.registration.service import Closed, FormView, Invalid, RegistrationService, chosen_meetings
 from storage.models import Project, Registration
-from storage.registrations import AlreadyRegistered, NotFound, RegistrationResult
+from storage.registrations import AlreadyRegistered, NotFound, OwnCode, RegistrationResult
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,9 @@ class RegistrationActions:
         email = await _teams_email(context, turn)
         try:
             new, old = await self._service.take_over(turn.argument, turn.person_id, turn.name, email)
+        except OwnCode:  # not a wrong guess: no attempt is counted
+            await context.send_activity(t("transfer.own_code"))
+            return
         except NotFound:
             if self._attempts is not None:
                 self._attempts.record(turn.person_id)

@@ -17,6 +17,7 @@ from bot.features.absence.service import (
     Answered,
     NotInvolved,
     Offered,
+    OwnMeetingCode,
     SubstituteLeft,
     Taken,
     TooLate,
@@ -94,7 +95,7 @@ async def test_codes_that_must_not_work(sessions: async_sessionmaker[AsyncSessio
 
     offered = await absence.offer_substitute(a, first)
     assert isinstance(offered, Offered)
-    assert await absence.claim(offered.code, a) is None  # one's own code
+    assert isinstance(await absence.claim(offered.code, a), OwnMeetingCode)  # one's own code: for a colleague
     assert await absence.claim("ABCDEF" if offered.code != "ABCDEF" else "FEDCBA", colleague) is None
     assert isinstance(await absence.claim(offered.code, b), AlreadyGoing)  # b is registered for it already
     await absence.answer(a, first, "coming")  # came after all: the unused code stops working

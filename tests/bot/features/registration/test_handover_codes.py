@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import Components
+from bot.core.i18n import t
 from bot.features.registration.handover_codes import ALPHABET, SYMBOLS, WrongAttempts, new_code, normalised, shown
 from storage.models import Registration
 from storage.registrations import RegistrationRepository
@@ -90,3 +91,23 @@ async def test_the_sixth_attempt_is_refused_even_with_the_right_code_and_a_code_
     assert "Klart!" in taken.text
     [again] = await turn(components, said(f"ta över {code}", "david"))
     assert "Koden stämmer inte" in again.text  # single use
+
+
+async def test_the_holders_own_code_says_whom_it_is_for_and_is_not_a_wrong_attempt(
+    components: Components, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await turn(components, said("hej", "anna"))
+    [anna_person] = await anna(sessions)
+    await register_anna(sessions, anna_person.id)
+    async with sessions() as session:
+        registration = await session.scalar(select(Registration).where(Registration.person_id == anna_person.id))
+    assert registration is not None
+    code = shown(await RegistrationRepository(sessions).offer_transfer(registration.id, anna_person.id, NOW))
+
+    for _ in range(6):
+        [own] = await turn(components, said(f"ta över {code}", "anna"))
+        assert own.text == t("transfer.own_code")
+    [taken] = await turn(components, said(f"ta över {code}", "bo"))
+    assert "Klart!" in taken.text
+    [unknown] = await turn(components, said("ta över " + shown(new_code()), "anna"))
+    assert "Koden stämmer inte" in unknown.text  # the code is used up: now it is just a wrong code
