@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, event, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.features.evaluation.rules import DEFAULT_QUESTIONS, questions_to_json
 from bot.features.evaluation.service import EvaluationPlanner
@@ -174,6 +174,17 @@ def on_postgresql_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngin
     return engine
 
 
+async def waiting_on_a_lock(watcher: AsyncConnection, statement_part: str, task: asyncio.Task[Any]) -> None:
+    """Until PostgreSQL shows a statement with ``statement_part`` waiting on a lock (``task`` still under way).
+    The watcher runs without a transaction: within one, pg_stat_activity stays as it first read it."""
+    async with asyncio.timeout(10):
+        while not (await watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND strpos(query, :part) > 0"),
+                {"part": statement_part})).scalar():
+            assert not task.done()
+            await asyncio.sleep(0.01)
+
+
 async def test_an_answer_on_postgresql_is_a_read_and_one_statement_outside_a_transaction(
         sessions: async_sessionmaker[AsyncSession], repo: EvaluationRepository) -> None:
     engine = on_postgresql_only(sessions)
@@ -205,19 +216,13 @@ async def test_an_answer_written_while_the_evaluation_closes_waits_and_is_told_i
     _, meeting, people = await setup(sessions)
     evaluation = await repo.ensure(meeting, questions_to_json(DEFAULT_QUESTIONS), OPENS, CLOSES)
     await repo.invite(evaluation.id, people[0])
-    # The watcher without a transaction: within one, pg_stat_activity stays as it first read it.
     async with engine.connect() as closing, engine.execution_options(isolation_level="AUTOCOMMIT").connect() as watcher:
         transaction = await closing.begin()
         await closing.execute(update(Evaluation).where(Evaluation.id == evaluation.id)
                               .values(closed_at=OPENS, secret=None))
         await closing.execute(delete(EvaluationInvite).where(EvaluationInvite.evaluation_id == evaluation.id))
         answering = asyncio.create_task(repo.answer(evaluation.id, people[0], {"knowledge": 4}, OPENS, "Falu kommun"))
-        async with asyncio.timeout(10):  # until the write waits on the closing's row lock
-            while not (await watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND strpos(query, 'WITH still_open') > 0"))).scalar():
-                assert not answering.done()
-                await asyncio.sleep(0.01)
+        await waiting_on_a_lock(watcher, "WITH still_open", answering)  # the write, on the closing's row lock
         await transaction.commit()
         with pytest.raises(EvaluationClosed):
             await answering
@@ -239,12 +244,7 @@ async def test_a_closing_waits_for_an_answer_being_written_and_then_anonymises_i
         await answering.execute(insert(Answer).values(evaluation_id=evaluation.id, respondent="k" * 64,
                                                       organisation="Falu kommun", values='{"knowledge": 4}'))
         closing = asyncio.create_task(repo.close_due(CLOSES, threshold=1))
-        async with asyncio.timeout(10):  # until the closing waits on the answer's lock
-            while not (await watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND strpos(query, 'FOR UPDATE') > 0"))).scalar():
-                assert not closing.done()
-                await asyncio.sleep(0.01)
+        await waiting_on_a_lock(watcher, "FOR UPDATE", closing)  # the closing, on the answer's lock
         await transaction.commit()
         assert await closing == 1
     async with sessions() as session:

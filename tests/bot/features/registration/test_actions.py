@@ -190,13 +190,20 @@ async def test_another_value_error_in_a_take_over_is_not_mistaken_for_already_re
         await replies(components.bot, said("bo", f"ta över {code}"))
 
 
-async def test_yes_cancel_pressed_twice_says_it_is_cancelled_once_and_nothing_else(
-    components: Components, sessions: async_sessionmaker[AsyncSession]
-) -> None:
+async def annas_registration(components: Components, sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Anna registered (through the form) for a new project; her registration's id."""
     project_id = await make_project(sessions)
     await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
     async with sessions() as session:
         registration_id = await session.scalar(select(Registration.id))
+    assert registration_id is not None
+    return registration_id
+
+
+async def test_yes_cancel_pressed_twice_says_it_is_cancelled_once_and_nothing_else(
+    components: Components, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    registration_id = await annas_registration(components, sessions)
     press = said("anna", value={"verb": "cancel_confirmed", "registration_id": registration_id})
     press.reply_to_id = "question-card"  # the card the button is on, which the answer replaces
 
@@ -213,10 +220,7 @@ async def test_yes_cancel_pressed_twice_says_it_is_cancelled_once_and_nothing_el
 async def test_yes_cancel_for_someone_elses_registration_finds_nothing(
     components: Components, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    project_id = await make_project(sessions)
-    await replies(components.bot, said("anna", value={"verb": "register", "project_id": project_id, **FORM}))
-    async with sessions() as session:
-        registration_id = await session.scalar(select(Registration.id))
+    registration_id = await annas_registration(components, sessions)
     await turn(components.bot, said("anna", value={"verb": "cancel_confirmed", "registration_id": registration_id}))
 
     [reply] = await replies(components.bot, said("erik", value={"verb": "cancel_confirmed",

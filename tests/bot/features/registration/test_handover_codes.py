@@ -69,17 +69,21 @@ def said(text: str, user: str) -> Activity:
     )
 
 
-async def test_the_sixth_attempt_is_refused_even_with_the_right_code_and_a_code_works_once(
-    components: Components, sessions: async_sessionmaker[AsyncSession],
-) -> None:
+async def annas_code(components: Components, sessions: async_sessionmaker[AsyncSession]) -> str:
+    """Anna, registered, offers her place: the hand-over code as she is shown it."""
     await turn(components, said("hej", "anna"))
     [anna_person] = await anna(sessions)
     await register_anna(sessions, anna_person.id)
-    repo = RegistrationRepository(sessions)
     async with sessions() as session:
         registration = await session.scalar(select(Registration).where(Registration.person_id == anna_person.id))
     assert registration is not None
-    code = shown(await repo.offer_transfer(registration.id, anna_person.id, NOW))
+    return shown(await RegistrationRepository(sessions).offer_transfer(registration.id, anna_person.id, NOW))
+
+
+async def test_the_sixth_attempt_is_refused_even_with_the_right_code_and_a_code_works_once(
+    components: Components, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    code = await annas_code(components, sessions)
 
     for _ in range(5):
         [wrong] = await turn(components, said("ta över " + shown(new_code()), "bo"))
@@ -96,13 +100,7 @@ async def test_the_sixth_attempt_is_refused_even_with_the_right_code_and_a_code_
 async def test_the_holders_own_code_says_whom_it_is_for_and_is_not_a_wrong_attempt(
     components: Components, sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    await turn(components, said("hej", "anna"))
-    [anna_person] = await anna(sessions)
-    await register_anna(sessions, anna_person.id)
-    async with sessions() as session:
-        registration = await session.scalar(select(Registration).where(Registration.person_id == anna_person.id))
-    assert registration is not None
-    code = shown(await RegistrationRepository(sessions).offer_transfer(registration.id, anna_person.id, NOW))
+    code = await annas_code(components, sessions)
 
     for _ in range(6):
         [own] = await turn(components, said(f"ta över {code}", "anna"))
