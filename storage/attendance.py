@@ -55,8 +55,8 @@ WITH place AS (
 SELECT id FROM place
 """).bindparams(bindparam("now", type_=UtcDateTime())).columns(id=Integer)
 """PostgreSQL: the whole answer to a reminder in one statement, run atomically without a transaction (one
-round trip where the transaction takes five). The insert's conflict clause does what the second try of
-``once_more_on_conflict`` does on SQLite: another click that recorded the first answer meanwhile."""
+round trip where the transaction takes five). The insert's conflict clause stands in for the transaction's
+second try (``once_more_on_conflict``): another click may record the first answer meanwhile."""
 
 
 class AttendanceRepository:
