@@ -116,14 +116,11 @@ class RegistrationActions:
 
     @router.verb("cancel_confirmed")
     async def cancel(self, context: TurnContext, turn: Turn) -> None:
-        registration_id = int_value(turn.value, "registration_id")
-        if registration_id is not None and turn.person_id is not None:
-            cancelled = await self._service.cancelled_project(registration_id, turn.person_id)
-            if cancelled is not None:  # pressed again (a double click): the question says it is done, once
-                await replace_card(context, notice(t("cancel.done", project=literal(cancelled.name))))
-                return
-        found = await self._own_registration(context, turn)
+        found = await self._own_registration(context, turn, cancelled_too=True)
         if found is None or turn.person_id is None:
+            return
+        if found[0].status == Status.CANCELLED:  # pressed again (a double click): the question says it is done
+            await replace_card(context, notice(t("cancel.done", project=literal(found[1].name))))
             return
         result = await self._service.cancel(found[0].id, turn.person_id)
         self._after_change()
@@ -235,11 +232,12 @@ class RegistrationActions:
         # The form is replaced by the confirmation, so a second click has nothing to submit.
         await replace_card(context, card)
 
-    async def _own_registration(self, context: TurnContext, turn: Turn) -> tuple[Registration, Project] | None:
+    async def _own_registration(self, context: TurnContext, turn: Turn,
+                                cancelled_too: bool = False) -> tuple[Registration, Project] | None:
         registration_id = int_value(turn.value, "registration_id")
         found = None
         if registration_id is not None and turn.person_id is not None:
-            found = await self._service.registration(registration_id, turn.person_id)
+            found = await self._service.registration(registration_id, turn.person_id, cancelled_too)
         if found is None:
             await context.send_activity(t("mine.not_found"))
         return found

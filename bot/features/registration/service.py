@@ -97,20 +97,16 @@ class RegistrationService:
                 result.append((registration, project))
         return result
 
-    async def registration(self, registration_id: int, person_id: int) -> tuple[Registration, Project] | None:
-        """A registration, only for its owner (another person's id finds nothing)."""
+    async def registration(self, registration_id: int, person_id: int,
+                           cancelled_too: bool = False) -> tuple[Registration, Project] | None:
+        """A registration, only for its owner (another person's id finds nothing); a cancelled one only when
+        ``cancelled_too``."""
         registration = await self._registrations.by_id(registration_id)
-        if registration is None or registration.person_id != person_id or registration.status == Status.CANCELLED:
+        if registration is None or registration.person_id != person_id or (
+                registration.status == Status.CANCELLED and not cancelled_too):
             return None
         project = await self._projects.by_id(registration.project_id)
         return (registration, project) if project else None
-
-    async def cancelled_project(self, registration_id: int, person_id: int) -> Project | None:
-        """The project of this person's own registration when it is cancelled; None otherwise."""
-        registration = await self._registrations.by_id(registration_id)
-        if registration is None or registration.person_id != person_id or registration.status != Status.CANCELLED:
-            return None
-        return await self._projects.by_id(registration.project_id)
 
     async def cancel(self, registration_id: int, person_id: int) -> CancelResult:
         return await self._registrations.cancel(registration_id, person_id, self._clock())
