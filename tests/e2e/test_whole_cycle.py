@@ -133,6 +133,11 @@ async def test_registration_to_report_with_one_person_away_and_a_colleague_inste
     code = re.search(r"\*\*ta över ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})\*\*", offer.all_text)
     assert code, offer.all_text
 
+    # Erik types his own code: it is for a colleague (and no wrong try), and he keeps the meeting offered.
+    mark = playground.delivered_mark()
+    await playground.reply_to(chat, f"ta över {code.group(1)}", user=AWAY, mention=True)
+    await playground.delivered_to(AWAY, lambda m: "Det är din egen kod för träffen" in m.all_text, after=mark)
+
     # Johan, not registered, takes meeting 1 with the code; Erik is told who comes in his place.
     # (In the group chat only the neutral line, nothing about Erik: the welcome comes in Johan's personal chat.)
     mark = playground.delivered_mark()
